@@ -1,0 +1,155 @@
+//! An [`ItemRepository`] held in memory, with the semantics of the DynamoDB table: every write
+//! is conditional and atomic (one lock held for the check and the write), listings page by
+//! position so nothing is seen twice, and idempotency records stop counting after their expiry.
+//!
+//! It backs the local stage's default mode and the tests that need no server.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Mutex, MutexGuard};
+
+use async_trait::async_trait;
+use items_domain::{
+    Cursor, IdempotencyRecord, IdempotencyScope, IdempotentInsert, Item, ItemId, ItemRepository,
+    ListPosition, Page, PageRequest, RepositoryError, Version,
+};
+
+#[derive(Default)]
+struct Tables {
+    /// Ordered by id: the "store's order" of an unfiltered listing.
+    items: BTreeMap<ItemId, Item>,
+    idempotency: HashMap<IdempotencyScope, IdempotencyRecord>,
+}
+
+/// The in-memory store. Cheap to create; share it behind an `Arc`.
+#[derive(Default)]
+pub struct InMemoryItemRepository {
+    tables: Mutex<Tables>,
+}
+
+impl InMemoryItemRepository {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn tables(&self) -> Result<MutexGuard<'_, Tables>, RepositoryError> {
+        // A poisoned lock means a writer panicked mid-change: refuse rather than serve it.
+        self.tables.lock().map_err(|_| RepositoryError::Internal)
+    }
+}
+
+/// Checks a conditional write's condition against the stored item.
+fn check_version(stored: Option<&Item>, expected: Version) -> Result<(), RepositoryError> {
+    match stored {
+        None => Err(RepositoryError::NotFound),
+        Some(item) if item.version != expected => Err(RepositoryError::VersionMismatch),
+        Some(_) => Ok(()),
+    }
+}
+
+#[async_trait]
+impl ItemRepository for InMemoryItemRepository {
+    async fn insert(&self, item: &Item) -> Result<(), RepositoryError> {
+        let mut tables = self.tables()?;
+        if tables.items.contains_key(&item.id) {
+            return Err(RepositoryError::AlreadyExists);
+        }
+        tables.items.insert(item.id, item.clone());
+        Ok(())
+    }
+
+    async fn insert_idempotent(
+        &self,
+        record: &IdempotencyRecord,
+    ) -> Result<IdempotentInsert, RepositoryError> {
+        let mut tables = self.tables()?;
+        let now = record.item.created_at;
+        if let Some(existing) = tables.idempotency.get(&record.scope) {
+            if existing.is_live_at(now) {
+                return Ok(if existing.fingerprint == record.fingerprint {
+                    IdempotentInsert::Replayed(existing.item.clone())
+                } else {
+                    IdempotentInsert::Conflict
+                });
+            }
+        }
+        if tables.items.contains_key(&record.item.id) {
+            return Err(RepositoryError::AlreadyExists);
+        }
+        tables.items.insert(record.item.id, record.item.clone());
+        tables
+            .idempotency
+            .insert(record.scope.clone(), record.clone());
+        Ok(IdempotentInsert::Created)
+    }
+
+    async fn get(&self, id: &ItemId) -> Result<Option<Item>, RepositoryError> {
+        Ok(self.tables()?.items.get(id).cloned())
+    }
+
+    async fn replace(&self, item: &Item, expected: Version) -> Result<(), RepositoryError> {
+        let mut tables = self.tables()?;
+        check_version(tables.items.get(&item.id), expected)?;
+        tables.items.insert(item.id, item.clone());
+        Ok(())
+    }
+
+    async fn delete(&self, id: &ItemId, expected: Version) -> Result<(), RepositoryError> {
+        let mut tables = self.tables()?;
+        check_version(tables.items.get(id), expected)?;
+        tables.items.remove(id);
+        Ok(())
+    }
+
+    async fn list_page(&self, request: &PageRequest) -> Result<Page<Item>, RepositoryError> {
+        let tables = self.tables()?;
+        let limit = request.limit.get() as usize;
+        // Take one more than the page holds: it says whether a next page exists, so the last
+        // page is never followed by an empty one.
+        let mut items: Vec<Item> = match &request.category {
+            None => {
+                let after = match request.cursor.as_ref().map(Cursor::position) {
+                    Some(ListPosition::All { last_id }) => Some(*last_id),
+                    _ => None,
+                };
+                tables
+                    .items
+                    .values()
+                    .filter(|item| after.is_none_or(|last| item.id > last))
+                    .take(limit + 1)
+                    .cloned()
+                    .collect()
+            }
+            Some(category) => {
+                let mut in_category: Vec<&Item> = tables
+                    .items
+                    .values()
+                    .filter(|item| item.category.as_ref() == Some(category))
+                    .collect();
+                // Newest first; the id breaks ties so the order is total.
+                in_category.sort_by(|a, b| (b.created_at, b.id).cmp(&(a.created_at, a.id)));
+                let after = match request.cursor.as_ref().map(Cursor::position) {
+                    Some(ListPosition::Category {
+                        last_created_at,
+                        last_id,
+                        ..
+                    }) => Some((*last_created_at, *last_id)),
+                    _ => None,
+                };
+                in_category
+                    .into_iter()
+                    .filter(|item| after.is_none_or(|last| (item.created_at, item.id) < last))
+                    .take(limit + 1)
+                    .cloned()
+                    .collect()
+            }
+        };
+        let has_more = items.len() > limit;
+        items.truncate(limit);
+        let next_cursor = match (has_more, items.last()) {
+            (true, Some(last)) => Some(Cursor::new(request.position_after(last))),
+            _ => None,
+        };
+        Ok(Page { items, next_cursor })
+    }
+}

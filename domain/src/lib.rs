@@ -1,0 +1,29 @@
+//! The items API's domain: what an item is, what callers may do with it, and the ports the
+//! outside world plugs into.
+//!
+//! Every rule of the API contract lives here and nowhere else:
+//! - field rules and their messages: [`values`] (one type per field) and [`limits`] (the numbers);
+//! - request-body rules (every bad field reported at once): [`item::ItemFields::parse`];
+//! - paging rules (limit, category, cursor): [`page::PageRequest::parse`];
+//! - who may change an item, versions, idempotency: [`service::ItemService`].
+//!
+//! The crate knows nothing of AWS, HTTP or JSON. Adapters translate their world into these types.
+
+pub mod error;
+pub mod idempotency;
+pub mod item;
+pub mod limits;
+pub mod page;
+pub mod ports;
+pub mod service;
+pub mod values;
+
+pub use error::{DomainError, FieldError, RepositoryError};
+pub use idempotency::{
+    Fingerprint, IdempotencyKey, IdempotencyRecord, IdempotencyScope, IdempotentInsert,
+};
+pub use item::{Item, ItemChanges, ItemFields, ItemInput, NewItem};
+pub use page::{Cursor, ListPosition, Page, PageLimit, PageRequest};
+pub use ports::{Clock, IdGenerator, ItemRepository, SystemClock, UuidV4Ids};
+pub use service::{Creation, ItemService};
+pub use values::{Caller, Category, Description, ItemId, ItemName, Subject, Timestamp, Version};

@@ -1,0 +1,265 @@
+//! Value types that can only hold valid values. Each `parse` states the contract's rule for its
+//! field; a value that exists is valid for its whole life.
+
+use std::fmt;
+
+use chrono::{DateTime, SecondsFormat, TimeZone, Utc};
+use uuid::Uuid;
+
+use crate::error::FieldError;
+use crate::limits::{CATEGORY_MAX_CHARS, DESCRIPTION_MAX_CHARS, NAME_MAX_CHARS, SUBJECT_MAX_CHARS};
+
+/// An item's id: a UUID, made by the server as v4. Its text form is the lower-case hyphenated
+/// one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ItemId(Uuid);
+
+impl ItemId {
+    /// Reads an id from its hyphenated text form, as found in a path or a stored record.
+    pub fn parse(raw: &str) -> Result<Self, FieldError> {
+        // Only the 36-character hyphenated form: the id is a path segment, and one item must
+        // have one URL.
+        if raw.len() != 36 {
+            return Err(FieldError::new("id", "must be a UUID"));
+        }
+        Uuid::try_parse(raw)
+            .map(Self)
+            .map_err(|_| FieldError::new("id", "must be a UUID"))
+    }
+
+    /// Wraps a UUID made by an id generator.
+    pub fn from_uuid(uuid: Uuid) -> Self {
+        Self(uuid)
+    }
+
+    /// The underlying UUID.
+    pub fn as_uuid(&self) -> &Uuid {
+        &self.0
+    }
+}
+
+impl fmt::Display for ItemId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0.as_hyphenated(), f)
+    }
+}
+
+/// An item's display name: trimmed, 1 to 200 characters, no control characters.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ItemName(String);
+
+impl ItemName {
+    /// Trims `raw` and checks the name rule.
+    pub fn parse(raw: &str) -> Result<Self, FieldError> {
+        let trimmed = raw.trim();
+        let field = |message: String| FieldError::new("name", message);
+        if trimmed.is_empty() {
+            return Err(field("must not be empty".into()));
+        }
+        if trimmed.chars().count() > NAME_MAX_CHARS {
+            return Err(field(format!(
+                "must be at most {NAME_MAX_CHARS} characters"
+            )));
+        }
+        if trimmed.chars().any(char::is_control) {
+            return Err(field("must not contain control characters".into()));
+        }
+        Ok(Self(trimmed.to_owned()))
+    }
+
+    /// The name as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// An item's description: 0 to 2000 characters, no control characters but `\n` and `\t`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Description(String);
+
+impl Description {
+    /// Checks the description rule; the text is kept as sent.
+    pub fn parse(raw: &str) -> Result<Self, FieldError> {
+        let field = |message: String| FieldError::new("description", message);
+        if raw.chars().count() > DESCRIPTION_MAX_CHARS {
+            return Err(field(format!(
+                "must be at most {DESCRIPTION_MAX_CHARS} characters"
+            )));
+        }
+        if raw
+            .chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\t')
+        {
+            return Err(field(
+                "must not contain control characters other than newline and tab".into(),
+            ));
+        }
+        Ok(Self(raw.to_owned()))
+    }
+
+    /// The description as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// An item's category: `^[a-z0-9][a-z0-9-]{0,49}$`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Category(String);
+
+impl Category {
+    /// The message shown for any category that breaks the rule.
+    pub const RULE: &'static str =
+        "must be 1 to 50 characters of a-z, 0-9 and '-', starting with a letter or digit";
+
+    /// Checks the category rule (the same in a body and in a query string).
+    pub fn parse(raw: &str) -> Result<Self, FieldError> {
+        let mut chars = raw.chars();
+        let first_ok = chars
+            .next()
+            .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+        let rest_ok = chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        if first_ok && rest_ok && raw.len() <= CATEGORY_MAX_CHARS {
+            Ok(Self(raw.to_owned()))
+        } else {
+            Err(FieldError::new("category", Self::RULE))
+        }
+    }
+
+    /// The category as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// An item's version: 1 on create, one more on every successful update.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Version(u64);
+
+impl Version {
+    /// The version of a newly created item.
+    pub const FIRST: Version = Version(1);
+
+    /// A version read from a store or a precondition; versions start at 1.
+    pub fn new(value: u64) -> Option<Self> {
+        (value >= 1).then_some(Self(value))
+    }
+
+    /// The version after one more update.
+    pub fn next(self) -> Self {
+        Self(self.0.saturating_add(1))
+    }
+
+    /// The number.
+    pub fn get(self) -> u64 {
+        self.0
+    }
+}
+
+impl fmt::Display for Version {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+/// A point in time in UTC, at millisecond precision, as the contract shows timestamps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Timestamp(DateTime<Utc>);
+
+impl Timestamp {
+    /// Truncates to whole milliseconds.
+    pub fn from_datetime(at: DateTime<Utc>) -> Self {
+        Self::from_millis(at.timestamp_millis()).unwrap_or(Self(at))
+    }
+
+    /// Milliseconds since the Unix epoch; `None` out of chrono's range.
+    pub fn from_millis(millis: i64) -> Option<Self> {
+        Utc.timestamp_millis_opt(millis).single().map(Self)
+    }
+
+    /// Reads an RFC 3339 timestamp (any offset), truncated to milliseconds.
+    pub fn parse_rfc3339(raw: &str) -> Option<Self> {
+        DateTime::parse_from_rfc3339(raw)
+            .ok()
+            .map(|at| Self::from_datetime(at.with_timezone(&Utc)))
+    }
+
+    /// The contract's text form: RFC 3339, UTC, three fractional digits, `Z`.
+    /// Its lexical order is its time order, which stores use for sorting.
+    pub fn to_rfc3339(&self) -> String {
+        self.0.to_rfc3339_opts(SecondsFormat::Millis, true)
+    }
+
+    /// Milliseconds since the Unix epoch.
+    pub fn as_millis(&self) -> i64 {
+        self.0.timestamp_millis()
+    }
+
+    /// Whole seconds since the Unix epoch (the unit of DynamoDB's TTL attribute).
+    pub fn as_epoch_seconds(&self) -> i64 {
+        self.0.timestamp()
+    }
+
+    /// This time plus some hours.
+    pub fn plus_hours(&self, hours: i64) -> Self {
+        Self(self.0 + chrono::Duration::hours(hours))
+    }
+
+    /// The underlying chrono value.
+    pub fn as_datetime(&self) -> &DateTime<Utc> {
+        &self.0
+    }
+}
+
+/// Who a caller is: the `sub` claim of their verified token.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Subject(String);
+
+impl Subject {
+    /// A non-empty subject of reasonable length without control characters.
+    pub fn parse(raw: &str) -> Result<Self, FieldError> {
+        let valid = !raw.is_empty()
+            && raw.chars().count() <= SUBJECT_MAX_CHARS
+            && !raw.chars().any(char::is_control);
+        if valid {
+            Ok(Self(raw.to_owned()))
+        } else {
+            Err(FieldError::new("sub", "must be a non-empty subject"))
+        }
+    }
+
+    /// The subject as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The verified caller of a use case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    pub subject: Subject,
+    pub is_admin: bool,
+}
+
+impl Caller {
+    /// An ordinary caller.
+    pub fn user(subject: Subject) -> Self {
+        Self {
+            subject,
+            is_admin: false,
+        }
+    }
+
+    /// A caller in the admin group.
+    pub fn admin(subject: Subject) -> Self {
+        Self {
+            subject,
+            is_admin: true,
+        }
+    }
+
+    /// The owner-or-admin rule: who may change or delete an item created by `creator`.
+    pub fn may_change_item_of(&self, creator: &Subject) -> bool {
+        self.is_admin || &self.subject == creator
+    }
+}
