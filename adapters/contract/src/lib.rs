@@ -1,1 +1,58 @@
-//! placeholder
+//! The repository contract: one suite of async tests that every [`ItemRepository`] adapter must
+//! pass, so the in-memory store and DynamoDB behave the same for the use cases above them.
+//!
+//! An adapter's test file calls the macro once with an async expression that makes a fresh,
+//! empty store; each contract case becomes its own `#[tokio::test]`:
+//!
+//! ```ignore
+//! items_contract::repository_contract_tests!(async { InMemoryItemRepository::new() });
+//! ```
+//!
+//! The calling crate needs `tokio` (with `macros` and `rt-multi-thread`) as a dev-dependency.
+
+pub mod cases;
+pub mod fixtures;
+
+pub use items_domain::ItemRepository;
+
+/// Expands to one `#[tokio::test]` per contract case, each on a fresh store made by `$make`
+/// (an async expression whose output implements `ItemRepository + 'static`).
+#[macro_export]
+macro_rules! repository_contract_tests {
+    ($make:expr) => {
+        $crate::repository_contract_tests!(@cases $make;
+            insert_then_get_returns_the_stored_item,
+            get_of_an_unknown_id_is_none,
+            insert_of_an_existing_id_fails_and_keeps_the_first_item,
+            replace_at_the_stored_version_stores_the_new_item,
+            replace_at_a_stale_version_is_a_mismatch_and_changes_nothing,
+            replace_of_a_missing_item_is_not_found_and_creates_nothing,
+            delete_at_the_stored_version_removes_the_item,
+            delete_at_a_stale_version_is_a_mismatch_and_keeps_the_item,
+            delete_of_a_missing_item_is_not_found,
+            listing_an_empty_store_is_one_empty_last_page,
+            listing_one_item_is_one_page_without_cursor,
+            listing_exactly_a_page_of_items_needs_no_second_page,
+            listing_250_items_returns_each_exactly_once,
+            category_listing_holds_only_that_category_newest_first,
+            category_listing_pages_newest_first_without_gaps_or_repeats,
+            replace_that_removes_the_category_drops_the_item_from_its_listing,
+            idempotent_insert_stores_the_item_and_replays_it,
+            idempotent_insert_with_other_fields_conflicts_and_stores_nothing,
+            idempotent_record_expires_after_24_hours,
+            idempotency_keys_are_scoped_to_the_caller,
+            concurrent_replaces_at_one_version_have_exactly_one_winner,
+            concurrent_idempotent_inserts_store_exactly_one_item,
+        );
+    };
+    (@cases $make:expr; $($case:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn $case() {
+                let repository: ::std::sync::Arc<dyn $crate::ItemRepository> =
+                    ::std::sync::Arc::new($make.await);
+                $crate::cases::$case(repository).await;
+            }
+        )*
+    };
+}

@@ -1,0 +1,75 @@
+//! Items and records for the contract cases: valid by construction, unique ids, times that
+//! step forward so "newest first" is well defined.
+
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use items_domain::{
+    Category, Description, IdempotencyKey, IdempotencyRecord, IdempotencyScope, Item, ItemFields,
+    ItemId, ItemName, Subject, Timestamp,
+};
+
+/// 2026-01-01T00:00:00Z: a fixed start keeps stored timestamps readable in failures.
+const EPOCH_MILLIS: i64 = 1_767_225_600_000;
+static NEXT_MILLI: AtomicI64 = AtomicI64::new(0);
+
+/// A timestamp later than every one handed out before in this process.
+pub fn next_timestamp() -> Timestamp {
+    let offset = NEXT_MILLI.fetch_add(1, Ordering::Relaxed);
+    Timestamp::from_millis(EPOCH_MILLIS + offset).expect("fixture times are in chrono's range")
+}
+
+/// A category made unique to one test, so listings of shared stores stay isolated.
+pub fn unique_category(prefix: &str) -> Category {
+    let suffix = uuid::Uuid::new_v4().simple().to_string();
+    category(&format!("{prefix}-{}", &suffix[..12]))
+}
+
+/// A category from a literal the test knows is valid.
+pub fn category(raw: &str) -> Category {
+    Category::parse(raw).unwrap_or_else(|e| panic!("fixture category {raw:?}: {e}"))
+}
+
+/// A subject from a literal.
+pub fn subject(raw: &str) -> Subject {
+    Subject::parse(raw).unwrap_or_else(|e| panic!("fixture subject {raw:?}: {e}"))
+}
+
+/// Valid fields with the given name and category.
+pub fn fields(name: &str, category: Option<Category>) -> ItemFields {
+    ItemFields {
+        name: ItemName::parse(name).unwrap_or_else(|e| panic!("fixture name {name:?}: {e}")),
+        description: Description::parse("made by the repository contract")
+            .unwrap_or_else(|e| panic!("fixture description: {e}")),
+        category,
+    }
+}
+
+/// A new item at version 1 with a fresh id, created now by "contract-user".
+pub fn item(name: &str, category: Option<Category>) -> Item {
+    Item::create(
+        ItemId::from_uuid(uuid::Uuid::new_v4()),
+        fields(name, category),
+        subject("contract-user"),
+        next_timestamp(),
+    )
+}
+
+/// An idempotency record for a new item made from `fields` by `caller` with `key`, at `at`.
+pub fn idempotency_record(
+    caller: &str,
+    key: &str,
+    fields: ItemFields,
+    at: Timestamp,
+) -> IdempotencyRecord {
+    let item = Item::create(
+        ItemId::from_uuid(uuid::Uuid::new_v4()),
+        fields.clone(),
+        subject(caller),
+        at,
+    );
+    let scope = IdempotencyScope {
+        caller: subject(caller),
+        key: IdempotencyKey::parse(key).unwrap_or_else(|e| panic!("fixture key {key:?}: {e}")),
+    };
+    IdempotencyRecord::new(scope, &fields, item)
+}
