@@ -127,7 +127,7 @@ impl ItemRepository for InMemoryItemRepository {
                     .filter(|item| item.category.as_ref() == Some(category))
                     .collect();
                 // Newest first; the id breaks ties so the order is total.
-                in_category.sort_by(|a, b| (b.created_at, b.id).cmp(&(a.created_at, a.id)));
+                in_category.sort_by_key(|item| std::cmp::Reverse((item.created_at, item.id)));
                 let after = match request.cursor.as_ref().map(Cursor::position) {
                     Some(ListPosition::Category {
                         last_created_at,
