@@ -2,10 +2,11 @@
 //! step forward so "newest first" is well defined.
 
 use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Mutex;
 
 use items_domain::{
-    Category, Description, IdempotencyKey, IdempotencyRecord, IdempotencyScope, Item, ItemFields,
-    ItemId, ItemName, Subject, Timestamp,
+    Category, Clock, Description, IdempotencyKey, IdempotencyRecord, IdempotencyScope, Item,
+    ItemFields, ItemId, ItemName, Subject, Timestamp,
 };
 
 /// 2026-01-01T00:00:00Z: a fixed start keeps stored timestamps readable in failures.
@@ -72,4 +73,43 @@ pub fn idempotency_record(
         key: IdempotencyKey::parse(key).unwrap_or_else(|e| panic!("fixture key {key:?}: {e}")),
     };
     IdempotencyRecord::new(scope, &fields, item)
+}
+
+/// A clock that stands still until a test moves it.
+pub struct ManualClock(Mutex<Timestamp>);
+
+impl ManualClock {
+    /// A clock reading `at`.
+    pub fn at(at: Timestamp) -> Self {
+        Self(Mutex::new(at))
+    }
+
+    /// A clock reading a fresh fixture time.
+    pub fn new() -> Self {
+        Self::at(next_timestamp())
+    }
+
+    /// Moves the clock forward by some hours.
+    pub fn advance_hours(&self, hours: i64) {
+        let mut now = self.0.lock().expect("clock lock");
+        *now = now.plus_hours(hours);
+    }
+
+    /// Moves the clock forward by some milliseconds.
+    pub fn advance_millis(&self, millis: i64) {
+        let mut now = self.0.lock().expect("clock lock");
+        *now = Timestamp::from_millis(now.as_millis() + millis).expect("in range");
+    }
+}
+
+impl Default for ManualClock {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> Timestamp {
+        *self.0.lock().expect("clock lock")
+    }
 }

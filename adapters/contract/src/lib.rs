@@ -13,6 +13,7 @@
 pub mod cases;
 pub mod fixtures;
 
+pub use items_domain::ports::{MockClock, MockIdGenerator, MockItemRepository};
 pub use items_domain::ItemRepository;
 
 /// Expands to one `#[tokio::test]` per contract case, each on a fresh store made by `$make`
