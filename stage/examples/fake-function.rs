@@ -1,0 +1,61 @@
+//! A stand-in Lambda function for testing the stage's process mode: it speaks the Lambda
+//! Runtime API like a real function and answers with the event it received, or misbehaves
+//! on request (`?behaviour=error|crash|hang|malformed` in the query string).
+
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let api = std::env::var("AWS_LAMBDA_RUNTIME_API")?;
+    let base = format!("http://{api}/2018-06-01/runtime");
+    let client = reqwest::Client::new();
+    loop {
+        let next = client.get(format!("{base}/invocation/next")).send().await?;
+        let request_id = next
+            .headers()
+            .get("lambda-runtime-aws-request-id")
+            .and_then(|v| v.to_str().ok())
+            .ok_or("no request id")?
+            .to_owned();
+        let deadline = next.headers().get("lambda-runtime-deadline-ms").cloned();
+        let event: Value = next.json().await?;
+        let behaviour = event["queryStringParameters"]["behaviour"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let invocation = format!("{base}/invocation/{request_id}");
+        match behaviour.as_str() {
+            "crash" => std::process::exit(3),
+            "hang" => tokio::time::sleep(Duration::from_secs(3600)).await,
+            "error" => {
+                client
+                    .post(format!("{invocation}/error"))
+                    .json(&json!({"errorMessage": "asked to fail", "errorType": "Test"}))
+                    .send()
+                    .await?;
+            }
+            "malformed" => {
+                client
+                    .post(format!("{invocation}/response"))
+                    .body("not json")
+                    .send()
+                    .await?;
+            }
+            _ => {
+                let body = json!({
+                    "event": event,
+                    "function": std::env::var("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_default(),
+                    "pid": std::process::id(),
+                    "deadline_header": deadline.is_some(),
+                });
+                client
+                    .post(format!("{invocation}/response"))
+                    .json(&json!({"statusCode": 200, "headers": {"content-type": "application/json"}, "body": body.to_string()}))
+                    .send()
+                    .await?;
+            }
+        }
+    }
+}

@@ -1,0 +1,64 @@
+//! The API's routes, read from the project's `routes.json`: the one list the functions, the
+//! Terraform, the tests and this stage share.
+
+use serde::Deserialize;
+
+use crate::router::{BadRouteKey, RouteTable};
+
+const ROUTES_JSON: &str = include_str!("../../routes.json");
+
+/// A route as `routes.json` lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct RouteSpec {
+    /// e.g. `GET /items/{id}`.
+    pub route_key: String,
+    /// The function (and binary) that serves it, e.g. `get-item`.
+    pub function: String,
+}
+
+#[derive(Deserialize)]
+struct RoutesFile {
+    routes: Vec<RouteSpec>,
+}
+
+/// Why the route list could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum RoutesError {
+    /// `routes.json` is not the expected shape.
+    #[error("routes.json: {0}")]
+    Parse(#[from] serde_json::Error),
+    /// A route key is malformed.
+    #[error("routes.json: {0}")]
+    RouteKey(#[from] BadRouteKey),
+}
+
+/// Every route of the API.
+pub fn all() -> Result<Vec<RouteSpec>, RoutesError> {
+    Ok(serde_json::from_str::<RoutesFile>(ROUTES_JSON)?.routes)
+}
+
+/// The route table, each route leading to its function's name.
+pub fn table() -> Result<RouteTable<String>, RoutesError> {
+    let routes = all()?;
+    Ok(RouteTable::new(routes.iter().map(|route| {
+        (route.route_key.as_str(), route.function.clone())
+    }))?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_route_of_routes_json_is_served_by_its_function() {
+        let table = table().unwrap();
+        for route in all().unwrap() {
+            let (method, path) = route.route_key.split_once(' ').unwrap();
+            let concrete = path.replace("{id}", "00000000-0000-4000-8000-000000000000");
+            assert_eq!(
+                table.find(method, &concrete).unwrap().target,
+                route.function
+            );
+        }
+    }
+}

