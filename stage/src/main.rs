@@ -1,1 +1,334 @@
-fn main() {}
+//! `local-stage serve` runs the whole API on this machine as API Gateway would serve it;
+//! `local-stage token` prints a token the local stage accepts.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use local_stage::issuer::{self, LocalIssuer};
+use local_stage::{
+    AuthConfig, CorsConfig, DynamoDbStore, FunctionMode, LineSink, PayloadVersion, ProcessConfig,
+    RunningStage, StageConfig, StoreConfig, ThrottleConfig,
+};
+
+/// The items API on one machine, served as API Gateway serves it.
+#[derive(Parser)]
+#[command(name = "local-stage", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API (in-process on the in-memory store unless told otherwise).
+    Serve(Box<ServeArgs>),
+    /// Print a token from the local issuer, for `Authorization: Bearer <token>`.
+    Token(TokenArgs),
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    host: IpAddr,
+    /// Port to listen on (0 picks a free one).
+    #[arg(long, default_value_t = 3000)]
+    port: u16,
+    /// Event payload format: 2.0 (HTTP API) or 1.0 (REST API proxy events).
+    #[arg(long, default_value = "2.0", value_parser = ["2.0", "1.0"])]
+    payload: String,
+    /// How functions run: in this process, or as the real binaries behind the Runtime API.
+    #[arg(long, value_enum, default_value_t = Mode::InProcess)]
+    mode: Mode,
+    /// Where the function binaries are, in process mode.
+    #[arg(long, default_value = "target/debug")]
+    functions_dir: PathBuf,
+    /// Most processes per function at once, in process mode.
+    #[arg(long, default_value_t = 4)]
+    max_processes: usize,
+    /// Function timeout in seconds, in process mode.
+    #[arg(long, default_value_t = 10)]
+    function_timeout: u64,
+    /// Memory size reported to functions and in REPORT lines, in MB.
+    #[arg(long, default_value_t = 128)]
+    memory_size: u32,
+    /// The store: in-memory, or DynamoDB at --endpoint (tables created when missing).
+    #[arg(long, value_enum, default_value_t = Store::Memory)]
+    store: Store,
+    /// The DynamoDB endpoint, e.g. http://127.0.0.1:8000.
+    #[arg(long, env = "AWS_ENDPOINT_URL_DYNAMODB")]
+    endpoint: Option<String>,
+    /// The items table.
+    #[arg(long, env = "ITEMS_TABLE", default_value = "items")]
+    items_table: String,
+    /// The idempotency table.
+    #[arg(long, env = "IDEMPOTENCY_TABLE", default_value = "items-idempotency")]
+    idempotency_table: String,
+    /// Accept tokens of this issuer instead of the local one (needs --audience and --jwks).
+    #[arg(long, requires_all = ["audience", "jwks"])]
+    issuer: Option<String>,
+    /// Accepted audiences (app client ids) of --issuer.
+    #[arg(long, value_delimiter = ',')]
+    audience: Vec<String>,
+    /// The JWKS file of --issuer (its /.well-known/jwks.json).
+    #[arg(long)]
+    jwks: Option<PathBuf>,
+    /// The local issuer's key file (created on first use).
+    #[arg(long)]
+    key_file: Option<PathBuf>,
+    #[command(flatten)]
+    cors: CorsArgs,
+    /// Stage throttling: burst (bucket size).
+    #[arg(long, default_value_t = 5000)]
+    throttle_burst: u32,
+    /// Stage throttling: steady rate, requests per second.
+    #[arg(long, default_value_t = 10000.0)]
+    throttle_rate: f64,
+    /// Where the access log goes.
+    #[arg(long, value_enum, default_value_t = LogTarget::Stdout)]
+    access_log: LogTarget,
+}
+
+#[derive(Args)]
+struct CorsArgs {
+    /// CORS allowed origins.
+    #[arg(long, value_delimiter = ',', default_value = "*")]
+    cors_allow_origins: Vec<String>,
+    /// CORS allowed methods.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "GET,POST,PUT,DELETE,OPTIONS"
+    )]
+    cors_allow_methods: Vec<String>,
+    /// CORS allowed request headers.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "authorization,content-type,idempotency-key,if-match"
+    )]
+    cors_allow_headers: Vec<String>,
+    /// CORS headers a browser may read.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "etag,location,x-request-id,retry-after"
+    )]
+    cors_expose_headers: Vec<String>,
+    /// CORS preflight cache time, seconds.
+    #[arg(long, default_value_t = 600)]
+    cors_max_age: u32,
+    /// Allow credentials cross-origin.
+    #[arg(long)]
+    cors_allow_credentials: bool,
+    /// Turn CORS off (no preflight answers, no access-control headers).
+    #[arg(long)]
+    no_cors: bool,
+}
+
+#[derive(Args)]
+struct TokenArgs {
+    /// The caller's subject.
+    #[arg(long)]
+    sub: String,
+    /// Groups (cognito:groups), comma-separated or repeated.
+    #[arg(long, value_delimiter = ',')]
+    groups: Vec<String>,
+    /// Lifetime in seconds.
+    #[arg(long, default_value_t = 3600)]
+    expires_in: u64,
+    /// The local issuer's key file (created on first use).
+    #[arg(long)]
+    key_file: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Mode {
+    InProcess,
+    Process,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Store {
+    Memory,
+    Dynamodb,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LogTarget {
+    Stdout,
+    Stderr,
+    Off,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    match Cli::parse().command {
+        Command::Token(args) => token(args),
+        Command::Serve(args) => serve(*args).await,
+    }
+}
+
+fn token(args: TokenArgs) -> ExitCode {
+    let key_file = args.key_file.unwrap_or_else(issuer::default_key_path);
+    let groups: Vec<&str> = args
+        .groups
+        .iter()
+        .map(String::as_str)
+        .filter(|g| !g.is_empty())
+        .collect();
+    let minted = LocalIssuer::load_or_create(&key_file)
+        .and_then(|issuer| issuer.mint(&args.sub, &groups, Duration::from_secs(args.expires_in)));
+    match minted {
+        Ok(token) => {
+            println!("{token}");
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("local-stage token: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(args: ServeArgs) -> ExitCode {
+    let config = match stage_config(args) {
+        Ok(config) => config,
+        Err(message) => {
+            eprintln!("local-stage serve: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    let in_process = matches!(config.functions, FunctionMode::InProcess);
+    let stage = match local_stage::start(config).await {
+        Ok(stage) => stage,
+        Err(error) => {
+            eprintln!("local-stage serve: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    print_banner(&stage, in_process);
+    wait_for_stop_signal().await;
+    eprintln!("local-stage: stopping");
+    stage.shutdown().await;
+    ExitCode::SUCCESS
+}
+
+fn stage_config(args: ServeArgs) -> Result<StageConfig, String> {
+    let payload = if args.payload == "1.0" {
+        PayloadVersion::V1
+    } else {
+        PayloadVersion::V2
+    };
+    let store = match args.store {
+        Store::Memory => StoreConfig::Memory,
+        Store::Dynamodb => StoreConfig::DynamoDb(DynamoDbStore {
+            endpoint: args.endpoint.clone(),
+            items_table: args.items_table.clone(),
+            idempotency_table: args.idempotency_table.clone(),
+        }),
+    };
+    let functions = match args.mode {
+        Mode::InProcess => FunctionMode::InProcess,
+        Mode::Process => {
+            if matches!(store, StoreConfig::Memory) {
+                return Err("--mode process needs --store dynamodb --endpoint URL: separate processes cannot share the in-memory store".to_owned());
+            }
+            FunctionMode::Processes(ProcessConfig {
+                functions_dir: args.functions_dir.clone(),
+                max_processes: args.max_processes,
+                timeout: Duration::from_secs(args.function_timeout),
+                memory_size_mb: args.memory_size,
+                environment: Vec::new(),
+            })
+        }
+    };
+    let auth = match (args.issuer, args.jwks) {
+        (Some(issuer), Some(jwks_file)) => AuthConfig::External {
+            issuer,
+            audiences: args.audience,
+            jwks_file,
+        },
+        _ => AuthConfig::LocalIssuer {
+            key_file: args.key_file.unwrap_or_else(issuer::default_key_path),
+        },
+    };
+    let cors = (!args.cors.no_cors).then_some(CorsConfig {
+        allow_origins: args.cors.cors_allow_origins,
+        allow_methods: args.cors.cors_allow_methods,
+        allow_headers: args.cors.cors_allow_headers,
+        expose_headers: args.cors.cors_expose_headers,
+        max_age: Some(args.cors.cors_max_age),
+        allow_credentials: args.cors.cors_allow_credentials,
+    });
+    let sink = match args.access_log {
+        LogTarget::Stdout => LineSink::Stdout,
+        LogTarget::Stderr => LineSink::Stderr,
+        LogTarget::Off => LineSink::Off,
+    };
+    Ok(StageConfig {
+        address: SocketAddr::new(args.host, args.port),
+        payload,
+        functions,
+        store,
+        auth,
+        cors,
+        throttle: ThrottleConfig {
+            burst: args.throttle_burst,
+            rate: args.throttle_rate,
+        },
+        access_log: sink,
+        reports: LineSink::Stdout,
+        ..StageConfig::default()
+    })
+}
+
+fn print_banner(stage: &RunningStage, in_process: bool) {
+    let url = stage.url();
+    let token = stage.mint_token("alice", &[]);
+    let mode = if in_process {
+        "in-process functions"
+    } else {
+        "function processes"
+    };
+    println!("Local stage ({mode}) listening on {url}");
+    println!();
+    println!("A token for caller \"alice\" (valid one hour; more: `local-stage token --sub NAME [--groups admin]`");
+    println!("or POST {url}/_local/token {{\"sub\": \"NAME\", \"groups\": [\"admin\"]}}):");
+    println!();
+    println!("  TOKEN={token}");
+    println!();
+    println!("Create an item:");
+    println!(
+        "  curl -i -X POST {url}/items -H \"Authorization: Bearer $TOKEN\" -H 'content-type: application/json' -d '{{\"name\": \"First item\", \"description\": \"made locally\", \"category\": \"tools\"}}'"
+    );
+    println!("List items:");
+    println!("  curl -i {url}/items -H \"Authorization: Bearer $TOKEN\"");
+    println!();
+    println!("Access log: one JSON line per request below. Ctrl-C stops the stage.");
+}
+
+async fn wait_for_stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

@@ -171,18 +171,7 @@ impl FunctionPool {
             self.retire(&worker).await;
             return Err(InvokeError::Crashed("the process is gone".to_owned()));
         }
-        // A cold process gets Lambda's 10 s init allowance on top of the function timeout.
-        let allowance = self.config.timeout
-            + if cold {
-                Duration::from_secs(10)
-            } else {
-                Duration::ZERO
-            };
-        let result = tokio::select! {
-            outcome = outcome => outcome.map_err(|_| InvokeError::Crashed(worker.exit_reason())),
-            () = worker.channel.wait_broken() => Err(InvokeError::Crashed(worker.exit_reason())),
-            () = tokio::time::sleep(allowance) => Err(InvokeError::Timeout),
-        };
+        let result = await_outcome(&worker, outcome, self.config.timeout).await;
         let duration = match &result {
             Ok(Outcome::Response { duration, .. } | Outcome::Error { duration, .. }) => *duration,
             Err(_) => worker
@@ -274,6 +263,32 @@ impl FunctionPool {
             Ok(_) => {}
         }
         self.reports.write(&line);
+    }
+}
+
+/// Lambda's limit for a process to start and poll for its first event.
+const INIT_ALLOWANCE: Duration = Duration::from_secs(10);
+
+/// Waits for the outcome of an invocation posted to `worker`: the process has
+/// [`INIT_ALLOWANCE`] to take the event, then `timeout` from that moment to answer, as the
+/// function timeout counts on Lambda; a process that exits or fails to start is a crash.
+async fn await_outcome(
+    worker: &Worker,
+    outcome: oneshot::Receiver<Outcome>,
+    timeout: Duration,
+) -> Result<Outcome, InvokeError> {
+    let crashed = || InvokeError::Crashed(worker.exit_reason());
+    tokio::pin!(outcome);
+    let delivered_at = tokio::select! {
+        result = &mut outcome => return result.map_err(|_| crashed()),
+        () = worker.channel.wait_broken() => return Err(crashed()),
+        at = worker.channel.wait_delivered() => at,
+        () = tokio::time::sleep(INIT_ALLOWANCE) => return Err(InvokeError::Timeout),
+    };
+    tokio::select! {
+        result = &mut outcome => result.map_err(|_| crashed()),
+        () = worker.channel.wait_broken() => Err(crashed()),
+        () = tokio::time::sleep_until((delivered_at + timeout).into()) => Err(InvokeError::Timeout),
     }
 }
 

@@ -64,7 +64,7 @@ pub struct RuntimeChannel {
     init_duration: OnceLock<Duration>,
     inbox: tokio::sync::Mutex<mpsc::Receiver<Invocation>>,
     in_flight: Mutex<HashMap<String, (oneshot::Sender<Outcome>, Instant)>>,
-    delivered_at: Mutex<Option<Instant>>,
+    delivered: watch::Sender<Option<Instant>>,
     init_error: Mutex<Option<String>>,
     broken: watch::Sender<bool>,
 }
@@ -81,7 +81,7 @@ impl RuntimeChannel {
             init_duration: OnceLock::new(),
             inbox: tokio::sync::Mutex::new(inbox),
             in_flight: Mutex::new(HashMap::new()),
-            delivered_at: Mutex::new(None),
+            delivered: watch::channel(None).0,
             init_error: Mutex::new(None),
             broken,
         });
@@ -115,9 +115,20 @@ impl RuntimeChannel {
         *self.broken.borrow()
     }
 
-    /// When the current invocation was handed to the process, if one was.
+    /// When the current invocation was handed to the process, if it has been.
     pub fn delivered_at(&self) -> Option<Instant> {
-        *lock(&self.delivered_at)
+        *self.delivered.borrow()
+    }
+
+    /// Resolves with the time the current invocation is handed to the process.
+    pub async fn wait_delivered(&self) -> Instant {
+        let mut watcher = self.delivered.subscribe();
+        let delivered = match watcher.wait_for(Option::is_some).await {
+            Ok(at) => *at,
+            // The sender lives in `self`, so this cannot happen while we wait.
+            Err(_) => None,
+        };
+        delivered.unwrap_or_else(Instant::now)
     }
 }
 
@@ -166,7 +177,7 @@ async fn next(State(channel): State<Arc<RuntimeChannel>>) -> Response {
     };
     drop(inbox);
     let now = Instant::now();
-    *lock(&channel.delivered_at) = Some(now);
+    channel.delivered.send_replace(Some(now));
     lock(&channel.in_flight).insert(invocation.request_id.clone(), (invocation.reply, now));
     let deadline_ms = invocation
         .deadline
@@ -227,7 +238,7 @@ fn finish(
         )
             .into_response();
     };
-    *lock(&channel.delivered_at) = None;
+    channel.delivered.send_replace(None);
     // The invoker may have given up (timeout); the result then has nowhere to go.
     let _ = reply.send(outcome(delivered_at.elapsed()));
     (StatusCode::ACCEPTED, Json(json!({"status": "OK"}))).into_response()
