@@ -38,6 +38,31 @@ impl DynamoDbStore {
         }
     }
 
+    /// A DynamoDB client for this endpoint (rustls with ring, the project's one TLS stack),
+    /// with placeholder credentials for a local endpoint when none are configured.
+    pub async fn client(&self) -> aws_sdk_dynamodb::Client {
+        use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
+        let http_client = aws_smithy_http_client::Builder::new()
+            .tls_provider(Provider::Rustls(CryptoMode::Ring))
+            .build_https();
+        let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .http_client(http_client)
+            .region(aws_config::Region::new(crate::runtime_api::region()));
+        if let Some(endpoint) = &self.endpoint {
+            loader = loader.endpoint_url(endpoint);
+            if std::env::var("AWS_ACCESS_KEY_ID").is_err() {
+                loader = loader.credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+                    "local",
+                    "local",
+                    None,
+                    None,
+                    "local-stage",
+                ));
+            }
+        }
+        aws_sdk_dynamodb::Client::new(&loader.load().await)
+    }
+
     /// The environment a function process needs to reach this store: table names, endpoint,
     /// and the stage's AWS settings (placeholder credentials for a local endpoint when none
     /// are set, so the SDK never probes for instance credentials).
