@@ -1,0 +1,47 @@
+//! The wiring every function binary shares: configuration and the DynamoDB store built once
+//! per cold start, then one handler for the function's route under `lambda_runtime`.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use items_domain::{ItemService, SystemClock, UuidV4Ids};
+use items_dynamodb::DynamoDbItemRepository;
+use lambda_runtime::{service_fn, LambdaEvent};
+use serde_json::Value;
+
+use crate::metrics::Metrics;
+use crate::{telemetry, App, Config, Route};
+
+/// Builds the app from the environment: `ADMIN_GROUP`, the DynamoDB table names and endpoint.
+/// It opens the store's connection now, during init (which Lambda runs with a CPU boost), so the
+/// first request does not pay for the TLS handshake.
+pub async fn build_app() -> Result<App, lambda_runtime::Error> {
+    let started = Instant::now();
+    let config = Config::from_env().map_err(|e| format!("configuration: {e}"))?;
+    let repository = DynamoDbItemRepository::from_env()
+        .await
+        .map_err(|e| format!("configuration: {e}"))?;
+    repository.warm_up().await;
+    let service = ItemService::new(
+        Arc::new(repository),
+        Arc::new(SystemClock),
+        Arc::new(UuidV4Ids),
+    );
+    tracing::info!(
+        init_ms = started.elapsed().as_secs_f64() * 1000.0,
+        "initialised"
+    );
+    Ok(App::new(service, config).with_metrics(Metrics::from_env()))
+}
+
+/// Runs a function: logging, the app built once, then events for `route` until Lambda stops
+/// the process. A configuration error fails the init with its message.
+pub async fn run(route: Route) -> Result<(), lambda_runtime::Error> {
+    telemetry::init();
+    let app = Arc::new(build_app().await?);
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
+        let app = Arc::clone(&app);
+        async move { Ok::<Value, lambda_runtime::Error>(app.handle_event(route, event.payload).await) }
+    }))
+    .await
+}

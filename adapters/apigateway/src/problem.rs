@@ -1,0 +1,155 @@
+//! Errors as `application/problem+json` (RFC 9457): the one mapping from every failure a
+//! request can meet to a status and a body safe to show.
+
+use items_domain::{DomainError, FieldError};
+use serde_json::{json, Value};
+
+use crate::response::{ApiResponse, PROBLEM_JSON};
+
+/// Seconds a client should wait before retrying after a 503.
+pub const RETRY_AFTER_SECONDS: u32 = 1;
+
+/// A failed request: its status, a short title, a detail for the caller, and for validation
+/// failures every offending field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub status: u16,
+    pub title: &'static str,
+    pub detail: String,
+    pub errors: Vec<FieldError>,
+}
+
+impl Problem {
+    fn new(status: u16, title: &'static str, detail: impl Into<String>) -> Self {
+        Self {
+            status,
+            title,
+            detail: detail.into(),
+            errors: Vec::new(),
+        }
+    }
+
+    /// 400 listing every bad field.
+    pub fn validation(errors: Vec<FieldError>) -> Self {
+        let detail = match errors.len() {
+            1 => "1 field is invalid".to_owned(),
+            n => format!("{n} fields are invalid"),
+        };
+        Self {
+            errors,
+            ..Self::new(400, "Bad Request", detail)
+        }
+    }
+
+    /// 400 for an event that is not an API Gateway request at all.
+    pub fn malformed_event(reason: &str) -> Self {
+        Self::new(400, "Bad Request", reason)
+    }
+
+    /// 401: no verified caller.
+    pub fn unauthorized() -> Self {
+        Self::new(
+            401,
+            "Unauthorized",
+            "the request carries no verified caller (a valid bearer token is required)",
+        )
+    }
+
+    /// 413: body over the limit.
+    pub fn payload_too_large(limit: usize) -> Self {
+        Self::new(
+            413,
+            "Payload Too Large",
+            format!("the request body is larger than {limit} bytes"),
+        )
+    }
+
+    /// 415: a body that is not JSON.
+    pub fn unsupported_media_type() -> Self {
+        Self::new(
+            415,
+            "Unsupported Media Type",
+            "the request body must be application/json",
+        )
+    }
+
+    /// The response for this problem.
+    pub fn into_response(self, request_id: &str) -> ApiResponse {
+        let mut body = json!({
+            "type": "about:blank",
+            "title": self.title,
+            "status": self.status,
+            "detail": self.detail,
+            "request_id": request_id,
+        });
+        if !self.errors.is_empty() {
+            body["errors"] = Value::Array(
+                self.errors
+                    .iter()
+                    .map(|e| json!({"field": e.field, "message": e.message}))
+                    .collect(),
+            );
+        }
+        let response = ApiResponse::with_body(self.status, PROBLEM_JSON, &body);
+        if self.status == 503 {
+            response.header("retry-after", RETRY_AFTER_SECONDS.to_string())
+        } else {
+            response
+        }
+    }
+}
+
+impl From<DomainError> for Problem {
+    fn from(error: DomainError) -> Self {
+        // The domain's Display texts are written for callers; internals never reach them.
+        let detail = error.to_string();
+        match error {
+            DomainError::Validation(errors) => Problem::validation(errors),
+            DomainError::NotFound => Problem::new(404, "Not Found", detail),
+            DomainError::Forbidden => Problem::new(403, "Forbidden", detail),
+            DomainError::PreconditionFailed => Problem::new(412, "Precondition Failed", detail),
+            DomainError::IdempotencyConflict => Problem::new(409, "Conflict", detail),
+            DomainError::Unavailable => Problem::new(503, "Service Unavailable", detail),
+            DomainError::Internal => Problem::new(
+                500,
+                "Internal Server Error",
+                "the request failed; quote the request id when reporting it",
+            ),
+        }
+    }
+}
+
+impl From<Vec<FieldError>> for Problem {
+    fn from(errors: Vec<FieldError>) -> Self {
+        Problem::validation(errors)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_domain_error_has_its_status() {
+        let cases = [
+            (DomainError::invalid("name", "is required"), 400),
+            (DomainError::NotFound, 404),
+            (DomainError::Forbidden, 403),
+            (DomainError::PreconditionFailed, 412),
+            (DomainError::IdempotencyConflict, 409),
+            (DomainError::Unavailable, 503),
+            (DomainError::Internal, 500),
+        ];
+        for (error, status) in cases {
+            assert_eq!(Problem::from(error).status, status);
+        }
+    }
+
+    #[test]
+    fn only_a_503_carries_retry_after() {
+        let unavailable = Problem::from(DomainError::Unavailable).into_response("r");
+        assert_eq!(unavailable.header_value("retry-after"), Some("1"));
+        let internal = Problem::from(DomainError::Internal).into_response("r");
+        assert_eq!(internal.header_value("retry-after"), None);
+    }
+}

@@ -1,0 +1,87 @@
+//! Responses, written once for both payload formats.
+
+use serde_json::{json, Map, Value};
+
+use crate::request::PayloadVersion;
+
+/// Content type of successful responses.
+pub const JSON: &str = "application/json";
+/// Content type of error responses (RFC 9457).
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// An HTTP response before it is shaped for a payload format.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiResponse {
+    pub status: u16,
+    pub headers: Vec<(&'static str, String)>,
+    pub body: Option<String>,
+}
+
+impl ApiResponse {
+    /// A JSON response.
+    pub fn json(status: u16, body: &Value) -> Self {
+        Self::with_body(status, JSON, body)
+    }
+
+    /// A response with a JSON body of the given content type.
+    pub fn with_body(status: u16, content_type: &str, body: &Value) -> Self {
+        Self {
+            status,
+            headers: vec![("content-type", content_type.to_owned())],
+            body: Some(body.to_string()),
+        }
+    }
+
+    /// A response with no body (204). It still names a JSON content type, as every response of
+    /// the API does.
+    pub fn no_content() -> Self {
+        Self {
+            status: 204,
+            headers: vec![("content-type", JSON.to_owned())],
+            body: None,
+        }
+    }
+
+    /// Adds a header.
+    pub fn header(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.headers.push((name, value.into()));
+        self
+    }
+
+    /// The value of a header, if set.
+    pub fn header_value(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The proxy response API Gateway expects for `payload`, with `x-request-id` added.
+    pub fn into_event(self, payload: PayloadVersion, request_id: &str) -> Value {
+        let mut headers = Map::new();
+        for (name, value) in self.headers {
+            headers.insert(name.to_owned(), Value::String(value));
+        }
+        headers.insert(
+            "x-request-id".to_owned(),
+            Value::String(request_id.to_owned()),
+        );
+        let body = self.body.map(Value::String).unwrap_or(Value::Null);
+        match payload {
+            PayloadVersion::V2 => json!({
+                "statusCode": self.status,
+                "headers": headers,
+                "body": body,
+                "isBase64Encoded": false,
+                "cookies": [],
+            }),
+            PayloadVersion::V1 => json!({
+                "statusCode": self.status,
+                "headers": headers,
+                "multiValueHeaders": {},
+                "body": body,
+                "isBase64Encoded": false,
+            }),
+        }
+    }
+}
