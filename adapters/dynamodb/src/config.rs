@@ -1,0 +1,97 @@
+//! Configuration from the environment, as AWS does it: region and credentials from the default
+//! chain, `AWS_ENDPOINT_URL_DYNAMODB` for a local endpoint, table names from our variables.
+
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, SdkConfig};
+use aws_smithy_http_client::tls;
+
+/// The variable naming the items table.
+pub const ITEMS_TABLE_ENV: &str = "ITEMS_TABLE";
+/// The variable naming the idempotency table.
+pub const IDEMPOTENCY_TABLE_ENV: &str = "IDEMPOTENCY_TABLE";
+
+/// The two tables the repository uses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableNames {
+    pub items: String,
+    pub idempotency: String,
+}
+
+impl TableNames {
+    /// Reads `ITEMS_TABLE` and `IDEMPOTENCY_TABLE`; both are required.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let read = |name: &'static str| match std::env::var(name) {
+            Ok(value) if !value.trim().is_empty() => Ok(value.trim().to_owned()),
+            _ => Err(ConfigError::MissingVariable(name)),
+        };
+        Ok(Self {
+            items: read(ITEMS_TABLE_ENV)?,
+            idempotency: read(IDEMPOTENCY_TABLE_ENV)?,
+        })
+    }
+}
+
+/// How long the SDK may take. Well under a Lambda timeout: a store that does not answer in time
+/// becomes a 503 the caller can retry, not a function timeout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    /// Establishing a connection (TCP and TLS).
+    pub connect: Duration,
+    /// One attempt of a request.
+    pub attempt: Duration,
+    /// A whole operation, retries included.
+    pub operation: Duration,
+    /// Attempts per operation (standard retry mode, exponential backoff with jitter).
+    pub max_attempts: u32,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Self {
+            connect: Duration::from_millis(1000),
+            attempt: Duration::from_millis(2000),
+            operation: Duration::from_millis(5000),
+            max_attempts: 3,
+        }
+    }
+}
+
+/// Why the repository could not be configured; the message names what to fix.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// A required variable is unset or empty.
+    #[error("environment variable {0} must name a DynamoDB table")]
+    MissingVariable(&'static str),
+    /// No region in the environment or profile.
+    #[error("no AWS region is configured (set AWS_REGION)")]
+    MissingRegion,
+}
+
+/// The SDK configuration from the environment, with one TLS stack (rustls with ring), explicit
+/// timeouts and the standard retry mode.
+pub async fn sdk_config_from_env(timeouts: Timeouts) -> Result<SdkConfig, ConfigError> {
+    let http_client = aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(
+            tls::rustls_provider::CryptoMode::Ring,
+        ))
+        .build_https();
+    let config = aws_config::defaults(BehaviorVersion::latest())
+        .http_client(http_client)
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(timeouts.connect)
+                .operation_attempt_timeout(timeouts.attempt)
+                .operation_timeout(timeouts.operation)
+                .build(),
+        )
+        .retry_config(RetryConfig::standard().with_max_attempts(timeouts.max_attempts))
+        .load()
+        .await;
+    if config.region().is_none() {
+        return Err(ConfigError::MissingRegion);
+    }
+    Ok(config)
+}

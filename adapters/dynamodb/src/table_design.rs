@@ -1,0 +1,214 @@
+//! The table design, in one place: the repository, the table creation for local use and tests,
+//! and the infrastructure consistency check read it. The Terraform declares the same names.
+
+use std::time::Duration;
+
+use aws_sdk_dynamodb::error::ProvideErrorMetadata;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
+    ProjectionType, ScalarAttributeType, TableStatus, TimeToLiveSpecification,
+};
+use aws_sdk_dynamodb::Client;
+
+use crate::config::TableNames;
+
+/// The items table's partition key.
+pub const ITEM_KEY: &str = "id";
+/// The sparse index listing one category newest first; items without a category are not in it.
+pub const CATEGORY_INDEX: &str = "by-category";
+/// The category index's partition key.
+pub const CATEGORY_INDEX_PARTITION_KEY: &str = "category";
+/// The category index's sort key: RFC 3339 UTC with milliseconds, whose text order is time order.
+pub const CATEGORY_INDEX_SORT_KEY: &str = "created_at";
+/// The idempotency table's partition key: the caller's subject and their key.
+pub const IDEMPOTENCY_KEY: &str = "scope";
+/// The idempotency table's TTL attribute (epoch seconds).
+pub const IDEMPOTENCY_TTL_ATTRIBUTE: &str = "expires_at";
+
+/// The resources a function may be granted access to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Resource {
+    /// The items table.
+    ItemsTable,
+    /// The `by-category` index of the items table.
+    CategoryIndex,
+    /// The idempotency table.
+    IdempotencyTable,
+}
+
+impl Resource {
+    /// The resource's name in `routes.json` and the Terraform.
+    pub fn name(self) -> &'static str {
+        match self {
+            Resource::ItemsTable => "items_table",
+            Resource::CategoryIndex => "category_index",
+            Resource::IdempotencyTable => "idempotency_table",
+        }
+    }
+}
+
+/// The repository's operations, as far as IAM is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Operation {
+    Insert,
+    InsertIdempotent,
+    Get,
+    Replace,
+    Delete,
+    ListAll,
+    ListCategory,
+}
+
+/// The DynamoDB actions an operation sends, on which resource: what a least-privilege policy
+/// must allow, and all it need allow.
+pub fn permissions(operation: Operation) -> &'static [(Resource, &'static str)] {
+    use Resource::*;
+    match operation {
+        Operation::Insert => &[(ItemsTable, "dynamodb:PutItem")],
+        // A TransactWriteItems of two Puts is authorised as a PutItem on each table.
+        Operation::InsertIdempotent => &[
+            (ItemsTable, "dynamodb:PutItem"),
+            (IdempotencyTable, "dynamodb:PutItem"),
+        ],
+        Operation::Get => &[(ItemsTable, "dynamodb:GetItem")],
+        Operation::Replace => &[(ItemsTable, "dynamodb:PutItem")],
+        Operation::Delete => &[(ItemsTable, "dynamodb:DeleteItem")],
+        Operation::ListAll => &[(ItemsTable, "dynamodb:Scan")],
+        Operation::ListCategory => &[(CategoryIndex, "dynamodb:Query")],
+    }
+}
+
+/// The repository operations a use case performs.
+pub fn operations_of_use_case(use_case: &str) -> Option<&'static [Operation]> {
+    use Operation::*;
+    Some(match use_case {
+        "list" => &[ListAll, ListCategory],
+        "get" => &[Get],
+        "create" => &[Insert, InsertIdempotent],
+        "replace" => &[Get, Replace],
+        "delete" => &[Get, Delete],
+        _ => return None,
+    })
+}
+
+/// Why tables could not be created.
+#[derive(Debug, thiserror::Error)]
+#[error("could not create table {table}: {reason}")]
+pub struct CreateTablesError {
+    pub table: String,
+    pub reason: String,
+}
+
+fn key(name: &str, key_type: KeyType) -> KeySchemaElement {
+    KeySchemaElement::builder()
+        .attribute_name(name)
+        .key_type(key_type)
+        .build()
+        .expect("name and key type are set")
+}
+
+fn string_attribute(name: &str) -> AttributeDefinition {
+    AttributeDefinition::builder()
+        .attribute_name(name)
+        .attribute_type(ScalarAttributeType::S)
+        .build()
+        .expect("name and type are set")
+}
+
+/// Creates both tables with this design if they are missing, waits until they are active, and
+/// turns on the idempotency table's TTL. For local use and tests; production tables come from
+/// the Terraform.
+pub async fn create_tables(client: &Client, names: &TableNames) -> Result<(), CreateTablesError> {
+    let failed = |table: &str, error: String| CreateTablesError {
+        table: table.to_owned(),
+        reason: error,
+    };
+    let category_index = GlobalSecondaryIndex::builder()
+        .index_name(CATEGORY_INDEX)
+        .key_schema(key(CATEGORY_INDEX_PARTITION_KEY, KeyType::Hash))
+        .key_schema(key(CATEGORY_INDEX_SORT_KEY, KeyType::Range))
+        .projection(
+            Projection::builder()
+                .projection_type(ProjectionType::All)
+                .build(),
+        )
+        .build()
+        .map_err(|e| failed(&names.items, e.to_string()))?;
+    let items = client
+        .create_table()
+        .table_name(&names.items)
+        .billing_mode(BillingMode::PayPerRequest)
+        .key_schema(key(ITEM_KEY, KeyType::Hash))
+        .attribute_definitions(string_attribute(ITEM_KEY))
+        .attribute_definitions(string_attribute(CATEGORY_INDEX_PARTITION_KEY))
+        .attribute_definitions(string_attribute(CATEGORY_INDEX_SORT_KEY))
+        .global_secondary_indexes(category_index)
+        .send()
+        .await;
+    accept_existing(items).map_err(|e| failed(&names.items, e))?;
+    let idempotency = client
+        .create_table()
+        .table_name(&names.idempotency)
+        .billing_mode(BillingMode::PayPerRequest)
+        .key_schema(key(IDEMPOTENCY_KEY, KeyType::Hash))
+        .attribute_definitions(string_attribute(IDEMPOTENCY_KEY))
+        .send()
+        .await;
+    let created_idempotency =
+        accept_existing(idempotency).map_err(|e| failed(&names.idempotency, e))?;
+    for table in [&names.items, &names.idempotency] {
+        wait_until_active(client, table)
+            .await
+            .map_err(|e| failed(table, e))?;
+    }
+    if created_idempotency {
+        client
+            .update_time_to_live()
+            .table_name(&names.idempotency)
+            .time_to_live_specification(
+                TimeToLiveSpecification::builder()
+                    .attribute_name(IDEMPOTENCY_TTL_ATTRIBUTE)
+                    .enabled(true)
+                    .build()
+                    .map_err(|e| failed(&names.idempotency, e.to_string()))?,
+            )
+            .send()
+            .await
+            .map_err(|e| failed(&names.idempotency, error_text(&e)))?;
+    }
+    Ok(())
+}
+
+/// `Ok(true)` when the table was created, `Ok(false)` when it already existed.
+fn accept_existing<T, E>(
+    outcome: Result<T, aws_sdk_dynamodb::error::SdkError<E>>,
+) -> Result<bool, String>
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    match outcome {
+        Ok(_) => Ok(true),
+        Err(error) if error.code() == Some("ResourceInUseException") => Ok(false),
+        Err(error) => Err(error_text(&error)),
+    }
+}
+
+fn error_text(error: &(dyn std::error::Error + 'static)) -> String {
+    aws_smithy_types::error::display::DisplayErrorContext(error).to_string()
+}
+
+async fn wait_until_active(client: &Client, table: &str) -> Result<(), String> {
+    for _ in 0..120 {
+        let described = client
+            .describe_table()
+            .table_name(table)
+            .send()
+            .await
+            .map_err(|e| error_text(&e))?;
+        if described.table().and_then(|t| t.table_status()) == Some(&TableStatus::Active) {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    Err("the table did not become active within 30 s".to_owned())
+}
