@@ -3,7 +3,13 @@
 
 use std::sync::Arc;
 
-use crate::integration::FunctionHandler;
+use items_apigateway::{App, Config, Route};
+use items_domain::{ItemRepository, ItemService, SystemClock, UuidV4Ids};
+use items_dynamodb::{table_design, DynamoDbItemRepository, TableNames};
+use items_memory::InMemoryItemRepository;
+use serde_json::{json, Value};
+
+use crate::integration::{FunctionFuture, FunctionHandler};
 
 /// Which store the functions use.
 #[derive(Debug, Clone, Default)]
@@ -35,6 +41,14 @@ impl DynamoDbStore {
             items_table: std::env::var("ITEMS_TABLE").unwrap_or_else(|_| "items".to_owned()),
             idempotency_table: std::env::var("IDEMPOTENCY_TABLE")
                 .unwrap_or_else(|_| "items-idempotency".to_owned()),
+        }
+    }
+
+    /// The table names as the DynamoDB adapter takes them.
+    pub fn table_names(&self) -> TableNames {
+        TableNames {
+            items: self.items_table.clone(),
+            idempotency: self.idempotency_table.clone(),
         }
     }
 
@@ -110,21 +124,64 @@ pub enum StoreError {
         /// What went wrong.
         reason: String,
     },
-    /// The API's functions are not available in this build.
-    #[error("in-process functions are not available: {0}")]
-    Unavailable(String),
+    /// The adapter's configuration (e.g. `ADMIN_GROUP`) is invalid.
+    #[error("configuration: {0}")]
+    Config(String),
 }
 
-/// The API's functions, called in-process over the configured store.
+/// The API's functions, called in-process over the configured store: one [`App`] shared by
+/// every route, as one repository is shared by every function.
 pub(crate) async fn in_process_functions(
-    _store: &StoreConfig,
+    store: &StoreConfig,
 ) -> Result<Arc<dyn FunctionHandler>, StoreError> {
-    Err(StoreError::Unavailable(
-        "the driving adapter is not wired in yet".to_owned(),
-    ))
+    let repository: Arc<dyn ItemRepository> = match store {
+        StoreConfig::Memory => Arc::new(InMemoryItemRepository::new()),
+        StoreConfig::DynamoDb(dynamodb) => {
+            let client = dynamodb.client().await;
+            create_tables(&client, dynamodb).await?;
+            Arc::new(DynamoDbItemRepository::new(client, dynamodb.table_names()))
+        }
+    };
+    let config = Config::from_env().map_err(StoreError::Config)?;
+    let service = ItemService::new(repository, Arc::new(SystemClock), Arc::new(UuidV4Ids));
+    Ok(Arc::new(ApiFunctions {
+        app: App::new(service, config),
+    }))
 }
 
-/// Creates the tables if they are missing.
-pub(crate) async fn prepare_tables(_store: &DynamoDbStore) -> Result<(), StoreError> {
-    Ok(())
+/// Creates the tables if they are missing (process mode: before any process starts).
+pub(crate) async fn prepare_tables(store: &DynamoDbStore) -> Result<(), StoreError> {
+    create_tables(&store.client().await, store).await
+}
+
+async fn create_tables(
+    client: &aws_sdk_dynamodb::Client,
+    store: &DynamoDbStore,
+) -> Result<(), StoreError> {
+    table_design::create_tables(client, &store.table_names())
+        .await
+        .map_err(|error| StoreError::DynamoDb {
+            endpoint: store.endpoint.clone().unwrap_or_else(|| "AWS".to_owned()),
+            reason: error.to_string(),
+        })
+}
+
+/// The API's functions behind the in-process integration.
+struct ApiFunctions {
+    app: App,
+}
+
+impl FunctionHandler for ApiFunctions {
+    fn handle<'a>(&'a self, function: &'a str, event: Value) -> FunctionFuture<'a> {
+        Box::pin(async move {
+            match Route::from_function_name(function) {
+                Some(route) => self.app.handle_event(route, event).await,
+                // Every route of the table comes from routes.json, which Route mirrors; a
+                // mismatch is a broken build, answered as API Gateway answers a broken function.
+                None => {
+                    json!({"statusCode": 500, "body": "{\"message\":\"Internal Server Error\"}"})
+                }
+            }
+        })
+    }
 }
