@@ -296,17 +296,18 @@ fn print_banner(stage: &RunningStage, in_process: bool) {
     };
     println!("Local stage ({mode}) listening on {url}");
     println!();
-    println!("A token for caller \"alice\" (valid one hour; more: `local-stage token --sub NAME [--groups admin]`");
-    println!("or POST {url}/_local/token {{\"sub\": \"NAME\", \"groups\": [\"admin\"]}}):");
-    println!();
-    println!("  TOKEN={token}");
-    println!();
-    println!("Create an item:");
+    println!("Create an item as caller \"alice\" (the token is valid for an hour):");
     println!(
-        "  curl -i -X POST {url}/items -H \"Authorization: Bearer $TOKEN\" -H 'content-type: application/json' -d '{{\"name\": \"First item\", \"description\": \"made locally\", \"category\": \"tools\"}}'"
+        "  curl -i -X POST {url}/items -H 'Authorization: Bearer {token}' -H 'content-type: application/json' -d '{{\"name\": \"First item\", \"description\": \"made locally\", \"category\": \"tools\"}}'"
     );
+    println!();
     println!("List items:");
-    println!("  curl -i {url}/items -H \"Authorization: Bearer $TOKEN\"");
+    println!("  curl -i {url}/items -H 'Authorization: Bearer {token}'");
+    println!();
+    println!("More tokens: `local-stage token --sub NAME [--groups admin]`, or");
+    println!(
+        "  curl -s -X POST {url}/_local/token -d '{{\"sub\": \"NAME\", \"groups\": [\"admin\"]}}'"
+    );
     println!();
     println!("Access log: one JSON line per request below. Ctrl-C stops the stage.");
 }
