@@ -257,11 +257,14 @@ impl FunctionPool {
                 init.as_secs_f64() * 1000.0
             ));
         }
+        // Lambda's own fields first, then the function: a local stage interleaves all functions
+        // in one output, where CloudWatch would keep them in separate log groups.
         match result {
             Err(InvokeError::Timeout) => line.push_str("\tStatus: timeout"),
             Err(_) => line.push_str("\tStatus: error\tError Type: Runtime.ExitError"),
             Ok(_) => {}
         }
+        line.push_str(&format!("\tFunction: {}", self.name));
         self.reports.write(&line);
     }
 }

@@ -104,6 +104,7 @@ async fn a_function_process_serves_invocations_and_reports_each_like_lambda() {
     let cold = stage.next_report().await;
     assert!(cold.contains("Init Duration: "), "{cold}");
     assert!(cold.contains("Memory Size: 128 MB"), "{cold}");
+    assert!(cold.ends_with("\tFunction: get-item"), "{cold}");
     let used: u64 = cold
         .split("Max Memory Used: ")
         .nth(1)
