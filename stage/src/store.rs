@@ -52,15 +52,11 @@ impl DynamoDbStore {
         }
     }
 
-    /// A DynamoDB client for this endpoint (rustls with ring, the project's one TLS stack),
-    /// with placeholder credentials for a local endpoint when none are configured.
+    /// A DynamoDB client for this endpoint with the functions' own SDK settings (TLS stack,
+    /// timeouts, retries), and placeholder credentials for a local endpoint when none are
+    /// configured.
     pub async fn client(&self) -> aws_sdk_dynamodb::Client {
-        use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
-        let http_client = aws_smithy_http_client::Builder::new()
-            .tls_provider(Provider::Rustls(CryptoMode::Ring))
-            .build_https();
-        let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .http_client(http_client)
+        let mut loader = items_dynamodb::sdk_config_loader(items_dynamodb::Timeouts::default())
             .region(aws_config::Region::new(crate::runtime_api::region()));
         if let Some(endpoint) = &self.endpoint {
             loader = loader.endpoint_url(endpoint);

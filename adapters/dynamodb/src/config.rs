@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
-use aws_config::{BehaviorVersion, SdkConfig};
+use aws_config::{BehaviorVersion, ConfigLoader, SdkConfig};
 use aws_smithy_http_client::tls;
 
 /// The variable naming the items table.
@@ -70,15 +70,16 @@ pub enum ConfigError {
     MissingRegion,
 }
 
-/// The SDK configuration from the environment, with one TLS stack (rustls with ring), explicit
-/// timeouts and the standard retry mode.
-pub async fn sdk_config_from_env(timeouts: Timeouts) -> Result<SdkConfig, ConfigError> {
+/// The project's SDK settings, ready for more (region, endpoint, credentials) before loading:
+/// one TLS stack (rustls with ring), explicit timeouts and the standard retry mode. Every
+/// DynamoDB client of the project starts here.
+pub fn sdk_config_loader(timeouts: Timeouts) -> ConfigLoader {
     let http_client = aws_smithy_http_client::Builder::new()
         .tls_provider(tls::Provider::Rustls(
             tls::rustls_provider::CryptoMode::Ring,
         ))
         .build_https();
-    let config = aws_config::defaults(BehaviorVersion::latest())
+    aws_config::defaults(BehaviorVersion::latest())
         .http_client(http_client)
         .timeout_config(
             TimeoutConfig::builder()
@@ -88,8 +89,13 @@ pub async fn sdk_config_from_env(timeouts: Timeouts) -> Result<SdkConfig, Config
                 .build(),
         )
         .retry_config(RetryConfig::standard().with_max_attempts(timeouts.max_attempts))
-        .load()
-        .await;
+}
+
+/// The SDK configuration from the environment (region, credentials chain,
+/// `AWS_ENDPOINT_URL_DYNAMODB`) with the project's settings; a missing region fails now rather
+/// than on the first request.
+pub async fn sdk_config_from_env(timeouts: Timeouts) -> Result<SdkConfig, ConfigError> {
+    let config = sdk_config_loader(timeouts).load().await;
     if config.region().is_none() {
         return Err(ConfigError::MissingRegion);
     }

@@ -13,5 +13,5 @@ mod records;
 mod repository;
 pub mod table_design;
 
-pub use config::{sdk_config_from_env, ConfigError, TableNames, Timeouts};
+pub use config::{sdk_config_from_env, sdk_config_loader, ConfigError, TableNames, Timeouts};
 pub use repository::DynamoDbItemRepository;
