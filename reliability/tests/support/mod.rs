@@ -1,0 +1,117 @@
+//! Shared set-up of the reliability tests: the DynamoDB endpoint the test command started, and
+//! a local stage on fresh tables.
+
+#![allow(dead_code)] // Each test binary uses a different part of this module.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use local_stage::{
+    DynamoDbStore, FunctionMode, LineSink, ProcessConfig, RunningStage, StageConfig, StoreConfig,
+};
+use serde_json::{json, Value};
+
+/// The DynamoDB-compatible server's address. These tests need a real server, so they fail
+/// (never skip) without one.
+pub fn dynamodb_endpoint() -> String {
+    std::env::var("AWS_ENDPOINT_URL_DYNAMODB").unwrap_or_else(|_| {
+        panic!(
+            "AWS_ENDPOINT_URL_DYNAMODB is not set: run the reliability suite through scripts/test, \
+             or `scripts/dynamodb-server run -- cargo test -p items-reliability`"
+        )
+    })
+}
+
+/// The socket address inside an `http://host:port` endpoint.
+pub fn socket_address(endpoint: &str) -> SocketAddr {
+    let authority = endpoint.trim_start_matches("http://").trim_end_matches('/');
+    authority
+        .parse()
+        .or_else(|_| authority.replace("localhost", "127.0.0.1").parse())
+        .unwrap_or_else(|e| panic!("{endpoint} is not http://IP:PORT: {e}"))
+}
+
+/// A store on freshly named tables at `endpoint`, so tests never see each other's items.
+pub fn fresh_store(endpoint: String) -> DynamoDbStore {
+    let suffix = uuid::Uuid::new_v4().simple().to_string();
+    DynamoDbStore {
+        endpoint: Some(endpoint),
+        items_table: format!("reliability-items-{suffix}"),
+        idempotency_table: format!("reliability-idempotency-{suffix}"),
+    }
+}
+
+/// A quiet stage with in-process functions on `store`.
+pub async fn in_process_stage(store: DynamoDbStore) -> RunningStage {
+    local_stage::start(StageConfig {
+        store: StoreConfig::DynamoDb(store),
+        access_log: LineSink::Off,
+        reports: LineSink::Off,
+        ..StageConfig::default()
+    })
+    .await
+    .unwrap_or_else(|e| panic!("the local stage did not start: {e}"))
+}
+
+/// Where the function binaries are: FUNCTIONS_DIR, or the workspace's debug build.
+pub fn functions_dir() -> PathBuf {
+    std::env::var_os("FUNCTIONS_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/debug"))
+}
+
+/// A quiet stage running the real function binaries on `store`, up to `max_processes` each.
+pub async fn process_stage(store: DynamoDbStore, max_processes: usize) -> RunningStage {
+    local_stage::start(StageConfig {
+        store: StoreConfig::DynamoDb(store),
+        functions: FunctionMode::Processes(ProcessConfig {
+            functions_dir: functions_dir(),
+            max_processes,
+            ..ProcessConfig::default()
+        }),
+        access_log: LineSink::Off,
+        reports: LineSink::Off,
+        ..StageConfig::default()
+    })
+    .await
+    .unwrap_or_else(|e| {
+        panic!("the local stage did not start in process mode (build the functions first): {e}")
+    })
+}
+
+/// An HTTP client with a bound on every request, so a hang fails the test instead of stalling it.
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(60))
+        .build()
+        .expect("an HTTP client builds")
+}
+
+/// A valid create body.
+pub fn item_body(name: &str, category: Option<&str>) -> Value {
+    json!({"name": name, "description": "made by the reliability suite", "category": category})
+}
+
+/// Every item a caller can list, following cursors to the end.
+pub async fn list_all(client: &reqwest::Client, stage: &RunningStage, token: &str) -> Vec<Value> {
+    let mut items = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut request = client
+            .get(format!("{}/items", stage.url()))
+            .bearer_auth(token)
+            .query(&[("limit", "100")]);
+        if let Some(cursor) = &cursor {
+            request = request.query(&[("cursor", cursor)]);
+        }
+        let response = request.send().await.expect("list request");
+        assert_eq!(response.status(), 200, "listing after the test must work");
+        let page: Value = response.json().await.expect("list body");
+        items.extend(page["items"].as_array().cloned().unwrap_or_default());
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => return items,
+        }
+    }
+}
