@@ -27,6 +27,8 @@ impl fmt::Display for FieldError {
     }
 }
 
+impl std::error::Error for FieldError {}
+
 /// Why a use case did not succeed. `Display` is safe to show a caller; internals are logged by
 /// the adapter that saw them, never carried here.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -212,3 +212,39 @@ async fn wait_until_active(client: &Client, table: &str) -> Result<(), String> {
     }
     Err("the table did not become active within 30 s".to_owned())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    /// `routes.json` grants each function exactly what its use case's operations send.
+    #[test]
+    fn the_routes_file_grants_exactly_the_actions_each_use_case_sends() {
+        let file: serde_json::Value =
+            serde_json::from_str(include_str!("../../../routes.json")).expect("routes.json");
+        for route in file["routes"].as_array().expect("routes") {
+            let use_case = route["use_case"].as_str().expect("use_case");
+            let operations = operations_of_use_case(use_case)
+                .unwrap_or_else(|| panic!("unknown use case {use_case}"));
+            let needed: BTreeSet<(String, String)> = operations
+                .iter()
+                .flat_map(|op| permissions(*op).iter())
+                .map(|(resource, action)| (resource.name().to_owned(), (*action).to_owned()))
+                .collect();
+            let granted: BTreeSet<(String, String)> =
+                route["dynamodb"]
+                    .as_object()
+                    .expect("dynamodb permissions")
+                    .iter()
+                    .flat_map(|(resource, actions)| {
+                        actions.as_array().expect("actions").iter().map(move |a| {
+                            (resource.clone(), a.as_str().expect("action").to_owned())
+                        })
+                    })
+                    .collect();
+            assert_eq!(granted, needed, "{}", route["function"]);
+        }
+    }
+}
