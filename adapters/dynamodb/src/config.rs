@@ -16,7 +16,9 @@ pub const IDEMPOTENCY_TABLE_ENV: &str = "IDEMPOTENCY_TABLE";
 /// The two tables the repository uses.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TableNames {
+    /// The items table (`ITEMS_TABLE`).
     pub items: String,
+    /// The idempotency records table (`IDEMPOTENCY_TABLE`).
     pub idempotency: String,
 }
 

@@ -7,6 +7,8 @@
 //! once: throttling, timeouts and unreachable endpoints are `Unavailable`, the rest `Internal`,
 //! and both are logged with the SDK's full error chain, never shown to callers.
 
+#![warn(missing_docs)]
+
 pub mod config;
 mod errors;
 mod records;

@@ -10,9 +10,7 @@ use items_domain::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::table_design::{
-    CATEGORY_INDEX_PARTITION_KEY, CATEGORY_INDEX_SORT_KEY, IDEMPOTENCY_KEY, ITEM_KEY,
-};
+use crate::table_design::{CATEGORY_INDEX_PARTITION_KEY, CATEGORY_INDEX_SORT_KEY, ITEM_KEY};
 
 /// An attribute map, as the SDK speaks it.
 pub type Attributes = HashMap<String, AttributeValue>;
@@ -38,10 +36,19 @@ struct StoredItem {
 struct StoredIdempotency {
     scope: String,
     fingerprint: String,
-    /// Epoch seconds: the table's TTL attribute.
+    /// The table's TTL attribute, in epoch seconds as TTL requires, rounded up so TTL never
+    /// removes a record that still counts.
     expires_at: i64,
+    /// The exact expiry (epoch milliseconds) the write condition compares with: a record is
+    /// dead from this instant, not from the start of its second.
+    expires_at_ms: i64,
     item: StoredItem,
 }
+
+/// The idempotency record attribute holding the exact expiry, in epoch milliseconds.
+pub const RECORD_EXPIRY_MS_ATTRIBUTE: &str = "expires_at_ms";
+/// The items table attribute holding the version, for conditions.
+pub const VERSION_ATTRIBUTE: &str = "version";
 
 fn stored_item(item: &Item) -> StoredItem {
     StoredItem {
@@ -100,12 +107,18 @@ pub fn scope_key(scope: &IdempotencyScope) -> String {
     format!("{}:{subject}:{}", subject.len(), scope.key.as_str())
 }
 
+/// Epoch milliseconds as TTL's epoch seconds, rounded up.
+fn ttl_seconds(millis: i64) -> i64 {
+    millis.div_euclid(1000) + i64::from(millis.rem_euclid(1000) != 0)
+}
+
 /// An idempotency record's attributes.
 pub fn record_to_attributes(record: &IdempotencyRecord) -> Result<Attributes, RepositoryError> {
     serde_dynamo::to_item(StoredIdempotency {
         scope: scope_key(&record.scope),
         fingerprint: record.fingerprint.as_str().to_owned(),
-        expires_at: record.expires_at.as_epoch_seconds(),
+        expires_at: ttl_seconds(record.expires_at.as_millis()),
+        expires_at_ms: record.expires_at.as_millis(),
         item: stored_item(&record.item),
     })
     .map_err(|e| corrupt("idempotency record", e))
@@ -155,13 +168,86 @@ pub fn start_key(position: &ListPosition) -> Attributes {
     }
 }
 
-/// The idempotency table's key attribute name, for condition expressions.
-pub const SCOPE_ATTRIBUTE: &str = IDEMPOTENCY_KEY;
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use items_domain::IdempotencyKey;
+    use items_domain::{IdempotencyKey, ItemFields};
+
+    fn item_with(category: Option<&str>) -> Item {
+        Item::create(
+            ItemId::parse("6f1c2a9e-3b7d-4c1e-9a2f-5d8e7b6c4a31").expect("id"),
+            ItemFields {
+                name: ItemName::parse("lamp").expect("name"),
+                description: Description::parse("brass").expect("description"),
+                category: category.map(|c| Category::parse(c).expect("category")),
+            },
+            Subject::parse("alice").expect("subject"),
+            Timestamp::from_millis(1_764_037_800_123).expect("timestamp"),
+        )
+    }
+
+    #[test]
+    fn an_item_without_category_has_no_category_attribute_not_even_null() {
+        let attributes = item_to_attributes(&item_with(None)).expect("attributes");
+        assert!(!attributes.contains_key(CATEGORY_INDEX_PARTITION_KEY));
+        assert!(attributes.values().all(|value| !value.is_null()));
+    }
+
+    #[test]
+    fn items_are_stored_with_text_timestamps_and_a_numeric_version() {
+        let item = item_with(Some("lighting"));
+        let attributes = item_to_attributes(&item).expect("attributes");
+        assert_eq!(
+            attributes.get(CATEGORY_INDEX_SORT_KEY),
+            Some(&AttributeValue::S("2025-11-25T02:30:00.123Z".into()))
+        );
+        assert_eq!(
+            attributes.get(VERSION_ATTRIBUTE),
+            Some(&AttributeValue::N("1".into()))
+        );
+        assert_eq!(item_from_attributes(attributes), Ok(item));
+    }
+
+    #[test]
+    fn a_stored_item_that_breaks_a_rule_is_internal() {
+        let mut attributes = item_to_attributes(&item_with(None)).expect("attributes");
+        attributes.insert("name".into(), AttributeValue::S("   ".into()));
+        assert_eq!(
+            item_from_attributes(attributes),
+            Err(RepositoryError::Internal)
+        );
+        let mut attributes = item_to_attributes(&item_with(None)).expect("attributes");
+        attributes.insert(VERSION_ATTRIBUTE.into(), AttributeValue::S("one".into()));
+        assert_eq!(
+            item_from_attributes(attributes),
+            Err(RepositoryError::Internal)
+        );
+    }
+
+    #[test]
+    fn a_record_keeps_its_item_and_fingerprint_and_expires_to_the_millisecond() {
+        let item = item_with(None);
+        let scope = IdempotencyScope {
+            caller: Subject::parse("alice").expect("subject"),
+            key: IdempotencyKey::parse("key-1").expect("key"),
+        };
+        let record = IdempotencyRecord::new(scope, &item.fields(), item.clone());
+        let attributes = record_to_attributes(&record).expect("attributes");
+        let expiry_ms = record.expires_at.as_millis();
+        assert_eq!(
+            attributes.get(RECORD_EXPIRY_MS_ATTRIBUTE),
+            Some(&AttributeValue::N(expiry_ms.to_string()))
+        );
+        // TTL is in seconds; rounded up, it never removes a record before it expires.
+        assert_eq!(
+            attributes.get(crate::table_design::IDEMPOTENCY_TTL_ATTRIBUTE),
+            Some(&AttributeValue::N((expiry_ms / 1000 + 1).to_string()))
+        );
+        assert_eq!(
+            record_from_attributes(attributes),
+            Ok((record.fingerprint, item))
+        );
+    }
 
     #[test]
     fn scope_keys_do_not_collide_across_the_separator() {

@@ -1,8 +1,10 @@
 //! The repository: one conditional request per write.
 
 use std::collections::HashMap;
+use std::time::Duration;
 
 use async_trait::async_trait;
+use aws_config::SdkConfig;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
@@ -20,14 +22,16 @@ use crate::config::{sdk_config_from_env, ConfigError, TableNames, Timeouts};
 use crate::errors::store_error;
 use crate::records::{
     item_from_attributes, item_key, item_to_attributes, record_from_attributes,
-    record_to_attributes, start_key, Attributes, SCOPE_ATTRIBUTE,
+    record_to_attributes, start_key, Attributes, RECORD_EXPIRY_MS_ATTRIBUTE, VERSION_ATTRIBUTE,
 };
 use crate::table_design::{
-    CATEGORY_INDEX, CATEGORY_INDEX_PARTITION_KEY, IDEMPOTENCY_TTL_ATTRIBUTE, ITEM_KEY,
+    CATEGORY_INDEX, CATEGORY_INDEX_PARTITION_KEY, IDEMPOTENCY_KEY, ITEM_KEY,
 };
 
 /// How often a transaction cancelled by a concurrent one is tried again before giving up.
-const TRANSACTION_CONFLICT_ATTEMPTS: usize = 4;
+const TRANSACTION_CONFLICT_ATTEMPTS: u32 = 4;
+/// The pause before the first retry of a conflicting transaction; doubled each time.
+const TRANSACTION_CONFLICT_BACKOFF: Duration = Duration::from_millis(20);
 
 /// Items in DynamoDB. Build it once per process and share it: the client keeps its connections.
 #[derive(Debug, Clone)]
@@ -42,12 +46,18 @@ impl DynamoDbItemRepository {
         Self { client, tables }
     }
 
+    /// A repository whose client is built from `config`, e.g. one made with
+    /// [`sdk_config_loader`](crate::sdk_config_loader) and custom [`Timeouts`].
+    pub fn from_sdk_config(config: &SdkConfig, tables: TableNames) -> Self {
+        Self::new(Client::new(config), tables)
+    }
+
     /// Configured from the environment: region, credentials and endpoint as the SDK reads them,
     /// table names from `ITEMS_TABLE` and `IDEMPOTENCY_TABLE`, default [`Timeouts`].
     pub async fn from_env() -> Result<Self, ConfigError> {
         let tables = TableNames::from_env()?;
         let config = sdk_config_from_env(Timeouts::default()).await?;
-        Ok(Self::new(Client::new(&config), tables))
+        Ok(Self::from_sdk_config(&config, tables))
     }
 
     /// The client, e.g. to create tables for local use.
@@ -80,7 +90,7 @@ impl DynamoDbItemRepository {
             "attribute_exists(#id) AND #version = :expected".to_owned(),
             HashMap::from([
                 ("#id".to_owned(), ITEM_KEY.to_owned()),
-                ("#version".to_owned(), "version".to_owned()),
+                ("#version".to_owned(), VERSION_ATTRIBUTE.to_owned()),
             ]),
             HashMap::from([(
                 ":expected".to_owned(),
@@ -204,7 +214,8 @@ impl ItemRepository for DynamoDbItemRepository {
         &self,
         record: &IdempotencyRecord,
     ) -> Result<IdempotentInsert, RepositoryError> {
-        let now = record.item.created_at.as_epoch_seconds();
+        // The port's rule: a record is dead once its expiry is not after the new item's creation.
+        let now_ms = record.item.created_at.as_millis();
         let put_item = Put::builder()
             .table_name(&self.tables.items)
             .set_item(Some(item_to_attributes(&record.item)?))
@@ -216,10 +227,10 @@ impl ItemRepository for DynamoDbItemRepository {
         let put_record = Put::builder()
             .table_name(&self.tables.idempotency)
             .set_item(Some(record_to_attributes(record)?))
-            .condition_expression("attribute_not_exists(#scope) OR #expires <= :now")
-            .expression_attribute_names("#scope", SCOPE_ATTRIBUTE)
-            .expression_attribute_names("#expires", IDEMPOTENCY_TTL_ATTRIBUTE)
-            .expression_attribute_values(":now", AttributeValue::N(now.to_string()))
+            .condition_expression("attribute_not_exists(#scope) OR #expires_ms <= :now_ms")
+            .expression_attribute_names("#scope", IDEMPOTENCY_KEY)
+            .expression_attribute_names("#expires_ms", RECORD_EXPIRY_MS_ATTRIBUTE)
+            .expression_attribute_values(":now_ms", AttributeValue::N(now_ms.to_string()))
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .build()
             .map_err(|_| RepositoryError::Internal)?;
@@ -227,7 +238,10 @@ impl ItemRepository for DynamoDbItemRepository {
             TransactWriteItem::builder().put(put_item).build(),
             TransactWriteItem::builder().put(put_record).build(),
         ];
-        for _ in 0..TRANSACTION_CONFLICT_ATTEMPTS {
+        for attempt in 0..TRANSACTION_CONFLICT_ATTEMPTS {
+            if attempt > 0 {
+                tokio::time::sleep(TRANSACTION_CONFLICT_BACKOFF * 2u32.pow(attempt - 1)).await;
+            }
             let outcome = self
                 .client
                 .transact_write_items()

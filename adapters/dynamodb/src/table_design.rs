@@ -6,7 +6,7 @@ use std::time::Duration;
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
-    ProjectionType, ScalarAttributeType, TableStatus, TimeToLiveSpecification,
+    ProjectionType, ScalarAttributeType, TableStatus, TimeToLiveSpecification, TimeToLiveStatus,
 };
 use aws_sdk_dynamodb::Client;
 
@@ -50,12 +50,19 @@ impl Resource {
 /// The repository's operations, as far as IAM is concerned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Operation {
+    /// `ItemRepository::insert`: a conditional PutItem.
     Insert,
+    /// `ItemRepository::insert_idempotent`: a TransactWriteItems of two conditional Puts.
     InsertIdempotent,
+    /// `ItemRepository::get`: a GetItem.
     Get,
+    /// `ItemRepository::replace`: a conditional PutItem.
     Replace,
+    /// `ItemRepository::delete`: a conditional DeleteItem.
     Delete,
+    /// `ItemRepository::list_page` without a category: a Scan of the items table.
     ListAll,
+    /// `ItemRepository::list_page` with a category: a Query of the category index.
     ListCategory,
 }
 
@@ -95,7 +102,9 @@ pub fn operations_of_use_case(use_case: &str) -> Option<&'static [Operation]> {
 #[derive(Debug, thiserror::Error)]
 #[error("could not create table {table}: {reason}")]
 pub struct CreateTablesError {
+    /// The table being created or configured.
     pub table: String,
+    /// The SDK's error, with its whole chain.
     pub reason: String,
 }
 
@@ -154,14 +163,30 @@ pub async fn create_tables(client: &Client, names: &TableNames) -> Result<(), Cr
         .attribute_definitions(string_attribute(IDEMPOTENCY_KEY))
         .send()
         .await;
-    let created_idempotency =
-        accept_existing(idempotency).map_err(|e| failed(&names.idempotency, e))?;
+    accept_existing(idempotency).map_err(|e| failed(&names.idempotency, e))?;
     for table in [&names.items, &names.idempotency] {
         wait_until_active(client, table)
             .await
             .map_err(|e| failed(table, e))?;
     }
-    if created_idempotency {
+    // Checked rather than assumed from "just created": a run that stopped between creating
+    // the table and enabling TTL is completed by the next one. Enabling it twice is an error.
+    let ttl = client
+        .describe_time_to_live()
+        .table_name(&names.idempotency)
+        .send()
+        .await
+        .map_err(|e| failed(&names.idempotency, error_text(&e)))?;
+    let ttl_enabled = ttl
+        .time_to_live_description()
+        .and_then(|d| d.time_to_live_status())
+        .is_some_and(|status| {
+            matches!(
+                status,
+                TimeToLiveStatus::Enabled | TimeToLiveStatus::Enabling
+            )
+        });
+    if !ttl_enabled {
         client
             .update_time_to_live()
             .table_name(&names.idempotency)
@@ -179,16 +204,16 @@ pub async fn create_tables(client: &Client, names: &TableNames) -> Result<(), Cr
     Ok(())
 }
 
-/// `Ok(true)` when the table was created, `Ok(false)` when it already existed.
+/// A created table, or one that already existed, is fine.
 fn accept_existing<T, E>(
     outcome: Result<T, aws_sdk_dynamodb::error::SdkError<E>>,
-) -> Result<bool, String>
+) -> Result<(), String>
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
     match outcome {
-        Ok(_) => Ok(true),
-        Err(error) if error.code() == Some("ResourceInUseException") => Ok(false),
+        Ok(_) => Ok(()),
+        Err(error) if error.code() == Some("ResourceInUseException") => Ok(()),
         Err(error) => Err(error_text(&error)),
     }
 }
