@@ -1,0 +1,234 @@
+//! One function process behind the local stage's Lambda Runtime API, timed as Lambda times it:
+//! Init Duration from process start to its first poll for an event, Duration from handing out
+//! an event to receiving its response.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use local_stage::runtime_api::{self, Invocation, Outcome, RuntimeChannel};
+use serde_json::Value;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
+
+use crate::BoxError;
+
+/// How long a function may take for one event before the bench gives up (Lambda's timeout in
+/// the deployed stage).
+const FUNCTION_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How a function process is started: its binary and the environment beyond the Runtime API.
+#[derive(Debug, Clone)]
+pub struct Launch {
+    /// The function's name (its routes.json `function`).
+    pub name: String,
+    /// The release binary.
+    pub binary: PathBuf,
+    /// Table names, DynamoDB endpoint, credentials.
+    pub environment: Vec<(String, String)>,
+}
+
+/// One answered invocation.
+#[derive(Debug)]
+pub struct Answer {
+    /// The proxy response the function returned.
+    pub response: Value,
+    /// From handing out the event on `/next` to receiving `/response`: what Lambda bills.
+    pub duration: Duration,
+    /// When the response arrived.
+    pub arrived_at: Instant,
+}
+
+/// A running function process.
+pub struct FunctionProcess {
+    name: String,
+    child: Child,
+    pid: Option<u32>,
+    channel: Arc<RuntimeChannel>,
+    channel_created: Instant,
+    started: Instant,
+    mailbox: mpsc::Sender<Invocation>,
+    server: JoinHandle<()>,
+    log: JoinHandle<Vec<String>>,
+}
+
+impl FunctionProcess {
+    /// Starts the process with its own Runtime API; it initialises and polls in the background.
+    pub async fn start(launch: &Launch) -> Result<Self, BoxError> {
+        let channel_created = Instant::now();
+        let (channel, mailbox) = RuntimeChannel::new(&launch.name, channel_created);
+        let (address, server) = runtime_api::serve(Arc::clone(&channel)).await?;
+        let mut command = Command::new(&launch.binary);
+        command
+            .env_clear()
+            .envs(lambda_environment(&launch.name, &address.to_string()))
+            .envs(launch.environment.iter().cloned())
+            .stdin(Stdio::null())
+            // Lambda's log pipeline reads stdout through a pipe; so does the bench.
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true);
+        let started = Instant::now();
+        let mut child = match command.spawn() {
+            Ok(child) => child,
+            Err(error) => {
+                server.abort();
+                return Err(format!("could not start {}: {error}", launch.binary.display()).into());
+            }
+        };
+        let log = tokio::spawn(drain(child.stdout.take()));
+        Ok(Self {
+            name: launch.name.clone(),
+            pid: child.id(),
+            child,
+            channel,
+            channel_created,
+            started,
+            mailbox,
+            server,
+            log,
+        })
+    }
+
+    /// When the process was started.
+    pub fn started(&self) -> Instant {
+        self.started
+    }
+
+    /// From process start to its first poll for an event, once it has polled.
+    pub fn init_duration(&self) -> Option<Duration> {
+        let since_channel = self.channel.init_duration()?;
+        Some((self.channel_created + since_channel).saturating_duration_since(self.started))
+    }
+
+    /// Sends one event and waits for the function's response.
+    pub async fn invoke(&mut self, event: Value) -> Result<Answer, BoxError> {
+        let (reply, outcome) = oneshot::channel();
+        let invocation = Invocation {
+            request_id: uuid::Uuid::new_v4().to_string(),
+            event,
+            deadline: SystemTime::now() + FUNCTION_TIMEOUT,
+            trace_id: format!("Root=1-00000000-{}", uuid::Uuid::new_v4().simple()),
+            reply,
+        };
+        if self.mailbox.send(invocation).await.is_err() {
+            return Err(self.failure("its Runtime API is gone").await);
+        }
+        let outcome = tokio::select! {
+            outcome = tokio::time::timeout(FUNCTION_TIMEOUT, outcome) => outcome,
+            status = self.child.wait() => {
+                let reason = status.map_or_else(|e| e.to_string(), |s| s.to_string());
+                return Err(self.failure(&format!("the process exited ({reason})")).await);
+            }
+        };
+        let arrived_at = Instant::now();
+        match outcome {
+            Ok(Ok(Outcome::Response { body, duration })) => Ok(Answer {
+                response: serde_json::from_slice(&body)?,
+                duration,
+                arrived_at,
+            }),
+            Ok(Ok(Outcome::Error { body, .. })) => Err(self
+                .failure(&format!(
+                    "the function returned an error: {}",
+                    String::from_utf8_lossy(&body)
+                ))
+                .await),
+            Ok(Err(_)) => Err(self.failure("the invocation was dropped").await),
+            Err(_) => Err(self.failure("it timed out").await),
+        }
+    }
+
+    /// The process's peak resident set (VmHWM), in KiB.
+    pub fn peak_rss_kib(&self) -> Option<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid?)).ok()?;
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix("VmHWM:"))?
+            .trim()
+            .trim_end_matches("kB")
+            .trim()
+            .parse()
+            .ok()
+    }
+
+    /// Kills the process and stops its Runtime API.
+    pub async fn stop(mut self) {
+        let _ = self.child.kill().await;
+        self.server.abort();
+        self.log.abort();
+    }
+
+    /// An error naming the function, with the last lines it logged; the process is stopped.
+    async fn failure(&mut self, what: &str) -> BoxError {
+        let _ = self.child.kill().await;
+        self.server.abort();
+        let lines = (&mut self.log).await.unwrap_or_default();
+        format!(
+            "{}: {what}; its last log lines:\n{}",
+            self.name,
+            lines.join("\n")
+        )
+        .into()
+    }
+}
+
+/// Reads the process's stdout to the end, keeping the last lines for error reports.
+async fn drain(stdout: Option<tokio::process::ChildStdout>) -> Vec<String> {
+    const KEEP: usize = 20;
+    let mut kept = Vec::new();
+    let Some(stdout) = stdout else {
+        return kept;
+    };
+    let mut lines = BufReader::new(stdout).lines();
+    while let Ok(Some(line)) = lines.next_line().await {
+        if kept.len() == KEEP {
+            kept.remove(0);
+        }
+        kept.push(line);
+    }
+    kept
+}
+
+/// The environment Lambda gives a function process (`provided.al2023`, 128 MB).
+fn lambda_environment(name: &str, runtime_api: &str) -> Vec<(String, String)> {
+    let region = runtime_api::region();
+    [
+        ("AWS_LAMBDA_RUNTIME_API", runtime_api.to_owned()),
+        ("AWS_LAMBDA_FUNCTION_NAME", name.to_owned()),
+        ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128".to_owned()),
+        ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST".to_owned()),
+        ("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{name}")),
+        (
+            "AWS_LAMBDA_LOG_STREAM_NAME",
+            format!("bench/[$LATEST]{}", uuid::Uuid::new_v4().simple()),
+        ),
+        ("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand".to_owned()),
+        ("AWS_EXECUTION_ENV", "AWS_Lambda_provided.al2023".to_owned()),
+        ("AWS_REGION", region.clone()),
+        ("AWS_DEFAULT_REGION", region),
+        ("TZ", ":UTC".to_owned()),
+        ("LANG", "en_US.UTF-8".to_owned()),
+        ("PATH", "/usr/local/bin:/usr/bin/:/bin".to_owned()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect()
+}
+
+/// The release binary of `function` in `dir`, if it is there.
+pub fn binary(dir: &Path, function: &str) -> Result<PathBuf, BoxError> {
+    let path = dir.join(function);
+    if path.is_file() {
+        Ok(path)
+    } else {
+        Err(format!(
+            "{} is missing: build the functions first (cargo build --release)",
+            path.display()
+        )
+        .into())
+    }
+}

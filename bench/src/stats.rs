@@ -1,0 +1,88 @@
+//! Percentiles of latency samples: nearest rank on the sorted samples, so every figure is a
+//! time that was actually measured.
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+/// The distribution of a set of samples, in milliseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Summary {
+    /// How many samples.
+    pub count: usize,
+    /// The median.
+    pub p50_ms: f64,
+    /// The 90th percentile.
+    pub p90_ms: f64,
+    /// The 99th percentile.
+    pub p99_ms: f64,
+    /// The slowest sample.
+    pub max_ms: f64,
+}
+
+impl Summary {
+    /// Summarises `samples`; `None` when there are none.
+    pub fn of(samples: &[Duration]) -> Option<Self> {
+        if samples.is_empty() {
+            return None;
+        }
+        let mut sorted = samples.to_vec();
+        sorted.sort_unstable();
+        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        Some(Self {
+            count: sorted.len(),
+            p50_ms: ms(nearest_rank(&sorted, 50)),
+            p90_ms: ms(nearest_rank(&sorted, 90)),
+            p99_ms: ms(nearest_rank(&sorted, 99)),
+            max_ms: ms(sorted[sorted.len() - 1]),
+        })
+    }
+}
+
+/// The `percent`th percentile of sorted, non-empty samples by the nearest-rank method: the
+/// smallest sample with at least `percent`% of the samples at or below it.
+fn nearest_rank(sorted: &[Duration], percent: usize) -> Duration {
+    let rank = (percent * sorted.len()).div_ceil(100).max(1);
+    sorted[rank.min(sorted.len()) - 1]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn millis(values: &[u64]) -> Vec<Duration> {
+        values.iter().map(|&v| Duration::from_millis(v)).collect()
+    }
+
+    #[test]
+    fn percentiles_are_measured_samples_by_nearest_rank() {
+        let samples: Vec<u64> = (1..=100).rev().collect();
+        let summary = Summary::of(&millis(&samples)).expect("samples");
+        assert_eq!(summary.count, 100);
+        assert_eq!(summary.p50_ms, 50.0);
+        assert_eq!(summary.p90_ms, 90.0);
+        assert_eq!(summary.p99_ms, 99.0);
+        assert_eq!(summary.max_ms, 100.0);
+    }
+
+    #[test]
+    fn the_median_of_an_odd_count_is_the_middle_sample() {
+        let summary = Summary::of(&millis(&[7, 1, 3])).expect("samples");
+        assert_eq!(summary.p50_ms, 3.0);
+        assert_eq!(summary.p99_ms, 7.0);
+    }
+
+    #[test]
+    fn a_single_sample_is_every_percentile() {
+        let summary = Summary::of(&millis(&[4])).expect("sample");
+        assert_eq!(
+            (summary.p50_ms, summary.p99_ms, summary.max_ms),
+            (4.0, 4.0, 4.0)
+        );
+    }
+
+    #[test]
+    fn no_samples_have_no_summary() {
+        assert_eq!(Summary::of(&[]), None);
+    }
+}
