@@ -1,13 +1,11 @@
-//! What API Gateway itself answers: CORS preflights, unknown routes, and the request id every
-//! response carries.
+//! CORS as the HTTP API's `cors_configuration`: preflights answered by API Gateway without a
+//! token, and the access-control headers on real responses. The origin is `E2E_CORS_ORIGIN`
+//! (any origin for the local stage).
 
-use std::collections::HashSet;
-use std::time::{Duration, Instant};
-
+use items_e2e::Observed;
 use reqwest::Method;
 
-use crate::support::{item_body, openapi, target, Api};
-use items_e2e::Observed;
+use crate::support::{item_body, target, Api};
 
 /// A comma-separated header value as lower-case names.
 fn names(value: Option<&str>) -> Vec<String> {
@@ -100,102 +98,6 @@ async fn a_cross_origin_response_lets_the_browser_read_the_api_headers() {
         assert!(
             exposed.contains(&header.to_owned()),
             "{exposed:?} lacks {header}"
-        );
-    }
-}
-
-#[tokio::test]
-async fn an_unknown_route_is_404_not_found_with_or_without_a_token() {
-    let paths = [
-        (Method::GET, "/nothing-here"),
-        (Method::GET, "/"),
-        (Method::PATCH, "/items"),
-        (Method::DELETE, "/items"),
-        (Method::POST, "/items/00000000-0000-4000-8000-000000000000"),
-        (
-            Method::GET,
-            "/items/00000000-0000-4000-8000-000000000000/parts",
-        ),
-    ];
-    for api in [Api::with_token(None), Api::user_a()] {
-        for (method, path) in &paths {
-            let response = api
-                .request(method.clone(), path)
-                .send()
-                .await
-                .expect("an answer");
-            let observed = Observed::receive(response).await.expect("a whole answer");
-            assert_eq!(observed.status, 404, "{method} {path}");
-            openapi()
-                .check_response("/components/responses/RouteNotFound", &observed)
-                .unwrap_or_else(|e| panic!("{method} {path}: {e:?}"));
-        }
-    }
-}
-
-#[tokio::test]
-async fn every_function_response_has_its_own_request_id() {
-    let api = Api::user_a();
-    let created = api.create(&item_body("Traced", None)).await;
-    let id = created.json()["id"].as_str().expect("an id").to_owned();
-    let replies = [
-        created,
-        api.get(&id).await,
-        api.list(&[("limit", "1")]).await,
-        api.replace(&id, &item_body("Traced again", None), None)
-            .await,
-        api.list(&[("limit", "0")]).await,
-        api.delete(&id, None).await,
-        api.get(&id).await,
-    ];
-    let ids: HashSet<&str> = replies
-        .iter()
-        .map(|reply| reply.header("x-request-id").expect("x-request-id"))
-        .collect();
-    assert_eq!(ids.len(), replies.len(), "request ids are unique: {ids:?}");
-}
-
-/// Not a contract rule but the local stage's promise: a read through it takes milliseconds.
-/// The figure is printed (see it with `-- --nocapture`).
-#[tokio::test]
-async fn reading_an_item_through_the_stage_takes_milliseconds() {
-    const READS: usize = 200;
-    let api = Api::user_a();
-    let item = api.create_item(&item_body("Timed", None)).await;
-    let path = format!("/items/{}", item["id"].as_str().expect("an id"));
-    let client = api.client().clone();
-    let token = target().user_a.clone();
-    let mut latencies = Vec::with_capacity(READS);
-    for _ in 0..READS {
-        let started = Instant::now();
-        let response = client
-            .get(target().url(&path))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .expect("an answer");
-        let status = response.status();
-        response.bytes().await.expect("a body");
-        latencies.push(started.elapsed());
-        assert_eq!(status, 200);
-    }
-    latencies.sort();
-    let median = latencies[READS / 2];
-    let p95 = latencies[READS * 95 / 100];
-    println!(
-        "GET /items/{{id}} through {}: median {:.2} ms, p95 {:.2} ms over {READS} reads",
-        target().base_url,
-        median.as_secs_f64() * 1000.0,
-        p95.as_secs_f64() * 1000.0
-    );
-    // Over a network to a deployed stage the figure is the network's; only bound it locally.
-    let on_this_machine = ["http://127.", "http://localhost", "http://[::1]"]
-        .iter()
-        .any(|prefix| target().base_url.starts_with(prefix));
-    if on_this_machine {
-        assert!(
-            median < Duration::from_millis(250),
-            "median read latency {median:?}"
         );
     }
 }

@@ -11,6 +11,7 @@
 
 mod auth;
 mod cors;
+mod gateway;
 mod items;
 mod listing;
 mod preconditions;

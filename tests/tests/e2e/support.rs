@@ -281,9 +281,14 @@ impl Reply {
         problem
     }
 
-    /// Fails the test unless this is API Gateway's own `{"message": ...}` answer.
+    /// Fails the test unless this is API Gateway's own `{"message": ...}` answer, which names
+    /// its request id in `apigw-requestid`.
     pub fn assert_gateway_message(&self, status: u16, message: &str) {
         self.assert_status(status);
+        assert!(
+            self.header("apigw-requestid").is_some(),
+            "API Gateway's answer has no apigw-requestid"
+        );
         assert_eq!(
             self.observed.media_type().as_deref(),
             Some("application/json")
