@@ -1,0 +1,135 @@
+# Option: CloudWatch alarms to an SNS topic (var.alarms_enabled, off by default): the API's 5xx
+# rate, and each function's errors and throttles.
+
+locals {
+  alarm_functions = var.alarms_enabled ? local.routes : {}
+}
+
+resource "aws_sns_topic" "alarms" {
+  #checkov:skip=CKV_AWS_26:CloudWatch cannot publish to a topic encrypted with the AWS managed aws/sns key, and alarm notifications carry only alarm names and states.
+  count = var.alarms_enabled ? 1 : 0
+
+  name = "${var.name}-alarms"
+}
+
+resource "aws_sns_topic_subscription" "alarm_email" {
+  count = var.alarms_enabled && var.alarm_email != null ? 1 : 0
+
+  topic_arn = aws_sns_topic.alarms[0].arn
+  protocol  = "email"
+  endpoint  = var.alarm_email
+}
+
+resource "aws_cloudwatch_metric_alarm" "http_5xx_rate" {
+  count = var.alarms_enabled ? 1 : 0
+
+  alarm_name          = "${var.name}-http-5xx-rate"
+  alarm_description   = "More than ${var.alarm_5xx_rate_threshold * 100}% of the HTTP API's requests answered 5xx over 5 minutes."
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = var.alarm_5xx_rate_threshold
+  evaluation_periods  = 1
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alarms[0].arn]
+  ok_actions          = [aws_sns_topic.alarms[0].arn]
+
+  metric_query {
+    id          = "rate"
+    expression  = "IF(requests > 0, errors / requests, 0)"
+    label       = "5xx rate"
+    return_data = true
+  }
+
+  metric_query {
+    id = "errors"
+
+    metric {
+      namespace   = "AWS/ApiGateway"
+      metric_name = "5xx"
+      period      = 300
+      stat        = "Sum"
+      dimensions = {
+        ApiId = aws_apigatewayv2_api.http.id
+        Stage = aws_apigatewayv2_stage.default.name
+      }
+    }
+  }
+
+  metric_query {
+    id = "requests"
+
+    metric {
+      namespace   = "AWS/ApiGateway"
+      metric_name = "Count"
+      period      = 300
+      stat        = "Sum"
+      dimensions = {
+        ApiId = aws_apigatewayv2_api.http.id
+        Stage = aws_apigatewayv2_stage.default.name
+      }
+    }
+  }
+}
+
+resource "aws_cloudwatch_metric_alarm" "rest_5xx_rate" {
+  count = var.alarms_enabled && var.rest_api_enabled ? 1 : 0
+
+  alarm_name          = "${var.name}-rest-5xx-rate"
+  alarm_description   = "More than ${var.alarm_5xx_rate_threshold * 100}% of the REST API's requests answered 5xx over 5 minutes."
+  namespace           = "AWS/ApiGateway"
+  metric_name         = "5XXError"
+  statistic           = "Average"
+  period              = 300
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = var.alarm_5xx_rate_threshold
+  evaluation_periods  = 1
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alarms[0].arn]
+  ok_actions          = [aws_sns_topic.alarms[0].arn]
+
+  dimensions = {
+    ApiName = aws_api_gateway_rest_api.rest[0].name
+    Stage   = aws_api_gateway_stage.rest[0].stage_name
+  }
+}
+
+resource "aws_cloudwatch_metric_alarm" "function_errors" {
+  for_each = local.alarm_functions
+
+  alarm_name          = "${var.name}-${each.key}-errors"
+  alarm_description   = "${each.value.route_key}: the function failed (crash, timeout or init error) in the last 5 minutes."
+  namespace           = "AWS/Lambda"
+  metric_name         = "Errors"
+  statistic           = "Sum"
+  period              = 300
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  threshold           = 1
+  evaluation_periods  = 1
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alarms[0].arn]
+  ok_actions          = [aws_sns_topic.alarms[0].arn]
+
+  dimensions = {
+    FunctionName = aws_lambda_function.function[each.key].function_name
+  }
+}
+
+resource "aws_cloudwatch_metric_alarm" "function_throttles" {
+  for_each = local.alarm_functions
+
+  alarm_name          = "${var.name}-${each.key}-throttles"
+  alarm_description   = "${each.value.route_key}: invocations were throttled (concurrency exhausted) in the last 5 minutes."
+  namespace           = "AWS/Lambda"
+  metric_name         = "Throttles"
+  statistic           = "Sum"
+  period              = 300
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  threshold           = 1
+  evaluation_periods  = 1
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alarms[0].arn]
+  ok_actions          = [aws_sns_topic.alarms[0].arn]
+
+  dimensions = {
+    FunctionName = aws_lambda_function.function[each.key].function_name
+  }
+}

@@ -1,0 +1,100 @@
+# The HTTP API: one route per routes.json entry, each behind the JWT authorizer and integrated
+# with its own function (payload 2.0); CORS, throttling and JSON access logs on the stage.
+
+locals {
+  # Functions with provisioned concurrency are reached through their `live` alias.
+  function_invoke_arns = {
+    for function, lambda in aws_lambda_function.function :
+    function => contains(keys(local.provisioned_functions), function) ? aws_lambda_alias.live[function].invoke_arn : lambda.invoke_arn
+  }
+  function_qualifiers = {
+    for function in keys(local.routes) :
+    function => contains(keys(local.provisioned_functions), function) ? aws_lambda_alias.live[function].name : null
+  }
+}
+
+resource "aws_apigatewayv2_api" "http" {
+  name          = "${var.name}-http"
+  description   = "Items API (HTTP API, one function per route)."
+  protocol_type = "HTTP"
+
+  # As the local stage answers: the API's methods, the headers it reads, the ones a client reads.
+  cors_configuration {
+    allow_origins  = var.cors_allow_origins
+    allow_methods  = sort(distinct(concat([for route in local.routes : route.method], ["OPTIONS"])))
+    allow_headers  = ["authorization", "content-type", "idempotency-key", "if-match"]
+    expose_headers = ["etag", "location", "retry-after", "x-request-id"]
+    max_age        = 600
+  }
+}
+
+resource "aws_apigatewayv2_authorizer" "jwt" {
+  api_id           = aws_apigatewayv2_api.http.id
+  name             = "jwt"
+  authorizer_type  = "JWT"
+  identity_sources = ["$request.header.Authorization"]
+
+  jwt_configuration {
+    issuer   = local.jwt_issuer
+    audience = local.jwt_audience
+  }
+}
+
+resource "aws_cloudwatch_log_group" "http_access" {
+  #checkov:skip=CKV_AWS_158:CloudWatch Logs encrypts log data at rest by default; access log lines carry no tokens or bodies.
+  #checkov:skip=CKV_AWS_338:Retention is a deployment choice (var.log_retention_days); 30 days by default keeps the cost of a test stage low.
+  name              = "/aws/apigateway/${var.name}-http"
+  retention_in_days = var.log_retention_days
+}
+
+resource "aws_apigatewayv2_stage" "default" {
+  api_id      = aws_apigatewayv2_api.http.id
+  name        = "$default"
+  auto_deploy = true
+
+  access_log_settings {
+    destination_arn = aws_cloudwatch_log_group.http_access.arn
+    format          = local.http_access_log_format
+  }
+
+  default_route_settings {
+    throttling_burst_limit   = var.throttling_burst_limit
+    throttling_rate_limit    = var.throttling_rate_limit
+    detailed_metrics_enabled = true
+  }
+}
+
+resource "aws_apigatewayv2_integration" "function" {
+  for_each = local.routes
+
+  api_id                 = aws_apigatewayv2_api.http.id
+  description            = each.value.route_key
+  integration_type       = "AWS_PROXY"
+  integration_method     = "POST"
+  integration_uri        = local.function_invoke_arns[each.key]
+  payload_format_version = "2.0"
+  timeout_milliseconds   = var.integration_timeout_ms
+}
+
+resource "aws_apigatewayv2_route" "function" {
+  for_each = local.routes
+
+  api_id             = aws_apigatewayv2_api.http.id
+  route_key          = each.value.route_key
+  target             = "integrations/${aws_apigatewayv2_integration.function[each.key].id}"
+  authorization_type = "JWT"
+  authorizer_id      = aws_apigatewayv2_authorizer.jwt.id
+}
+
+# Each function may be invoked by its own route only: this API, any stage, this method and path
+# (path parameters as `*`).
+resource "aws_lambda_permission" "http_api" {
+  for_each = local.routes
+
+  statement_id  = "AllowHttpApiRoute"
+  action        = "lambda:InvokeFunction"
+  function_name = aws_lambda_function.function[each.key].function_name
+  qualifier     = local.function_qualifiers[each.key]
+  principal     = "apigateway.amazonaws.com"
+  source_arn    = "${aws_apigatewayv2_api.http.execution_arn}/*/${each.value.method}${each.value.arn_path}"
+}

@@ -1,0 +1,59 @@
+# The routes come from the one route list the functions, the local stage and the tests read:
+# a new route is one entry in routes.json plus one function crate, nothing here.
+
+locals {
+  route_list = jsondecode(file("${path.module}/../routes.json")).routes
+
+  # Keyed by function name: one function, log group, role, integration, route and permission
+  # per entry.
+  routes = {
+    for route in local.route_list : route.function => {
+      route_key = route.route_key
+      use_case  = route.use_case
+      method    = split(" ", route.route_key)[0]
+      path      = split(" ", route.route_key)[1]
+      dynamodb  = route.dynamodb
+      # The path with every {parameter} as `*`: execute-api ARNs for Lambda permissions.
+      arn_path = replace(split(" ", route.route_key)[1], "/\\{[^/}]+\\}/", "*")
+    }
+  }
+
+  # The zips scripts/package builds.
+  function_zips = {
+    for function in keys(local.routes) : function => "${path.module}/../target/lambda/${function}/bootstrap.zip"
+  }
+
+  # The category index's name, as adapters/dynamodb/src/table_design.rs declares it; the table
+  # and the IAM resource ARN below both use it.
+  category_index_name = "by-category"
+
+  # The resources routes.json names, as IAM resource ARNs.
+  dynamodb_resource_arns = {
+    items_table       = aws_dynamodb_table.items.arn
+    category_index    = "${aws_dynamodb_table.items.arn}/index/${local.category_index_name}"
+    idempotency_table = aws_dynamodb_table.idempotency.arn
+  }
+
+  # The environment the adapters read (items-dynamodb and items-apigateway configuration).
+  function_environment = {
+    ITEMS_TABLE       = aws_dynamodb_table.items.name
+    IDEMPOTENCY_TABLE = aws_dynamodb_table.idempotency.name
+    ADMIN_GROUP       = var.admin_group
+    RUST_LOG          = var.log_level
+  }
+
+  # One JSON line per request, with the keys the local stage's access log writes.
+  http_access_log_format = jsonencode({
+    requestId          = "$context.requestId"
+    ip                 = "$context.identity.sourceIp"
+    requestTime        = "$context.requestTime"
+    httpMethod         = "$context.httpMethod"
+    routeKey           = "$context.routeKey"
+    status             = "$context.status"
+    responseLength     = "$context.responseLength"
+    latency            = "$context.responseLatency"
+    integrationLatency = "$context.integrationLatency"
+  })
+}
+
+data "aws_partition" "current" {}

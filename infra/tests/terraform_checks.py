@@ -1,0 +1,1008 @@
+"""Offline checks of the Terraform in infra/, for a machine where `terraform init` cannot run.
+
+    python infra/tests/terraform_checks.py [REPOSITORY_ROOT]
+
+Three checks, each reporting every problem it finds:
+
+- format: the layout `terraform fmt` writes (2-space indentation by bracket depth, `=` aligned
+  within runs of one-line attributes, one space after `=`, no tabs or trailing spaces);
+- references: every file parses, and every `var.*`, `local.*`, `data.*.*`, `module.*` and
+  resource reference names a declared block, used with an instance key exactly when the block
+  has `count` or `for_each`, as `terraform validate` would check; `each` and `count` only where
+  they exist; no variable or local left unused;
+- consistency: the route list, the function crates of the workspace, each function's IAM
+  actions and the table definitions agree between routes.json, the Rust code and the Terraform.
+
+Needs python-hcl2 (scripts/check-infra installs it into .tools/hcl2). Exits 1 on any problem.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import hcl2
+from lark import Token, Tree
+
+# --------------------------------------------------------------------------------------------
+# Parsing
+
+
+@dataclass
+class TerraformFile:
+    """One parsed .tf file: its text, its syntax tree and its plain-data form."""
+
+    path: Path
+    text: str
+    tree: Tree
+    data: dict
+
+
+_SERIALIZATION = hcl2.SerializationOptions(
+    with_comments=False, explicit_blocks=False, strip_string_quotes=True
+)
+# Parsing is the slow part; the tests parse the same texts many times.
+_parsed: dict[str, tuple[Tree, dict]] = {}
+
+
+def _parse(text: str) -> tuple[Tree, dict]:
+    if text not in _parsed:
+        tree = hcl2.parses_to_tree(text)
+        data = hcl2.serialize(hcl2.transform(tree), serialization_options=_SERIALIZATION)
+        _parsed[text] = (tree, data)
+    return _parsed[text]
+
+
+def parse_directory(directory: Path) -> tuple[list[TerraformFile], list[str]]:
+    """Parses every .tf file of `directory`; returns the files and one problem per file that
+    does not parse."""
+    files, problems = [], []
+    paths = sorted(directory.glob("*.tf"))
+    if not paths:
+        problems.append(f"{directory}: no .tf files")
+    for path in paths:
+        text = path.read_text(encoding="utf-8")
+        try:
+            tree, data = _parse(text)
+        except Exception as error:  # python-hcl2 raises lark and its own error types
+            first_line = str(error).strip().splitlines()[0] if str(error).strip() else ""
+            problems.append(f"{path.name}: does not parse: {type(error).__name__}: {first_line}")
+            continue
+        files.append(TerraformFile(path, text, tree, data))
+    return files, problems
+
+
+# --------------------------------------------------------------------------------------------
+# Format
+
+
+@dataclass
+class _Line:
+    number: int
+    text: str
+    tokens: list[tuple[str, str, int]]  # (kind, text, column); kinds: open close equal other
+    heredoc_body: bool = False
+
+
+def _tokenize_lines(text: str) -> list[_Line]:
+    """Splits HCL into lines of bracket, `=` and other tokens, with strings, templates,
+    comments and heredocs understood well enough to count brackets as hclwrite does."""
+    lines = text.split("\n")
+    result: list[_Line] = []
+    # Mode stack: "code", "brace" (a `{` opened in code), "template" (`${`/`%{` in a string),
+    # "string". Block comments and heredocs are tracked separately.
+    stack = ["code"]
+    in_block_comment = False
+    heredoc_end: str | None = None
+    for number, raw in enumerate(lines, start=1):
+        line = _Line(number, raw, [])
+        result.append(line)
+        if heredoc_end is not None:
+            line.heredoc_body = True
+            if raw.strip() == heredoc_end:
+                heredoc_end = None
+            continue
+        i = 0
+        while i < len(raw):
+            ch = raw[i]
+            two = raw[i : i + 2]
+            mode = stack[-1]
+            if in_block_comment:
+                if two == "*/":
+                    in_block_comment = False
+                    i += 2
+                else:
+                    i += 1
+                continue
+            if mode == "string":
+                if ch == "\\":
+                    i += 2
+                elif two in ("$${", "%%{"):
+                    i += 3
+                elif two in ("${", "%{"):
+                    line.tokens.append(("open", two, i))
+                    stack.append("template")
+                    i += 2
+                elif ch == '"':
+                    stack.pop()
+                    i += 1
+                else:
+                    i += 1
+                continue
+            # Code, inside a brace or inside a template.
+            if ch == "#" or two == "//":
+                break
+            if two == "/*":
+                in_block_comment = True
+                i += 2
+                continue
+            if ch == '"':
+                stack.append("string")
+                line.tokens.append(("other", '"', i))
+                i += 1
+                continue
+            heredoc = re.match(r"<<-?([A-Za-z_][A-Za-z0-9_]*)\s*$", raw[i:])
+            if heredoc:
+                line.tokens.append(("other", "<<", i))
+                heredoc_end = heredoc.group(1)
+                break
+            if ch in "{[(":
+                line.tokens.append(("open", ch, i))
+                if ch == "{":
+                    stack.append("brace")
+                i += 1
+                continue
+            if ch in "}])":
+                line.tokens.append(("close", ch, i))
+                if ch == "}" and len(stack) > 1:
+                    stack.pop()
+                i += 1
+                continue
+            if two in ("==", "=>", "!=", "<=", ">="):
+                line.tokens.append(("other", two, i))
+                i += 2
+                continue
+            if ch == "=":
+                line.tokens.append(("equal", ch, i))
+                i += 1
+                continue
+            if not ch.isspace():
+                line.tokens.append(("other", ch, i))
+            i += 1
+    return result
+
+
+def _net_brackets(tokens: list[tuple[str, str, int]]) -> int:
+    return sum(1 if kind == "open" else -1 if kind == "close" else 0 for kind, _, _ in tokens)
+
+
+def check_format(name: str, text: str) -> list[str]:
+    """The problems `terraform fmt` would fix in `text`, as `name:line: message`."""
+    problems = []
+    if "\r" in text:
+        problems.append(f"{name}: has carriage returns; use LF line ends")
+    if "\t" in text:
+        problems.append(f"{name}: has tabs; indent with spaces")
+    if text and not text.endswith("\n"):
+        problems.append(f"{name}: does not end with a newline")
+    if text.endswith("\n\n"):
+        problems.append(f"{name}: ends with blank lines")
+    lines = _tokenize_lines(text)
+
+    # Indentation: hclwrite's rule. A line opening more brackets than it closes indents the
+    # following lines one level (however many it opened); closing lines outdent by the
+    # levels they close, and are themselves at the outer level.
+    indents: list[int] = []
+    for line in lines:
+        if line.heredoc_body:
+            continue
+        if line.text != line.text.rstrip():
+            problems.append(f"{name}:{line.number}: trailing whitespace")
+        stripped = line.text.strip()
+        if not stripped:
+            continue
+        net = _net_brackets(line.tokens)
+        if net < 0:
+            closed = -net
+            while closed > 0 and indents:
+                if closed >= indents[-1]:
+                    closed -= indents.pop()
+                else:
+                    indents[-1] -= closed
+                    closed = 0
+        expected = 2 * len(indents)
+        actual = len(line.text) - len(line.text.lstrip(" "))
+        if actual != expected:
+            problems.append(
+                f"{name}:{line.number}: indented {actual} spaces, terraform fmt indents {expected}"
+            )
+        if net > 0:
+            indents.append(net)
+
+    # Alignment: hclwrite aligns `=` across a run of consecutive lines that each assign a
+    # whole one-line value; a blank line, a comment line, a block line or a multi-line value
+    # ends the run.
+    def close_chain(chain: list[tuple[_Line, int, int]]) -> None:
+        if not chain:
+            return
+        want = max(lead for _, lead, _ in chain) + 1
+        for line, _, column in chain:
+            if column != want:
+                problems.append(
+                    f"{name}:{line.number}: `=` at column {column + 1}, terraform fmt aligns it "
+                    f"at column {want + 1}"
+                )
+
+    chain: list[tuple[_Line, int, int]] = []
+    for line in lines:
+        assign = None
+        if not line.heredoc_body:
+            for index, (kind, _, column) in enumerate(line.tokens):
+                if kind == "equal" and index > 0:
+                    if _net_brackets(line.tokens[index:]) == 0:
+                        assign = column
+                    else:
+                        lead = len(line.text[:column].rstrip())
+                        if column != lead + 1:
+                            problems.append(
+                                f"{name}:{line.number}: one space before `=` of a multi-line value"
+                            )
+                    after = line.text[column + 1 : column + 3]
+                    if not (after.startswith(" ") and not after.startswith("  ")):
+                        problems.append(f"{name}:{line.number}: one space after `=`")
+                    break
+        if assign is None:
+            close_chain(chain)
+            chain = []
+        else:
+            chain.append((line, len(line.text[:assign].rstrip()), assign))
+    close_chain(chain)
+    return problems
+
+
+# --------------------------------------------------------------------------------------------
+# References
+
+_TRAVERSAL_NODES = {
+    "expr_term",
+    "get_attr_expr_term",
+    "index_expr_term",
+    "attr_splat_expr_term",
+    "full_splat_expr_term",
+}
+_BUILTIN_ROOTS = {"path", "terraform", "self"}
+
+
+def _trees(node: Tree) -> list[Tree]:
+    return [child for child in node.children if isinstance(child, Tree)]
+
+
+def _identifier(node: Tree) -> str | None:
+    """The name of an `identifier` or `keyword` child, if the node has one."""
+    for child in node.children:
+        if isinstance(child, Tree) and child.data in ("identifier", "keyword"):
+            token = child.children[0]
+            return str(token)
+        if isinstance(child, Token) and child.type in ("NAME", "IDENTIFIER"):
+            return str(child)
+    return None
+
+
+def _label(node: Tree) -> str | None:
+    """The text of a `string` block label."""
+    if isinstance(node, Tree) and node.data == "string":
+        parts = [
+            str(part.children[0])
+            for part in _trees(node)
+            if part.data == "string_part" and part.children and isinstance(part.children[0], Token)
+        ]
+        return "".join(parts)
+    if isinstance(node, Tree) and node.data == "identifier":
+        return str(node.children[0])
+    return None
+
+
+@dataclass
+class Traversal:
+    """A reference such as `aws_iam_role.function[each.key].arn`: its root name and steps
+    (`("attr", name)`, `("index", None)` or `("splat", None)`)."""
+
+    root: str
+    steps: list[tuple[str, str | None]]
+    line: int
+    nested: list[Tree] = field(default_factory=list)  # index expressions, checked on their own
+
+
+def _as_traversal(node: Tree) -> Traversal | None:
+    if node.data == "expr_term":
+        children = node.children
+        if len(children) == 1 and isinstance(children[0], Tree):
+            child = children[0]
+            if child.data == "identifier":
+                return Traversal(str(child.children[0]), [], child.meta.line if not child.meta.empty else 0)
+            if child.data in _TRAVERSAL_NODES:
+                return _as_traversal(child)
+        return None
+    subtrees = _trees(node)
+    if not subtrees:
+        return None
+    base = _as_traversal(subtrees[0])
+    if base is None:
+        return None
+    if node.data == "get_attr_expr_term":
+        base.steps.append(("attr", _identifier(subtrees[1])))
+        return base
+    if node.data == "index_expr_term":
+        base.steps.append(("index", None))
+        base.nested.extend(t for t in _trees(subtrees[1]) if t.data != "identifier")
+        return base
+    if node.data in ("attr_splat_expr_term", "full_splat_expr_term"):
+        base.steps.append(("splat", None))
+        for part in _trees(subtrees[1]):
+            if part.data == "get_attr":
+                base.steps.append(("attr", _identifier(part)))
+            else:
+                base.steps.append(("index", None))
+                base.nested.extend(_trees(part))
+        return base
+    return None
+
+
+@dataclass
+class Declarations:
+    """What the configuration declares, with whether each resource or data source repeats."""
+
+    variables: dict[str, str] = field(default_factory=dict)  # name -> file
+    locals: dict[str, str] = field(default_factory=dict)
+    outputs: dict[str, str] = field(default_factory=dict)
+    modules: dict[str, str] = field(default_factory=dict)
+    resources: dict[tuple[str, str], bool] = field(default_factory=dict)  # -> repeats
+    data: dict[tuple[str, str], bool] = field(default_factory=dict)
+    provider_aliases: set[str] = field(default_factory=set)
+
+
+def _block_parts(block: Tree) -> tuple[str, list[str], Tree | None]:
+    kind = _identifier(block) or ""
+    labels = [_label(child) for child in block.children[1:] if isinstance(child, Tree) and child.data in ("string", "identifier")]
+    body = next((child for child in _trees(block) if child.data == "body"), None)
+    return kind, [label or "" for label in labels], body
+
+
+def _attributes(body: Tree) -> dict[str, Tree]:
+    found = {}
+    for child in _trees(body):
+        if child.data == "attribute":
+            found[_identifier(child) or ""] = child
+    return found
+
+
+def _blocks(body: Tree) -> list[Tree]:
+    return [child for child in _trees(body) if child.data == "block"]
+
+
+def declarations_of(files: list[TerraformFile]) -> tuple[Declarations, list[str]]:
+    """Every declared block; duplicates are problems, as Terraform reports them."""
+    found = Declarations()
+    problems = []
+
+    def declare(table: dict, key, value, what: str, file: TerraformFile) -> None:
+        if key in table:
+            problems.append(f"{file.path.name}: {what} is declared twice")
+        table[key] = value
+
+    for file in files:
+        top = next(child for child in _trees(file.tree) if child.data == "body")
+        for block in _blocks(top):
+            kind, labels, body = _block_parts(block)
+            attributes = _attributes(body) if body is not None else {}
+            repeats = "count" in attributes or "for_each" in attributes
+            if kind == "variable":
+                declare(found.variables, labels[0], file.path.name, f"variable {labels[0]}", file)
+            elif kind == "output":
+                declare(found.outputs, labels[0], file.path.name, f"output {labels[0]}", file)
+            elif kind == "module":
+                declare(found.modules, labels[0], file.path.name, f"module {labels[0]}", file)
+            elif kind == "resource":
+                declare(found.resources, (labels[0], labels[1]), repeats, f"resource {labels[0]}.{labels[1]}", file)
+            elif kind == "data":
+                declare(found.data, (labels[0], labels[1]), repeats, f"data.{labels[0]}.{labels[1]}", file)
+            elif kind == "locals":
+                for name in attributes:
+                    declare(found.locals, name, file.path.name, f"local.{name}", file)
+            elif kind == "provider" and "alias" in attributes:
+                alias = _as_traversal_text(attributes["alias"])
+                found.provider_aliases.add(f"{labels[0]}.{alias}")
+    return found, problems
+
+
+def _as_traversal_text(attribute: Tree) -> str:
+    expression = _trees(attribute)[-1]
+    return "".join(str(token) for token in expression.scan_values(lambda v: isinstance(v, Token))).strip('"')
+
+
+@dataclass
+class _Context:
+    file: str
+    block: str  # e.g. resource aws_iam_role.function
+    has_each: bool
+    has_count: bool
+    bound: frozenset[str]
+
+
+def check_references(files: list[TerraformFile]) -> list[str]:
+    """Problems `terraform validate` would report about names: undeclared or duplicate blocks,
+    missing or superfluous instance keys, `each`/`count` outside repeated blocks; plus unused
+    variables and locals."""
+    declared, problems = declarations_of(files)
+    used_variables: set[str] = set()
+    used_locals: set[str] = set()
+
+    def check(traversal: Traversal, context: _Context) -> None:
+        where = f"{context.file}:{traversal.line}: {context.block}"
+        root, steps = traversal.root, traversal.steps
+
+        def first_attr() -> str | None:
+            return steps[0][1] if steps and steps[0][0] == "attr" else None
+
+        if root in context.bound or root in _BUILTIN_ROOTS:
+            return
+        if root == "var":
+            name = first_attr()
+            used_variables.add(name or "")
+            if name not in declared.variables:
+                problems.append(f"{where}: var.{name} is not a declared variable")
+        elif root == "local":
+            name = first_attr()
+            used_locals.add(name or "")
+            if name not in declared.locals:
+                problems.append(f"{where}: local.{name} is not a declared local value")
+        elif root == "each":
+            if not context.has_each:
+                problems.append(f"{where}: each.{first_attr()} outside a block with for_each")
+            elif first_attr() not in ("key", "value"):
+                problems.append(f"{where}: each.{first_attr()}: only each.key and each.value exist")
+        elif root == "count":
+            if not context.has_count:
+                problems.append(f"{where}: count.{first_attr()} outside a block with count")
+            elif first_attr() != "index":
+                problems.append(f"{where}: count.{first_attr()}: only count.index exists")
+        elif root == "module":
+            if first_attr() not in declared.modules:
+                problems.append(f"{where}: module.{first_attr()} is not a declared module")
+        elif root == "data":
+            if len(steps) < 2 or steps[0][0] != "attr" or steps[1][0] != "attr":
+                problems.append(f"{where}: data reference needs a type and a name")
+                return
+            key = (steps[0][1], steps[1][1])
+            if key not in declared.data:
+                problems.append(f"{where}: data.{key[0]}.{key[1]} is not a declared data source")
+            else:
+                check_instance_key(f"data.{key[0]}.{key[1]}", declared.data[key], steps[2:], where)
+        else:
+            name = first_attr()
+            if name is None:
+                problems.append(f"{where}: {root} is not a known name")
+                return
+            key = (root, name)
+            if key not in declared.resources:
+                problems.append(f"{where}: {root}.{name} is not a declared resource")
+            else:
+                check_instance_key(f"{root}.{name}", declared.resources[key], steps[1:], where)
+
+    def check_instance_key(name: str, repeats: bool, rest: list, where: str) -> None:
+        if not rest:
+            return  # the whole object or collection (depends_on, for expressions, jsonencode)
+        kind = rest[0][0]
+        if repeats and kind == "attr":
+            problems.append(f"{where}: {name} has count or for_each: index it ({name}[...]) or splat it")
+        if not repeats and kind == "index":
+            problems.append(f"{where}: {name} has neither count nor for_each: it takes no index")
+
+    def walk(node: Tree, context: _Context) -> None:
+        if node.data in _TRAVERSAL_NODES:
+            traversal = _as_traversal(node)
+            if traversal is not None:
+                if node.meta and not node.meta.empty:
+                    traversal.line = node.meta.line
+                check(traversal, context)
+                for nested in traversal.nested:
+                    walk(nested, context)
+                return
+        if node.data == "object_elem_key":
+            # A bare name as an object key is the key's text, not a reference.
+            key = _trees(node)
+            if len(key) == 1 and _as_traversal(key[0]) is not None and not _as_traversal(key[0]).steps:
+                return
+        if node.data in ("for_tuple_expr", "for_object_expr"):
+            intro = next(child for child in _trees(node) if child.data == "for_intro")
+            names = {str(child.children[0]) for child in _trees(intro) if child.data == "identifier"}
+            context = _Context(context.file, context.block, context.has_each, context.has_count, context.bound | names)
+        if node.data == "heredoc_template" or node.data == "heredoc_template_trim":
+            if "${" in str(node.children[0]) or "%{" in str(node.children[0]):
+                problems.append(f"{context.file}: {context.block}: heredoc templates are not checked; use jsonencode or a quoted string")
+            return
+        if node.data == "block":
+            kind, labels, body = _block_parts(node)
+            if body is None:
+                return
+            attributes = _attributes(body)
+            inner = context
+            if kind == "dynamic":
+                iterator = labels[0]
+                if "iterator" in attributes:
+                    iterator = _as_traversal_text(attributes["iterator"])
+                inner = _Context(context.file, context.block, context.has_each, context.has_count, context.bound | {iterator})
+                # The dynamic block's for_each is evaluated outside its iterator's scope.
+                if "for_each" in attributes:
+                    walk(attributes["for_each"], context)
+                for name, attribute in attributes.items():
+                    if name not in ("for_each", "iterator"):
+                        walk(attribute, inner)
+                for block in _blocks(body):
+                    walk(block, inner)
+                return
+            if kind == "lifecycle":
+                for name, attribute in attributes.items():
+                    if name != "ignore_changes":
+                        walk(attribute, context)
+                for block in _blocks(body):
+                    walk(block, context)
+                return
+            for name, attribute in attributes.items():
+                if kind == "variable" and name == "type":
+                    continue  # a type constraint (string, map(number)), not an expression
+                if name == "provider":
+                    alias = _as_traversal_text(attribute)
+                    if alias not in declared.provider_aliases:
+                        problems.append(f"{context.file}: {context.block}: provider {alias} is not a declared provider alias")
+                    continue
+                walk(attribute, context)
+            for block in _blocks(body):
+                walk(block, context)
+            return
+        for child in _trees(node):
+            walk(child, context)
+
+    for file in files:
+        top = next(child for child in _trees(file.tree) if child.data == "body")
+        for block in _blocks(top):
+            kind, labels, body = _block_parts(block)
+            if body is None:
+                continue
+            attributes = _attributes(body)
+            name = ".".join(labels)
+            context = _Context(
+                file.path.name,
+                f"{kind} {name}".strip(),
+                has_each="for_each" in attributes and kind in ("resource", "data", "module"),
+                has_count="count" in attributes and kind in ("resource", "data", "module"),
+                bound=frozenset(),
+            )
+            if kind == "terraform":
+                continue
+            walk(block, context)
+
+    for name, file in sorted(declared.variables.items()):
+        if name not in used_variables:
+            problems.append(f"{file}: variable {name} is never used")
+    for name, file in sorted(declared.locals.items()):
+        if name not in used_locals:
+            problems.append(f"{file}: local.{name} is never used")
+    return problems
+
+
+# --------------------------------------------------------------------------------------------
+# Consistency with the code
+
+
+def _compact(value) -> str:
+    """An expression's text without whitespace, for comparisons."""
+    return re.sub(r"\s+", "", value) if isinstance(value, str) else json.dumps(value)
+
+
+def _rust_constants(source: str) -> dict[str, str]:
+    return dict(re.findall(r'pub const (\w+): &str = "([^"]*)";', source))
+
+
+def _rust_function_body(source: str, name: str) -> str:
+    start = re.search(rf"fn {name}\b[^{{]*\{{", source)
+    if not start:
+        raise ValueError(f"fn {name} not found")
+    depth, i = 1, start.end()
+    while depth and i < len(source):
+        depth += {"{": 1, "}": -1}.get(source[i], 0)
+        i += 1
+    return source[start.end() : i - 1]
+
+
+@dataclass
+class TableDesign:
+    """One table as the code or the Terraform defines it."""
+
+    hash_key: str | None
+    range_key: str | None
+    attributes: dict[str, str]  # name -> type
+    indexes: dict[str, tuple[str | None, str | None, str]]  # name -> (hash, range, projection)
+    ttl_attribute: str | None
+
+
+def table_design_from_rust(repo: Path) -> tuple[dict[str, TableDesign], dict, dict[str, str]]:
+    """The tables, the permissions and the resource names that
+    adapters/dynamodb/src/table_design.rs defines, read from its source: tables by `TableNames`
+    field (`items`, `idempotency`); permissions as {use case: {resource name: {actions}}}."""
+    source = (repo / "adapters/dynamodb/src/table_design.rs").read_text(encoding="utf-8")
+    constants = _rust_constants(source)
+
+    def const(name: str) -> str:
+        if name not in constants:
+            raise ValueError(f"table_design.rs: constant {name} not found")
+        return constants[name]
+
+    # Resource enum variant -> name used in routes.json and the Terraform.
+    resource_names = dict(re.findall(r'Resource::(\w+) => "(\w+)"', _rust_function_body(source, "name")))
+    if not resource_names:
+        raise ValueError("table_design.rs: Resource::name has no arms")
+
+    # Operation -> [(resource name, action)].
+    permissions_body = _rust_function_body(source, "permissions")
+    operation_arms = re.split(r"Operation::(\w+)\s*=>", permissions_body)[1:]
+    operations = {}
+    for operation, arm in zip(operation_arms[::2], operation_arms[1::2]):
+        pairs = re.findall(r'\((\w+),\s*"([^"]+)"\)', arm)
+        operations[operation] = [(resource_names[variant], action) for variant, action in pairs]
+    if not operations:
+        raise ValueError("table_design.rs: permissions() has no arms")
+    use_case_body = _rust_function_body(source, "operations_of_use_case")
+    use_cases = {}
+    for use_case, listed in re.findall(r'"(\w+)"\s*=>\s*&\[([^\]]*)\]', use_case_body):
+        needed: dict[str, set[str]] = {}
+        for operation in re.findall(r"\w+", listed):
+            for resource, action in operations[operation]:
+                needed.setdefault(resource, set()).add(action)
+        use_cases[use_case] = needed
+    if not use_cases:
+        raise ValueError("table_design.rs: operations_of_use_case() has no arms")
+
+    # Tables: each `create_table()` chain names its table, keys and attributes.
+    body = _rust_function_body(source, "create_tables")
+
+    def key_schema(text: str) -> tuple[str | None, str | None]:
+        keys = dict((kind, const(name)) for name, kind in re.findall(r"key\((\w+),\s*KeyType::(\w+)\)", text))
+        return keys.get("Hash"), keys.get("Range")
+
+    indexes = {}
+    for builder in re.findall(r"GlobalSecondaryIndex::builder\(\)(.*?)\.build\(\)\s*\.map_err", body, re.S):
+        index_name = const(re.search(r"\.index_name\((\w+)\)", builder).group(1))
+        projection = re.search(r"ProjectionType::(\w+)", builder).group(1).upper()
+        indexes[index_name] = (*key_schema(builder), projection)
+    tables = {}
+    for chain in re.findall(r"\.create_table\(\)(.*?)\.send\(\)", body, re.S):
+        table = re.search(r"\.table_name\(&names\.(\w+)\)", chain).group(1)
+        hash_key, range_key = key_schema(chain)
+        attributes = {const(name): "S" for name in re.findall(r"string_attribute\((\w+)\)", chain)}
+        if re.search(r"attribute_definitions\((?!string_attribute)", chain):
+            raise ValueError(f"table_design.rs: {table} has an attribute definition this check cannot read")
+        table_indexes = {}
+        if ".global_secondary_indexes(" in chain:
+            table_indexes = indexes
+        tables[table] = TableDesign(hash_key, range_key, attributes, table_indexes, None)
+    ttl = re.search(
+        r"update_time_to_live\(\)\s*\.table_name\(&names\.(\w+)\).*?\.attribute_name\((\w+)\)", body, re.S
+    )
+    if ttl:
+        tables[ttl.group(1)].ttl_attribute = const(ttl.group(2))
+    if set(tables) != {"items", "idempotency"}:
+        raise ValueError(f"table_design.rs: expected the items and idempotency tables, found {sorted(tables)}")
+    return tables, use_cases, resource_names
+
+
+class _Terraform:
+    """Look-ups in the plain-data form of all .tf files."""
+
+    def __init__(self, files: list[TerraformFile]):
+        self.resources: dict[tuple[str, str], dict] = {}
+        self.data: dict[tuple[str, str], dict] = {}
+        self.locals: dict[str, object] = {}
+        self.variables: dict[str, dict] = {}
+        for file in files:
+            for entry in file.data.get("resource", []):
+                for kind, named in entry.items():
+                    for name, body in named.items():
+                        self.resources[(kind, name)] = body
+            for entry in file.data.get("data", []):
+                for kind, named in entry.items():
+                    for name, body in named.items():
+                        self.data[(kind, name)] = body
+            for entry in file.data.get("locals", []):
+                self.locals.update(entry)
+            for entry in file.data.get("variable", []):
+                self.variables.update(entry)
+
+    def of_type(self, kind: str) -> dict[str, dict]:
+        return {name: body for (k, name), body in self.resources.items() if k == kind}
+
+    def resolve(self, value):
+        """A literal, or the literal a `${local.name}` stands for."""
+        if isinstance(value, str):
+            match = re.fullmatch(r"\$\{local\.(\w+)\}", value)
+            if match and match.group(1) in self.locals:
+                return self.resolve(self.locals[match.group(1)])
+        return value
+
+
+def _reference(value) -> str | None:
+    """`aws_dynamodb_table.items` for `${aws_dynamodb_table.items.arn}` and the like."""
+    if isinstance(value, str):
+        match = re.fullmatch(r"\$\{(\w+\.\w+)(?:\[[^\]]*\])?\.\w+\}", _compact(value))
+        if match:
+            return match.group(1)
+    return None
+
+
+def check_consistency(repo: Path, files: list[TerraformFile]) -> list[str]:
+    """Problems where routes.json, the workspace's function crates, the Rust table design and
+    permissions, and the Terraform disagree."""
+    problems: list[str] = []
+    routes_file = json.loads((repo / "routes.json").read_text(encoding="utf-8"))
+    routes = routes_file.get("routes", [])
+    tf = _Terraform(files)
+    try:
+        tables, use_cases, resource_names = table_design_from_rust(repo)
+    except (ValueError, AttributeError, KeyError) as error:
+        return [f"cannot read the table design from the Rust source: {error}"]
+    known_resources = set(resource_names.values())
+
+    # routes.json itself, and what the code needs.
+    functions: dict[str, dict] = {}
+    route_keys: set[str] = set()
+    for route in routes:
+        function, route_key = route.get("function"), route.get("route_key", "")
+        if not re.fullmatch(r"(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) /\S*", route_key):
+            problems.append(f"routes.json: {function}: route_key {route_key!r} is not 'METHOD /path'")
+        if function in functions:
+            problems.append(f"routes.json: function {function} serves two routes")
+        if route_key in route_keys:
+            problems.append(f"routes.json: route {route_key} is listed twice")
+        functions[function] = route
+        route_keys.add(route_key)
+        granted = {resource: set(actions) for resource, actions in route.get("dynamodb", {}).items()}
+        for resource in set(granted) - known_resources:
+            problems.append(f"routes.json: {function}: {resource} is not a resource the table design knows")
+        needed = use_cases.get(route.get("use_case"))
+        if needed is None:
+            problems.append(f"routes.json: {function}: use case {route.get('use_case')!r} is not one the code has")
+            continue
+        for resource in sorted(set(granted) | set(needed)):
+            extra = granted.get(resource, set()) - needed.get(resource, set())
+            missing = needed.get(resource, set()) - granted.get(resource, set())
+            if extra:
+                problems.append(f"routes.json: {function} is granted {sorted(extra)} on {resource}, which its use case never sends")
+            if missing:
+                problems.append(f"routes.json: {function} lacks {sorted(missing)} on {resource}, which its use case sends")
+
+    # Function crates: one per route, each a workspace member, and no other.
+    workspace = tomllib.loads((repo / "Cargo.toml").read_text(encoding="utf-8"))
+    members = workspace.get("workspace", {}).get("members", [])
+    member_functions = {m.split("/", 1)[1] for m in members if m.startswith("functions/")}
+    crate_dirs = {p.parent.name for p in (repo / "functions").glob("*/Cargo.toml")}
+    for function in sorted(functions):
+        if function not in crate_dirs:
+            problems.append(f"route {functions[function]['route_key']} names function {function}, but there is no crate functions/{function}")
+        elif function not in member_functions:
+            problems.append(f"function crate functions/{function} is not a workspace member")
+        else:
+            package = tomllib.loads((repo / "functions" / function / "Cargo.toml").read_text(encoding="utf-8"))
+            if package.get("package", {}).get("name") != function:
+                problems.append(f"functions/{function}/Cargo.toml: the package must be named {function} (the Lambda zip and Terraform use the name)")
+    for function in sorted((member_functions | crate_dirs) - set(functions)):
+        problems.append(f"function crate functions/{function} has no route in routes.json")
+
+    # The Terraform reads routes.json, keyed by function name.
+    route_list_local = next(
+        (name for name, value in tf.locals.items() if isinstance(value, str)
+         and 'jsondecode(file("${path.module}/../routes.json")).routes' in value),
+        None,
+    )
+    routes_local = tf.locals.get("routes")
+    if route_list_local is None:
+        problems.append("infra: no local reads jsondecode(file(\"${path.module}/../routes.json\")).routes")
+    if not (isinstance(routes_local, str) and route_list_local and re.search(
+        rf"\{{for(\w+)inlocal\.{route_list_local}:\1\.function=>", _compact(routes_local))):
+        problems.append("infra: local.routes must be the routes.json list keyed by function name")
+
+    def per_route(kind: str) -> dict[str, dict]:
+        return {name: body for name, body in tf.of_type(kind).items() if body.get("for_each") == "${local.routes}"}
+
+    for kind in ("aws_lambda_function", "aws_cloudwatch_log_group", "aws_iam_role", "aws_iam_role_policy",
+                 "aws_apigatewayv2_integration", "aws_apigatewayv2_route", "aws_lambda_permission"):
+        if not per_route(kind):
+            problems.append(f"infra: no {kind} with for_each = local.routes (one per route)")
+
+    # The HTTP API's routes are exactly routes.json's.
+    terraform_routes: set[str] = set()
+    for name, body in tf.of_type("aws_apigatewayv2_route").items():
+        route_key = body.get("route_key")
+        if body.get("for_each") == "${local.routes}" and route_key == "${each.value.route_key}":
+            terraform_routes |= route_keys
+        elif isinstance(route_key, str) and "${" not in route_key:
+            terraform_routes.add(route_key)
+        else:
+            problems.append(f"infra: aws_apigatewayv2_route.{name}: route_key must be each.value.route_key over local.routes, or a literal")
+            continue
+        if body.get("authorization_type") != "JWT" or "aws_apigatewayv2_authorizer." not in str(body.get("authorizer_id")):
+            problems.append(f"infra: aws_apigatewayv2_route.{name}: routes must use the JWT authorizer")
+    for route_key in sorted(route_keys - terraform_routes):
+        problems.append(f"infra: route {route_key} of routes.json has no aws_apigatewayv2_route")
+    for route_key in sorted(terraform_routes - route_keys):
+        problems.append(f"infra: aws_apigatewayv2_route {route_key} is not in routes.json")
+    for name, body in per_route("aws_apigatewayv2_integration").items():
+        if body.get("integration_type") != "AWS_PROXY" or body.get("payload_format_version") != "2.0":
+            problems.append(f"infra: aws_apigatewayv2_integration.{name}: must be AWS_PROXY with payload 2.0")
+
+    # Functions: the runtime, and the zips and environment the code expects.
+    zips = _compact(tf.locals.get("function_zips", ""))
+    if "target/lambda/${function}/bootstrap.zip" not in zips:
+        problems.append("infra: local.function_zips must point at target/lambda/<function>/bootstrap.zip (scripts/package)")
+    dynamodb_config = (repo / "adapters/dynamodb/src/config.rs").read_text(encoding="utf-8")
+    apigateway_config = (repo / "adapters/apigateway/src/config.rs").read_text(encoding="utf-8")
+    env_names = _rust_constants(dynamodb_config)
+    expected_env = {
+        env_names.get("ITEMS_TABLE_ENV"): "aws_dynamodb_table.items",
+        env_names.get("IDEMPOTENCY_TABLE_ENV"): "aws_dynamodb_table.idempotency",
+    }
+    admin_variable = re.search(r'std::env::var\("(\w+)"\)', apigateway_config)
+    read_by_code = set(expected_env) | {admin_variable.group(1) if admin_variable else None, "RUST_LOG"}
+    for name, body in per_route("aws_lambda_function").items():
+        where = f"infra: aws_lambda_function.{name}"
+        for attribute, value in (("runtime", "provided.al2023"), ("handler", "bootstrap")):
+            if body.get(attribute) != value:
+                problems.append(f"{where}: {attribute} must be {value}")
+        if "local.function_zips[each.key]" not in str(body.get("filename")):
+            problems.append(f"{where}: filename must be local.function_zips[each.key]")
+        environment = tf.resolve((body.get("environment") or [{}])[0].get("variables"))
+        if not isinstance(environment, dict):
+            problems.append(f"{where}: environment variables must be a map the check can read")
+            continue
+        for variable, table in expected_env.items():
+            if variable is None:
+                problems.append("adapters/dynamodb/src/config.rs: table variable names not found")
+            elif _reference(environment.get(variable)) != table:
+                problems.append(f"{where}: {variable} (read by items-dynamodb) must be {table}.name")
+        if admin_variable and admin_variable.group(1) not in environment:
+            problems.append(f"{where}: {admin_variable.group(1)} (read by items-apigateway) is not set")
+        if environment.keys() - read_by_code:
+            problems.append(f"{where}: sets variables the code does not read: {sorted(environment.keys() - read_by_code)}")
+
+    # IAM: each function role's only policy takes its DynamoDB grants from routes.json, on the
+    # resource ARNs of the table design; no other statement grants DynamoDB actions.
+    arns = tf.locals.get("dynamodb_resource_arns")
+    expected_arns = {
+        "items_table": "${aws_dynamodb_table.items.arn}",
+        "idempotency_table": "${aws_dynamodb_table.idempotency.arn}",
+    }
+    if not isinstance(arns, dict):
+        problems.append("infra: local.dynamodb_resource_arns must map routes.json's resource names to ARNs")
+        arns = {}
+    if set(arns) != known_resources:
+        problems.append(f"infra: local.dynamodb_resource_arns names {sorted(arns)}, the table design {sorted(known_resources)}")
+    for resource, arn in expected_arns.items():
+        if resource in arns and _compact(arns[resource]) != arn:
+            problems.append(f"infra: local.dynamodb_resource_arns.{resource} must be {arn}")
+    index_name = next(iter(tables["items"].indexes), None)
+    if "category_index" in arns:
+        match = re.fullmatch(r"\$\{aws_dynamodb_table\.items\.arn\}/index/(.+)", _compact(arns["category_index"]))
+        named = tf.resolve(match.group(1)) if match else None
+        if named != index_name:
+            problems.append(f"infra: local.dynamodb_resource_arns.category_index must be the items table's index {index_name}, not {named}")
+
+    roles = per_route("aws_iam_role")
+    for name, body in tf.of_type("aws_iam_role_policy_attachment").items():
+        if any(f"aws_iam_role.{role}" in str(body.get("role")) for role in roles):
+            problems.append(f"infra: aws_iam_role_policy_attachment.{name}: function roles take only their inline least-privilege policy")
+    policies = [
+        (name, body) for name, body in tf.of_type("aws_iam_role_policy").items()
+        if any(f"aws_iam_role.{role}" in str(body.get("role")) for role in roles)
+    ]
+    if len(policies) != 1:
+        problems.append(f"infra: each function role must have exactly one aws_iam_role_policy, found {len(policies)}")
+    for name, body in policies:
+        document = re.fullmatch(r"\$\{data\.aws_iam_policy_document\.(\w+)\[each\.key\]\.json\}", _compact(body.get("policy")))
+        if not document or ("aws_iam_policy_document", document.group(1)) not in tf.data:
+            problems.append(f"infra: aws_iam_role_policy.{name}: policy must be a per-route aws_iam_policy_document's json")
+            continue
+        policy = tf.data[("aws_iam_policy_document", document.group(1))]
+        from_routes = False
+        for dynamic in policy.get("dynamic", []):
+            for label, block in dynamic.items():
+                content = (block.get("content") or [{}])[0]
+                if (label == "statement" and block.get("for_each") == "${each.value.dynamodb}"
+                        and content.get("actions") == "${statement.value}"
+                        and _compact(content.get("resources")) == _compact(["${local.dynamodb_resource_arns[statement.key]}"])
+                        and content.get("effect", "Allow") == "Allow"):
+                    from_routes = True
+                else:
+                    problems.append(f"infra: data.aws_iam_policy_document.{document.group(1)}: dynamic {label} is not the routes.json grant")
+        if not from_routes:
+            problems.append(f"infra: data.aws_iam_policy_document.{document.group(1)}: DynamoDB grants must come from each.value.dynamodb (routes.json)")
+        for statement in policy.get("statement", []):
+            actions = statement.get("actions", [])
+            actions = actions if isinstance(actions, list) else [actions]
+            granted = [a for a in actions if not isinstance(a, str) or a.startswith("dynamodb:") or a == "*" or "${" in a]
+            if granted and statement.get("effect", "Allow") == "Allow":
+                for function in sorted(functions):
+                    problems.append(f"infra: {function}'s policy grants {granted} outside routes.json's list")
+
+    # Tables: the same keys, types, index and TTL as the code.
+    for table, design in tables.items():
+        body = tf.resources.get(("aws_dynamodb_table", table))
+        where = f"infra: aws_dynamodb_table.{table}"
+        if body is None:
+            problems.append(f"{where} is missing")
+            continue
+        attributes = {tf.resolve(a.get("name")): tf.resolve(a.get("type")) for a in body.get("attribute", [])}
+        indexes = {
+            tf.resolve(i.get("name")): (tf.resolve(i.get("hash_key")), tf.resolve(i.get("range_key")), tf.resolve(i.get("projection_type")))
+            for i in body.get("global_secondary_index", [])
+        }
+        ttl = next((t for t in body.get("ttl", []) if t.get("enabled") is True), None)
+        found = TableDesign(tf.resolve(body.get("hash_key")), tf.resolve(body.get("range_key")), attributes, indexes,
+                            tf.resolve(ttl.get("attribute_name")) if ttl else None)
+        if found.hash_key != design.hash_key:
+            problems.append(f"{where}: hash_key {found.hash_key!r}, table_design.rs {design.hash_key!r}")
+        if found.range_key != design.range_key:
+            problems.append(f"{where}: range_key {found.range_key!r}, table_design.rs {design.range_key!r}")
+        if found.attributes != design.attributes:
+            problems.append(f"{where}: attributes {found.attributes}, table_design.rs {design.attributes}")
+        if found.indexes != design.indexes:
+            problems.append(f"{where}: indexes {found.indexes}, table_design.rs {design.indexes}")
+        if found.ttl_attribute != design.ttl_attribute:
+            problems.append(f"{where}: TTL attribute {found.ttl_attribute!r}, table_design.rs {design.ttl_attribute!r}")
+        if body.get("billing_mode") != "PAY_PER_REQUEST":
+            problems.append(f"{where}: billing_mode must be PAY_PER_REQUEST")
+        for block in ("point_in_time_recovery", "server_side_encryption"):
+            if not any(b.get("enabled") is True for b in body.get(block, [])):
+                problems.append(f"{where}: {block} must be enabled")
+        protection = body.get("deletion_protection_enabled")
+        variable = re.fullmatch(r"\$\{var\.(\w+)\}", str(protection))
+        if not (protection is True or (variable and tf.variables.get(variable.group(1), {}).get("default") is True)):
+            problems.append(f"{where}: deletion protection must be on by default")
+    return problems
+
+
+# --------------------------------------------------------------------------------------------
+
+
+def run_all(repo: Path) -> list[str]:
+    """Every problem of the three checks, for the repository at `repo`."""
+    infra = repo / "infra"
+    files, problems = parse_directory(infra)
+    for file in files:
+        problems += check_format(file.path.name, file.text)
+    for tfvars in sorted(infra.glob("**/*.tfvars")):
+        problems += check_format(str(tfvars.relative_to(infra)), tfvars.read_text(encoding="utf-8"))
+    if problems:
+        return problems
+    problems += check_references(files)
+    problems += check_consistency(repo, files)
+    return problems
+
+
+def main(argv: list[str]) -> int:
+    repo = Path(argv[1]) if len(argv) > 1 else Path(__file__).resolve().parents[2]
+    files = sorted((repo / "infra").glob("*.tf"))
+    problems = run_all(repo)
+    for problem in problems:
+        print(problem)
+    if problems:
+        print(f"{len(problems)} problem(s) in the Terraform of {len(files)} files")
+        return 1
+    print(f"{len(files)} Terraform files: parsed, formatted, references resolved, consistent with routes.json and the code")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,303 @@
+"""The offline Terraform checks pass on this repository, and each fails on a copy broken in
+the way it exists to catch.
+
+    .tools/hcl2/bin/python -m unittest discover -s infra/tests -t infra/tests
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+import unittest
+from pathlib import Path
+
+import terraform_checks as checks
+
+REPO = Path(__file__).resolve().parents[2]
+
+# What the checks read: the route list, the workspace, the function crates' manifests, the
+# Rust table design and configuration, and the Terraform.
+CHECKED_FILES = [
+    "routes.json",
+    "Cargo.toml",
+    "adapters/dynamodb/src/table_design.rs",
+    "adapters/dynamodb/src/config.rs",
+    "adapters/apigateway/src/config.rs",
+]
+
+
+class RepositoryCopy:
+    """A copy of the files the checks read, to break one thing in."""
+
+    def __init__(self) -> None:
+        self._directory = tempfile.TemporaryDirectory()
+        self.root = Path(self._directory.name)
+        for name in CHECKED_FILES:
+            self._copy(REPO / name)
+        for manifest in (REPO / "functions").glob("*/Cargo.toml"):
+            self._copy(manifest)
+        for path in (REPO / "infra").glob("*.tf"):
+            self._copy(path)
+        for path in (REPO / "infra").glob("**/*.tfvars"):
+            self._copy(path)
+
+    def _copy(self, source: Path) -> None:
+        target = self.root / source.relative_to(REPO)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(source, target)
+
+    def replace(self, name: str, old: str, new: str) -> None:
+        """Replaces text that must be there: a test whose edit no longer applies fails."""
+        path = self.root / name
+        text = path.read_text(encoding="utf-8")
+        if old not in text:
+            raise AssertionError(f"{name} no longer contains {old!r}")
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+    def append(self, name: str, text: str) -> None:
+        path = self.root / name
+        path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
+
+    def edit_routes(self, edit) -> None:
+        path = self.root / "routes.json"
+        routes = json.loads(path.read_text(encoding="utf-8"))
+        edit(routes["routes"])
+        path.write_text(json.dumps(routes, indent=2), encoding="utf-8")
+
+    def add_function_crate(self, name: str) -> None:
+        crate = self.root / "functions" / name
+        crate.mkdir(parents=True)
+        (crate / "Cargo.toml").write_text(f'[package]\nname = "{name}"\nversion = "0.1.0"\n', encoding="utf-8")
+        self.replace("Cargo.toml", '"functions/delete-item",', f'"functions/delete-item",\n    "functions/{name}",')
+
+    def problems(self) -> list[str]:
+        return checks.run_all(self.root)
+
+    def close(self) -> None:
+        self._directory.cleanup()
+
+
+class CheckTestCase(unittest.TestCase):
+    def setUp(self) -> None:
+        self.copy = RepositoryCopy()
+        self.addCleanup(self.copy.close)
+
+    def assertProblem(self, fragment: str) -> None:
+        problems = self.copy.problems()
+        self.assertTrue(
+            any(fragment in problem for problem in problems),
+            f"expected a problem containing {fragment!r}, got {problems}",
+        )
+
+
+class TheRepository(unittest.TestCase):
+    def test_passes_every_check(self) -> None:
+        self.assertEqual(checks.run_all(REPO), [])
+
+    def test_an_unchanged_copy_passes_too(self) -> None:
+        copy = RepositoryCopy()
+        self.addCleanup(copy.close)
+        self.assertEqual(copy.problems(), [])
+
+
+class Parsing(CheckTestCase):
+    def test_a_file_that_does_not_parse_is_reported(self) -> None:
+        self.copy.append("infra/outputs.tf", '\noutput "broken" {\n  value = [1, 2\n}\n')
+        self.assertProblem("outputs.tf: does not parse")
+
+
+class Format(unittest.TestCase):
+    def test_aligned_attributes_nested_blocks_and_multi_line_values_pass(self) -> None:
+        text = (
+            'resource "aws_x" "y" {\n'
+            "  name        = var.name\n"
+            '  description = "a = b {"\n'
+            "  tags = merge(var.tags, {\n"
+            '    role = "api"\n'
+            "  })\n"
+            "\n"
+            "  # A comment ends an alignment run.\n"
+            "  a = 1\n"
+            "\n"
+            "  setting {\n"
+            "    enabled = true\n"
+            "  }\n"
+            "}\n"
+        )
+        self.assertEqual(checks.check_format("x.tf", text), [])
+
+    def test_a_misaligned_equals_sign_is_reported(self) -> None:
+        text = 'resource "aws_x" "y" {\n  name = var.name\n  description = "d"\n}\n'
+        problems = checks.check_format("x.tf", text)
+        self.assertEqual(len(problems), 1, problems)
+        self.assertIn("x.tf:2: `=` at column 8, terraform fmt aligns it at column 15", problems[0])
+
+    def test_wrong_indentation_is_reported(self) -> None:
+        text = 'resource "aws_x" "y" {\n   name = var.name\n  tags = {\n  a = 1\n  }\n}\n'
+        problems = checks.check_format("x.tf", text)
+        self.assertIn("x.tf:2: indented 3 spaces, terraform fmt indents 2", problems)
+        self.assertIn("x.tf:4: indented 2 spaces, terraform fmt indents 4", problems)
+
+    def test_tabs_trailing_spaces_and_a_missing_final_newline_are_reported(self) -> None:
+        problems = checks.check_format("x.tf", 'locals {\n\ta = 1 \n}')
+        self.assertTrue(any("tabs" in p for p in problems), problems)
+        self.assertTrue(any("trailing whitespace" in p for p in problems), problems)
+        self.assertTrue(any("newline" in p for p in problems), problems)
+
+    def test_the_repository_files_are_formatted(self) -> None:
+        copy = RepositoryCopy()
+        self.addCleanup(copy.close)
+        copy.replace("infra/dynamodb.tf", '  billing_mode                = "PAY_PER_REQUEST"', '  billing_mode = "PAY_PER_REQUEST"')
+        self.assertTrue(any("dynamodb.tf" in p and "column" in p for p in copy.problems()))
+
+
+class References(CheckTestCase):
+    def test_an_undeclared_variable_is_reported(self) -> None:
+        self.copy.replace("infra/dynamodb.tf", "var.table_deletion_protection", "var.table_deletion_protected")
+        self.assertProblem("var.table_deletion_protected is not a declared variable")
+
+    def test_an_undeclared_local_is_reported(self) -> None:
+        self.copy.replace("infra/http_api.tf", "local.http_access_log_format", "local.access_log_format")
+        self.assertProblem("local.access_log_format is not a declared local value")
+
+    def test_an_undeclared_resource_is_reported(self) -> None:
+        self.copy.replace("infra/functions.tf", "role             = aws_iam_role.function[each.key].arn",
+                          "role             = aws_iam_role.functions[each.key].arn")
+        self.assertProblem("aws_iam_role.functions is not a declared resource")
+
+    def test_an_undeclared_data_source_is_reported(self) -> None:
+        self.copy.replace("infra/rest_api.tf", "data.aws_partition.current.partition", "data.aws_partition.this.partition")
+        self.assertProblem("data.aws_partition.this is not a declared data source")
+
+    def test_a_repeated_resource_used_without_an_instance_key_is_reported(self) -> None:
+        self.copy.replace("infra/custom_domain.tf", "aws_apigatewayv2_domain_name.api[0].id", "aws_apigatewayv2_domain_name.api.id")
+        self.assertProblem("aws_apigatewayv2_domain_name.api has count or for_each")
+
+    def test_a_single_resource_used_with_an_instance_key_is_reported(self) -> None:
+        self.copy.replace("infra/http_api.tf", "aws_apigatewayv2_authorizer.jwt.id", "aws_apigatewayv2_authorizer.jwt[0].id")
+        self.assertProblem("aws_apigatewayv2_authorizer.jwt has neither count nor for_each")
+
+    def test_each_outside_a_for_each_block_is_reported(self) -> None:
+        self.copy.replace("infra/http_api.tf", 'name          = "${var.name}-http"', 'name          = "${var.name}-${each.key}"')
+        self.assertProblem("each.key outside a block with for_each")
+
+    def test_an_unused_variable_is_reported(self) -> None:
+        self.copy.append("infra/variables.tf", '\nvariable "forgotten" {\n  type = string\n}\n')
+        self.assertProblem("variable forgotten is never used")
+
+    def test_a_duplicate_declaration_is_reported(self) -> None:
+        self.copy.append("infra/outputs.tf", '\noutput "api_url" {\n  value = var.name\n}\n')
+        self.assertProblem("output api_url is declared twice")
+
+
+class Consistency(CheckTestCase):
+    def test_a_function_crate_without_a_route_fails(self) -> None:
+        self.copy.add_function_crate("archive-item")
+        self.assertProblem("function crate functions/archive-item has no route in routes.json")
+
+    def test_a_route_without_a_function_crate_fails(self) -> None:
+        self.copy.edit_routes(lambda routes: routes.append({
+            "route_key": "POST /items/{id}/archive",
+            "function": "archive-item",
+            "use_case": "replace",
+            "dynamodb": {"items_table": ["dynamodb:GetItem", "dynamodb:PutItem"]},
+        }))
+        self.assertProblem("names function archive-item, but there is no crate functions/archive-item")
+
+    def test_an_action_the_use_case_does_not_send_fails(self) -> None:
+        def grant_scan(routes):
+            next(r for r in routes if r["function"] == "get-item")["dynamodb"]["items_table"].append("dynamodb:Scan")
+        self.copy.edit_routes(grant_scan)
+        self.assertProblem("get-item is granted ['dynamodb:Scan'] on items_table, which its use case never sends")
+
+    def test_an_action_the_use_case_sends_but_is_not_granted_fails(self) -> None:
+        def revoke_query(routes):
+            del next(r for r in routes if r["function"] == "list-items")["dynamodb"]["category_index"]
+        self.copy.edit_routes(revoke_query)
+        self.assertProblem("list-items lacks ['dynamodb:Query'] on category_index")
+
+    def test_an_extra_action_in_the_terraform_policy_fails(self) -> None:
+        self.copy.replace(
+            "infra/functions.tf",
+            '  statement {\n    sid       = "WriteOwnLogs"',
+            '  statement {\n    actions   = ["dynamodb:DeleteItem"]\n    resources = ["*"]\n  }\n\n'
+            '  statement {\n    sid       = "WriteOwnLogs"',
+        )
+        self.assertProblem("get-item's policy grants ['dynamodb:DeleteItem'] outside routes.json's list")
+
+    def test_a_policy_not_taken_from_routes_json_fails(self) -> None:
+        self.copy.replace("infra/functions.tf", "for_each = each.value.dynamodb", "for_each = { items_table = [\"dynamodb:Scan\"] }")
+        self.assertProblem("DynamoDB grants must come from each.value.dynamodb")
+
+    def test_a_managed_policy_on_a_function_role_fails(self) -> None:
+        self.copy.append("infra/functions.tf", (
+            '\nresource "aws_iam_role_policy_attachment" "full" {\n'
+            "  for_each = local.routes\n\n"
+            "  role       = aws_iam_role.function[each.key].name\n"
+            '  policy_arn = "arn:aws:iam::aws:policy/AmazonDynamoDBFullAccess"\n'
+            "}\n"
+        ))
+        self.assertProblem("function roles take only their inline least-privilege policy")
+
+    def test_an_index_arn_naming_another_index_fails(self) -> None:
+        self.copy.replace("infra/main.tf", '/index/${local.category_index_name}"', '/index/by-owner"')
+        self.assertProblem("category_index must be the items table's index by-category")
+
+    def test_a_key_name_differing_from_the_adapter_fails(self) -> None:
+        self.copy.replace("infra/dynamodb.tf", 'hash_key                    = "id"', 'hash_key                    = "item_id"')
+        self.assertProblem("aws_dynamodb_table.items: hash_key 'item_id', table_design.rs 'id'")
+
+    def test_an_adapter_key_differing_from_the_terraform_fails(self) -> None:
+        self.copy.replace("adapters/dynamodb/src/table_design.rs", 'IDEMPOTENCY_KEY: &str = "scope"', 'IDEMPOTENCY_KEY: &str = "key"')
+        self.assertProblem("aws_dynamodb_table.idempotency: hash_key 'scope', table_design.rs 'key'")
+
+    def test_an_index_differing_from_the_adapter_fails(self) -> None:
+        self.copy.replace("infra/dynamodb.tf", 'range_key       = "created_at"', 'range_key       = "updated_at"')
+        self.assertProblem("aws_dynamodb_table.items: indexes")
+
+    def test_a_key_type_differing_from_the_adapter_fails(self) -> None:
+        self.copy.replace("infra/dynamodb.tf", '    name = "created_at"\n    type = "S"', '    name = "created_at"\n    type = "N"')
+        self.assertProblem("aws_dynamodb_table.items: attributes")
+
+    def test_a_ttl_attribute_differing_from_the_adapter_fails(self) -> None:
+        self.copy.replace("infra/dynamodb.tf", 'attribute_name = "expires_at"', 'attribute_name = "ttl"')
+        self.assertProblem("aws_dynamodb_table.idempotency: TTL attribute 'ttl', table_design.rs 'expires_at'")
+
+    def test_a_table_variable_the_adapter_does_not_read_fails(self) -> None:
+        self.copy.replace("adapters/dynamodb/src/config.rs", 'ITEMS_TABLE_ENV: &str = "ITEMS_TABLE"', 'ITEMS_TABLE_ENV: &str = "ITEMS_TABLE_NAME"')
+        self.assertProblem("ITEMS_TABLE_NAME (read by items-dynamodb) must be aws_dynamodb_table.items.name")
+
+    def test_routes_not_read_from_routes_json_fail(self) -> None:
+        self.copy.replace("infra/main.tf", 'file("${path.module}/../routes.json")', 'file("${path.module}/routes.json")')
+        self.assertProblem("no local reads")
+
+    def test_a_hard_coded_route_not_in_routes_json_fails(self) -> None:
+        self.copy.append("infra/http_api.tf", (
+            '\nresource "aws_apigatewayv2_route" "extra" {\n'
+            "  api_id             = aws_apigatewayv2_api.http.id\n"
+            '  route_key          = "GET /health"\n'
+            '  target             = "integrations/${aws_apigatewayv2_integration.function["get-item"].id}"\n'
+            '  authorization_type = "JWT"\n'
+            "  authorizer_id      = aws_apigatewayv2_authorizer.jwt.id\n"
+            "}\n"
+        ))
+        self.assertProblem("aws_apigatewayv2_route GET /health is not in routes.json")
+
+    def test_a_route_without_the_authorizer_fails(self) -> None:
+        self.copy.replace("infra/http_api.tf", 'authorization_type = "JWT"', 'authorization_type = "NONE"')
+        self.assertProblem("routes must use the JWT authorizer")
+
+    def test_deletion_protection_off_by_default_fails(self) -> None:
+        self.copy.replace(
+            "infra/variables.tf",
+            'description = "DynamoDB deletion protection. Set false (and apply) before terraform destroy."\n'
+            "  type        = bool\n  default     = true",
+            'description = "DynamoDB deletion protection. Set false (and apply) before terraform destroy."\n'
+            "  type        = bool\n  default     = false",
+        )
+        self.assertProblem("deletion protection must be on by default")
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,231 @@
+variable "region" {
+  description = "The AWS region to deploy to."
+  type        = string
+  default     = "eu-west-1"
+}
+
+variable "name" {
+  description = "Prefix of every resource name (functions, tables, APIs, log groups, roles)."
+  type        = string
+  default     = "items-api"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,30}$", var.name))
+    error_message = "The name must be 2 to 31 lowercase letters, digits or hyphens, starting with a letter."
+  }
+}
+
+variable "tags" {
+  description = "Tags added to every resource."
+  type        = map(string)
+  default     = {}
+}
+
+# Functions.
+
+variable "architecture" {
+  description = "Lambda instruction set: arm64 (the zips scripts/package builds) or x86_64 (scripts/package --x86-64)."
+  type        = string
+  default     = "arm64"
+
+  validation {
+    condition     = contains(["arm64", "x86_64"], var.architecture)
+    error_message = "The architecture must be arm64 or x86_64."
+  }
+}
+
+variable "lambda_memory_mb" {
+  description = "Memory of every function, in MB (CPU grows with it)."
+  type        = number
+  default     = 128
+
+  validation {
+    condition     = var.lambda_memory_mb >= 128 && var.lambda_memory_mb <= 10240
+    error_message = "Lambda memory must be between 128 and 10240 MB."
+  }
+}
+
+variable "lambda_timeout_seconds" {
+  description = "Timeout of every function. The DynamoDB client gives up after 5 s, so 10 s leaves room to answer 503."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.lambda_timeout_seconds >= 1 && var.lambda_timeout_seconds <= 29
+    error_message = "The function timeout must be 1 to 29 seconds (API Gateway waits at most 30 s)."
+  }
+}
+
+variable "log_level" {
+  description = "RUST_LOG of every function (a tracing-subscriber filter such as info or debug)."
+  type        = string
+  default     = "info"
+}
+
+variable "log_retention_days" {
+  description = "Retention of the function and access log groups, in days."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "The retention must be one of the values CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, ... 3653)."
+  }
+}
+
+variable "admin_group" {
+  description = "The cognito:groups entry that makes a caller an admin (ADMIN_GROUP of the functions)."
+  type        = string
+  default     = "admin"
+}
+
+# HTTP API.
+
+variable "cors_allow_origins" {
+  description = "Origins allowed to call the API from a browser; [\"*\"] allows any."
+  type        = list(string)
+  default     = ["*"]
+}
+
+variable "throttling_burst_limit" {
+  description = "Default route burst limit of the stage (requests)."
+  type        = number
+  default     = 200
+}
+
+variable "throttling_rate_limit" {
+  description = "Default route steady rate limit of the stage (requests per second)."
+  type        = number
+  default     = 100
+}
+
+variable "integration_timeout_ms" {
+  description = "How long API Gateway waits for a function, in milliseconds; above the function timeout so the function's own answer wins."
+  type        = number
+  default     = 12000
+
+  validation {
+    condition     = var.integration_timeout_ms >= 50 && var.integration_timeout_ms <= 30000
+    error_message = "The integration timeout must be 50 to 30000 ms."
+  }
+}
+
+# Authorizer.
+
+variable "jwt_issuer" {
+  description = "An external JWT issuer URL (e.g. an existing Cognito user pool or another OIDC provider). Null creates a Cognito user pool, app client and admin group here."
+  type        = string
+  default     = null
+}
+
+variable "jwt_audience" {
+  description = "Audiences (aud, or client_id when aud is absent) the authorizer accepts from the external issuer. Ignored when the user pool is created here."
+  type        = list(string)
+  default     = []
+}
+
+# Tables.
+
+variable "table_deletion_protection" {
+  description = "DynamoDB deletion protection. Set false (and apply) before terraform destroy."
+  type        = bool
+  default     = true
+}
+
+# Options, each off by default.
+
+variable "custom_domain_name" {
+  description = "A custom domain for the HTTP API (e.g. api.example.com), with an ACM certificate validated in Route 53. Null: no custom domain."
+  type        = string
+  default     = null
+}
+
+variable "route53_zone_id" {
+  description = "The Route 53 hosted zone of custom_domain_name (certificate validation and alias record)."
+  type        = string
+  default     = null
+}
+
+variable "provisioned_concurrency" {
+  description = "Provisioned concurrency per function name, e.g. { \"get-item\" = 2 }. Such a function is published, and its routes target a `live` alias with that concurrency."
+  type        = map(number)
+  default     = {}
+}
+
+variable "warmup_enabled" {
+  description = "Send every function a scheduled {\"warmup\": true} event to keep an instance warm."
+  type        = bool
+  default     = false
+}
+
+variable "warmup_schedule" {
+  description = "The warm-up rule's schedule expression."
+  type        = string
+  default     = "rate(5 minutes)"
+}
+
+variable "rest_api_enabled" {
+  description = "Also serve the routes through a REST API (payload 1.0 proxy integrations, Cognito authorizer, stage cache, usage plan with an API key). Needs the user pool created here."
+  type        = bool
+  default     = false
+}
+
+variable "rest_api_key_required" {
+  description = "Whether the REST API's methods require the usage plan's API key (x-api-key header)."
+  type        = bool
+  default     = true
+}
+
+variable "rest_cache_size_gb" {
+  description = "The REST stage's cache cluster size (GB, as API Gateway names sizes)."
+  type        = string
+  default     = "0.5"
+}
+
+variable "rest_cache_ttl_seconds" {
+  description = "How long the REST stage caches GET /items pages (keyed by category, limit and cursor)."
+  type        = number
+  default     = 30
+}
+
+variable "rest_quota_limit" {
+  description = "Requests per quota period the REST usage plan allows an API key."
+  type        = number
+  default     = 100000
+}
+
+variable "rest_quota_period" {
+  description = "The REST usage plan's quota period: DAY, WEEK or MONTH."
+  type        = string
+  default     = "MONTH"
+}
+
+variable "rest_throttle_burst_limit" {
+  description = "The REST usage plan's burst limit per API key."
+  type        = number
+  default     = 100
+}
+
+variable "rest_throttle_rate_limit" {
+  description = "The REST usage plan's steady rate limit per API key (requests per second)."
+  type        = number
+  default     = 50
+}
+
+variable "alarms_enabled" {
+  description = "CloudWatch alarms on the API's 5xx rate and each function's errors and throttles, to an SNS topic."
+  type        = bool
+  default     = false
+}
+
+variable "alarm_email" {
+  description = "An address subscribed to the alarm topic (it must confirm the subscription). Null: subscribe yourself."
+  type        = string
+  default     = null
+}
+
+variable "alarm_5xx_rate_threshold" {
+  description = "The share of requests answered 5xx (0 to 1) over 5 minutes that raises the API alarm."
+  type        = number
+  default     = 0.01
+}
