@@ -142,6 +142,20 @@ impl FunctionProcess {
         }
     }
 
+    /// The CPU time the process has used so far (user and system, all threads), in the
+    /// kernel's clock ticks of 10 ms: precise enough over hundreds of requests.
+    pub fn cpu_time(&self) -> Option<Duration> {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.pid?)).ok()?;
+        // The command name may hold spaces; the fields after its closing parenthesis are
+        // fixed: state is field 3, utime 14 and stime 15.
+        let after_name = &stat[stat.rfind(')')? + 1..];
+        let fields: Vec<&str> = after_name.split_whitespace().collect();
+        let ticks: u64 =
+            fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+        // USER_HZ is 100 on every Linux architecture Lambda runs.
+        Some(Duration::from_millis(ticks * 10))
+    }
+
     /// The process's peak resident set (VmHWM), in KiB.
     pub fn peak_rss_kib(&self) -> Option<u64> {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid?)).ok()?;

@@ -1,13 +1,9 @@
 //! Cold starts and warm latency of the function binaries against DynamoDB, and the floor they
 //! are compared with.
 
-use std::path::Path;
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use serde::Deserialize;
 use serde_json::Value;
-use tokio::process::Command;
 
 use crate::events::{ApiCall, EventFactory};
 use crate::function::{FunctionProcess, Launch};
@@ -61,11 +57,6 @@ impl Workload {
             deletable: Vec::new(),
             counter: 0,
         }
-    }
-
-    /// The items read and updated.
-    pub fn seeds(&self) -> &[String] {
-        &self.seeds
     }
 
     /// The next request for a route of `kind`.
@@ -198,78 +189,181 @@ pub struct WarmRun {
     pub duration: Summary,
     /// From posting the event to the Runtime API to the response arriving at the bench.
     pub round_trip: Summary,
+    /// CPU time the process used per measured request, in microseconds.
+    pub cpu_per_request_us: Option<f64>,
     /// The process's peak resident set after every request, in KiB.
     pub peak_rss_kib: Option<u64>,
 }
 
-/// Sends `warm_up` unmeasured and then `requests` measured requests to one process.
+/// The floor, measured request by request beside a function.
+#[derive(Debug, Clone)]
+pub struct FloorRun {
+    /// The raw GetItem call, timed inside the floor function.
+    pub getitem: Summary,
+    /// The floor function's Duration: the raw GetItem plus what the Runtime API and
+    /// lambda_runtime add around it.
+    pub duration: Summary,
+    /// CPU time the floor process used per measured request, in microseconds.
+    pub cpu_per_request_us: Option<f64>,
+}
+
+/// Samples and CPU use of one process over the measured requests.
+struct Samples {
+    durations: Vec<Duration>,
+    round_trips: Vec<Duration>,
+    inner: Vec<Duration>,
+    cpu_before: Option<Duration>,
+}
+
+impl Samples {
+    fn new(capacity: usize) -> Self {
+        Self {
+            durations: Vec::with_capacity(capacity),
+            round_trips: Vec::with_capacity(capacity),
+            inner: Vec::with_capacity(capacity),
+            cpu_before: None,
+        }
+    }
+
+    fn cpu_per_request_us(&self, process: &FunctionProcess) -> Option<f64> {
+        let used = process.cpu_time()?.checked_sub(self.cpu_before?)?;
+        Some(used.as_secs_f64() * 1e6 / self.durations.len().max(1) as f64)
+    }
+}
+
+/// Sends `warm_up` unmeasured and then `requests` measured requests to one process. With a
+/// floor, each request is also sent to the floor function, alternating which goes first, so
+/// both see the same conditions (other load on the machine, the store's state).
 pub async fn warm_run(
     launch: &Launch,
     kind: RouteKind,
     workload: &mut Workload,
     warm_up: usize,
     requests: usize,
-) -> Result<WarmRun, BoxError> {
+    floor: Option<&Launch>,
+) -> Result<(WarmRun, Option<FloorRun>), BoxError> {
     let mut process = FunctionProcess::start(launch).await?;
-    let mut durations = Vec::with_capacity(requests);
-    let mut round_trips = Vec::with_capacity(requests);
-    for n in 0..warm_up + requests {
-        let call = workload.next_call(kind)?;
-        let sent = Instant::now();
-        let answer = match workload.send(&mut process, &call).await {
-            Ok(answer) => answer,
+    let mut floor_process = match floor {
+        Some(floor) => match FunctionProcess::start(floor).await {
+            Ok(started) => Some(started),
             Err(error) => {
                 process.stop().await;
                 return Err(error);
             }
-        };
-        if n >= warm_up {
-            durations.push(answer.duration);
-            round_trips.push(answer.arrived_at.duration_since(sent));
-        }
-    }
+        },
+        None => None,
+    };
+    let outcome = warm_requests(
+        &mut process,
+        floor_process.as_mut(),
+        kind,
+        workload,
+        warm_up,
+        requests,
+    )
+    .await;
     let peak_rss_kib = process.peak_rss_kib();
+    let cpu = outcome.as_ref().ok().map(|(samples, floor_samples)| {
+        (
+            samples.cpu_per_request_us(&process),
+            floor_samples.as_ref().zip(floor_process.as_ref()).and_then(
+                |(floor_samples, floor_process)| floor_samples.cpu_per_request_us(floor_process),
+            ),
+        )
+    });
     process.stop().await;
-    Ok(WarmRun {
-        duration: Summary::of(&durations).ok_or("no requests measured")?,
-        round_trip: Summary::of(&round_trips).ok_or("no requests measured")?,
+    if let Some(floor_process) = floor_process {
+        floor_process.stop().await;
+    }
+    let (samples, floor_samples) = outcome?;
+    let (cpu, floor_cpu) = cpu.unwrap_or_default();
+    let summary = |samples: &[Duration]| Summary::of(samples).ok_or("no requests measured");
+    let warm = WarmRun {
+        duration: summary(&samples.durations)?,
+        round_trip: summary(&samples.round_trips)?,
+        cpu_per_request_us: cpu,
         peak_rss_kib,
-    })
+    };
+    let floor = match floor_samples {
+        Some(floor_samples) => Some(FloorRun {
+            getitem: summary(&floor_samples.inner)?,
+            duration: summary(&floor_samples.durations)?,
+            cpu_per_request_us: floor_cpu,
+        }),
+        None => None,
+    };
+    Ok((warm, floor))
 }
 
-#[derive(Deserialize)]
-struct FloorOutput {
-    latencies_us: Vec<f64>,
-}
-
-/// Raw GetItem round trips of `ids` from the floor binary, started with the functions'
-/// environment.
-pub async fn getitem_floor(
-    binary: &Path,
-    environment: &[(String, String)],
-    ids: &[String],
+async fn warm_requests(
+    process: &mut FunctionProcess,
+    mut floor: Option<&mut FunctionProcess>,
+    kind: RouteKind,
+    workload: &mut Workload,
     warm_up: usize,
     requests: usize,
-) -> Result<Summary, BoxError> {
-    let output = Command::new(binary)
-        .env_clear()
-        .envs(environment.iter().cloned())
-        .arg(warm_up.to_string())
-        .arg(requests.to_string())
-        .args(ids)
-        .stdin(Stdio::null())
-        .stderr(Stdio::inherit())
-        .output()
-        .await
-        .map_err(|e| format!("could not run {}: {e}", binary.display()))?;
-    if !output.status.success() {
-        return Err(format!("{} failed ({})", binary.display(), output.status).into());
+) -> Result<(Samples, Option<Samples>), BoxError> {
+    let mut samples = Samples::new(requests);
+    let mut floor_samples = floor.as_ref().map(|_| Samples::new(requests));
+    for n in 0..warm_up + requests {
+        if n == warm_up {
+            samples.cpu_before = process.cpu_time();
+            if let (Some(floor), Some(floor_samples)) = (floor.as_deref(), floor_samples.as_mut()) {
+                floor_samples.cpu_before = floor.cpu_time();
+            }
+        }
+        let measured = n >= warm_up;
+        let call = workload.next_call(kind)?;
+        let floor_first = n % 2 == 1;
+        if floor_first {
+            if let (Some(floor), Some(floor_samples)) =
+                (floor.as_deref_mut(), floor_samples.as_mut())
+            {
+                floor_request(floor, workload, &call, measured.then_some(floor_samples)).await?;
+            }
+        }
+        let sent = Instant::now();
+        let answer = workload.send(process, &call).await?;
+        if measured {
+            samples.durations.push(answer.duration);
+            samples
+                .round_trips
+                .push(answer.arrived_at.duration_since(sent));
+        }
+        if !floor_first {
+            if let (Some(floor), Some(floor_samples)) =
+                (floor.as_deref_mut(), floor_samples.as_mut())
+            {
+                floor_request(floor, workload, &call, measured.then_some(floor_samples)).await?;
+            }
+        }
     }
-    let floor: FloorOutput = serde_json::from_slice(&output.stdout)?;
-    let samples: Vec<Duration> = floor
-        .latencies_us
-        .iter()
-        .map(|us| Duration::from_secs_f64(us / 1e6))
-        .collect();
-    Summary::of(&samples).ok_or_else(|| "the floor measured nothing".into())
+    Ok((samples, floor_samples))
+}
+
+/// Sends the same request to the floor function and records its figures.
+async fn floor_request(
+    floor: &mut FunctionProcess,
+    workload: &Workload,
+    call: &ApiCall,
+    samples: Option<&mut Samples>,
+) -> Result<(), BoxError> {
+    let sent = Instant::now();
+    let answer = floor.invoke(workload.events.event(call)).await?;
+    if answer.response["statusCode"].as_u64() != Some(200) {
+        return Err(format!("the floor function answered {}", answer.response).into());
+    }
+    let getitem_us = answer.response["getitem_us"]
+        .as_f64()
+        .ok_or("the floor function did not time its GetItem")?;
+    if let Some(samples) = samples {
+        samples.durations.push(answer.duration);
+        samples
+            .round_trips
+            .push(answer.arrived_at.duration_since(sent));
+        samples
+            .inner
+            .push(Duration::from_secs_f64(getitem_us / 1e6));
+    }
+    Ok(())
 }

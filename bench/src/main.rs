@@ -22,7 +22,7 @@ use local_stage::{DynamoDbStore, LocalIssuer};
 
 use crate::events::EventFactory;
 use crate::function::Launch;
-use crate::latency::{ColdStarts, RouteKind, WarmRun, Workload};
+use crate::latency::{ColdStarts, FloorRun, RouteKind, WarmRun, Workload};
 use crate::report::{FunctionResult, Results, Settings};
 use crate::throughput::Mix;
 
@@ -79,6 +79,9 @@ struct Args {
     /// Length of each throughput run, in seconds.
     #[arg(long, default_value_t = 10)]
     seconds: u64,
+    /// Measure only this function (repeatable; GET /items/{id} and its floor always run).
+    #[arg(long, value_name = "FUNCTION")]
+    only: Vec<String>,
 }
 
 #[tokio::main]
@@ -109,7 +112,11 @@ async fn run(args: Args) -> Result<(), BoxError> {
         };
         functions.push((route.route_key, kind, launch));
     }
-    let floor_binary = function::binary(&args.functions_dir, "getitem-floor")?;
+    let floor = Launch {
+        binary: function::binary(&args.functions_dir, "getitem-floor")?,
+        name: "getitem-floor".to_owned(),
+        environment: Vec::new(),
+    };
 
     // Fresh tables, so nothing earlier (or another run) changes what the routes find.
     let run_id = uuid::Uuid::new_v4().simple().to_string();
@@ -120,7 +127,7 @@ async fn run(args: Args) -> Result<(), BoxError> {
     };
     let client = store.client().await;
     table_design::create_tables(&client, &store.table_names()).await?;
-    let outcome = measure(&args, &store, &functions, &floor_binary).await;
+    let outcome = measure(&args, &store, &functions, &floor).await;
     for table in [&store.items_table, &store.idempotency_table] {
         let _ = client.delete_table().table_name(table).send().await;
     }
@@ -149,13 +156,14 @@ async fn run(args: Args) -> Result<(), BoxError> {
     for (route, (name, cold, warm)) in function_results {
         let size = packages.as_ref().and_then(|p| p.functions.get(&name));
         results.push(FunctionResult {
-            ratio_to_floor: warm.duration.p50_ms / floor.p50_ms,
+            ratio_to_floor: warm.duration.p50_ms / floor.getitem.p50_ms,
             function: name,
             route,
             cold_init: cold.init,
             cold_request: cold.first_response,
             warm_duration: warm.duration,
             warm_round_trip: warm.round_trip,
+            cpu_per_request_us: warm.cpu_per_request_us,
             peak_rss_mib: warm.peak_rss_kib.map(|kib| kib as f64 / 1024.0),
             bootstrap_bytes: size.map(|s| s.bootstrap_bytes),
             zip_bytes: size.map(|s| s.zip_bytes),
@@ -173,7 +181,11 @@ async fn run(args: Args) -> Result<(), BoxError> {
             dynamodb_endpoint: std::env::var("BENCH_DYNAMODB_DESCRIPTION").unwrap_or(endpoint),
             packages: packages.map(|p| p.kind),
         },
-        getitem_floor: floor,
+        floor: report::Floor {
+            getitem: floor.getitem,
+            function_duration: floor.duration,
+            cpu_per_request_us: floor.cpu_per_request_us,
+        },
         functions: results,
         throughput,
         targets,
@@ -187,14 +199,14 @@ async fn run(args: Args) -> Result<(), BoxError> {
     Ok(())
 }
 
-type Measured = (Vec<(String, (String, ColdStarts, WarmRun))>, stats::Summary);
+type Measured = (Vec<(String, (String, ColdStarts, WarmRun))>, FloorRun);
 
 /// The runs against DynamoDB: seed items, cold starts, warm runs and the floor.
 async fn measure(
     args: &Args,
     store: &DynamoDbStore,
     functions: &[(String, RouteKind, Launch)],
-    floor_binary: &std::path::Path,
+    floor: &Launch,
 ) -> Result<Measured, BoxError> {
     let environment = store.process_environment();
     let launches: HashMap<RouteKind, Launch> = functions
@@ -217,7 +229,14 @@ async fn measure(
     let mut workload = Workload::new(events, seeds);
 
     let mut cold: HashMap<RouteKind, ColdStarts> = HashMap::new();
-    for kind in COLD_ORDER {
+    let selected = |kind: RouteKind| {
+        kind == RouteKind::Get
+            || args.only.is_empty()
+            || launches
+                .get(&kind)
+                .is_some_and(|launch| args.only.contains(&launch.name))
+    };
+    for kind in COLD_ORDER.into_iter().filter(|&kind| selected(kind)) {
         let launch = launch_of(kind)?;
         eprintln!("cold starts: {} x {}", launch.name, args.cold_runs);
         cold.insert(
@@ -226,41 +245,46 @@ async fn measure(
         );
     }
 
+    let floor_launch = Launch {
+        environment: environment.clone(),
+        ..floor.clone()
+    };
     let mut warm: HashMap<RouteKind, WarmRun> = HashMap::new();
-    let mut floor = None;
-    for kind in WARM_ORDER {
+    let mut floor_run = None;
+    for kind in WARM_ORDER.into_iter().filter(|&kind| selected(kind)) {
         let launch = launch_of(kind)?;
+        // GET /items/{id} runs request by request beside its floor.
+        let floor = (kind == RouteKind::Get).then_some(&floor_launch);
         eprintln!(
-            "warm: {} x {} (after {} warm-up requests)",
-            launch.name, args.requests, args.warm_up
+            "warm: {} x {} (after {} warm-up requests){}",
+            launch.name,
+            args.requests,
+            args.warm_up,
+            if floor.is_some() {
+                ", each beside the same request to getitem-floor"
+            } else {
+                ""
+            }
         );
-        warm.insert(
+        let (run, floor) = latency::warm_run(
+            launch,
             kind,
-            latency::warm_run(launch, kind, &mut workload, args.warm_up, args.requests).await?,
-        );
-        if kind == RouteKind::Get {
-            eprintln!("floor: raw GetItem x {}", args.requests);
-            let mut floor_environment = environment.clone();
-            floor_environment.push(("AWS_REGION".to_owned(), local_stage::runtime_api::region()));
-            floor = Some(
-                latency::getitem_floor(
-                    floor_binary,
-                    &floor_environment,
-                    workload.seeds(),
-                    args.warm_up,
-                    args.requests,
-                )
-                .await?,
-            );
-        }
+            &mut workload,
+            args.warm_up,
+            args.requests,
+            floor,
+        )
+        .await?;
+        warm.insert(kind, run);
+        floor_run = floor_run.or(floor);
     }
 
     let mut results = Vec::new();
-    for (route, kind, launch) in functions {
+    for (route, kind, launch) in functions.iter().filter(|(_, kind, _)| selected(*kind)) {
         let (Some(cold), Some(warm)) = (cold.remove(kind), warm.remove(kind)) else {
             return Err(format!("{} was not measured", launch.name).into());
         };
         results.push((route.clone(), (launch.name.clone(), cold, warm)));
     }
-    Ok((results, floor.ok_or("the floor was not measured")?))
+    Ok((results, floor_run.ok_or("the floor was not measured")?))
 }

@@ -40,6 +40,8 @@ pub struct FunctionResult {
     pub warm_duration: Summary,
     /// Warm round trip as the Runtime API's client (the bench) sees it.
     pub warm_round_trip: Summary,
+    /// CPU time the function process used per warm request, in microseconds.
+    pub cpu_per_request_us: Option<f64>,
     /// Warm median Duration over the raw GetItem median.
     pub ratio_to_floor: f64,
     /// Peak resident set after every warm request, in MiB.
@@ -61,6 +63,17 @@ pub struct TargetCheck {
     pub met: bool,
 }
 
+/// The floor GET /items/{id} is compared with, measured request by request beside it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Floor {
+    /// The raw GetItem round trip, timed inside a bare function.
+    pub getitem: Summary,
+    /// That bare function's Duration: the GetItem plus the Runtime API around it.
+    pub function_duration: Summary,
+    /// CPU time the bare function used per request, in microseconds.
+    pub cpu_per_request_us: Option<f64>,
+}
+
 /// Everything one run measured.
 #[derive(Debug, Clone, Serialize)]
 pub struct Results {
@@ -68,8 +81,8 @@ pub struct Results {
     pub machine: Machine,
     /// The run's settings.
     pub settings: Settings,
-    /// Raw GetItem round trips from a process set up as a function's.
-    pub getitem_floor: Summary,
+    /// The raw GetItem floor.
+    pub floor: Floor,
     /// One entry per function, in routes.json order.
     pub functions: Vec<FunctionResult>,
     /// The local stage's throughput runs.
@@ -141,6 +154,10 @@ fn megabytes(bytes: u64) -> String {
     format!("{:.2} MB", bytes as f64 / 1e6)
 }
 
+fn micros(value: Option<f64>) -> String {
+    value.map_or_else(|| "-".to_owned(), |us| format!("{us:.0} us"))
+}
+
 fn ms(value: f64) -> String {
     format!("{value:.2} ms")
 }
@@ -164,6 +181,7 @@ pub fn render(results: &Results) -> String {
         "warm p50",
         "warm p99",
         "x floor",
+        "CPU/req",
         "bootstrap",
         "zip",
         "peak RSS",
@@ -180,6 +198,7 @@ pub fn render(results: &Results) -> String {
                 ms(f.warm_duration.p50_ms),
                 ms(f.warm_duration.p99_ms),
                 format!("{:.2}", f.ratio_to_floor),
+                micros(f.cpu_per_request_us),
                 f.bootstrap_bytes.map_or_else(|| "-".to_owned(), megabytes),
                 f.zip_bytes.map_or_else(|| "-".to_owned(), megabytes),
                 f.peak_rss_mib
@@ -187,23 +206,32 @@ pub fn render(results: &Results) -> String {
             ]
         })
         .collect();
-    let floor = &results.getitem_floor;
-    rows.push(vec![
-        "(floor)".to_owned(),
-        "raw GetItem".to_owned(),
-        "-".to_owned(),
-        "-".to_owned(),
-        ms(floor.p50_ms),
-        ms(floor.p99_ms),
-        "1.00".to_owned(),
-        "-".to_owned(),
-        "-".to_owned(),
-        "-".to_owned(),
-    ]);
+    let floor = &results.floor;
+    let floor_row = |route: &str, summary: &Summary, cpu: Option<f64>| {
+        let mut row = vec![
+            "getitem-floor".to_owned(),
+            route.to_owned(),
+            "-".to_owned(),
+            "-".to_owned(),
+            ms(summary.p50_ms),
+            ms(summary.p99_ms),
+            format!("{:.2}", summary.p50_ms / floor.getitem.p50_ms),
+            micros(cpu),
+        ];
+        row.extend(["-", "-", "-"].map(str::to_owned));
+        row
+    };
+    rows.push(floor_row(
+        "bare function, Duration",
+        &floor.function_duration,
+        floor.cpu_per_request_us,
+    ));
+    rows.push(floor_row("  its raw GetItem call", &floor.getitem, None));
     out.push_str(&table(&header, &rows));
     out.push_str(
         "\nwarm = the function's Duration (event handed out on /next to /response received); \
-         x floor = warm p50 / raw GetItem p50\n",
+         x floor = warm p50 / raw GetItem p50;\nCPU/req = the process's CPU time per warm \
+         request; getitem-floor ran request by request beside get-item\n",
     );
     if let Some(packages) = &s.packages {
         out.push_str(&format!("sizes: {packages}\n"));
@@ -310,6 +338,7 @@ mod tests {
             cold_request: summary(init_ms + 3.0),
             warm_duration: summary(3.0),
             warm_round_trip: summary(3.1),
+            cpu_per_request_us: Some(150.0),
             ratio_to_floor: ratio,
             peak_rss_mib: Some(rss),
             bootstrap_bytes: Some(zip * 2),
