@@ -4,7 +4,7 @@
 //! An adapter's test file calls the macro once with an async expression that makes a fresh,
 //! empty store; each contract case becomes its own `#[tokio::test]`:
 //!
-//! ```ignore
+//! ```text
 //! items_contract::repository_contract_tests!(async { InMemoryItemRepository::new() });
 //! ```
 //!
