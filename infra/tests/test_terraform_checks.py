@@ -152,45 +152,6 @@ class Format(unittest.TestCase):
         self.assertTrue(any("dynamodb.tf" in p and "column" in p for p in copy.problems()))
 
 
-class References(CheckTestCase):
-    def test_an_undeclared_variable_is_reported(self) -> None:
-        self.copy.replace("infra/dynamodb.tf", "var.table_deletion_protection", "var.table_deletion_protected")
-        self.assertProblem("var.table_deletion_protected is not a declared variable")
-
-    def test_an_undeclared_local_is_reported(self) -> None:
-        self.copy.replace("infra/http_api.tf", "local.http_access_log_format", "local.access_log_format")
-        self.assertProblem("local.access_log_format is not a declared local value")
-
-    def test_an_undeclared_resource_is_reported(self) -> None:
-        self.copy.replace("infra/functions.tf", "role             = aws_iam_role.function[each.key].arn",
-                          "role             = aws_iam_role.functions[each.key].arn")
-        self.assertProblem("aws_iam_role.functions is not a declared resource")
-
-    def test_an_undeclared_data_source_is_reported(self) -> None:
-        self.copy.replace("infra/rest_api.tf", "data.aws_partition.current.partition", "data.aws_partition.this.partition")
-        self.assertProblem("data.aws_partition.this is not a declared data source")
-
-    def test_a_repeated_resource_used_without_an_instance_key_is_reported(self) -> None:
-        self.copy.replace("infra/custom_domain.tf", "aws_apigatewayv2_domain_name.api[0].id", "aws_apigatewayv2_domain_name.api.id")
-        self.assertProblem("aws_apigatewayv2_domain_name.api has count or for_each")
-
-    def test_a_single_resource_used_with_an_instance_key_is_reported(self) -> None:
-        self.copy.replace("infra/http_api.tf", "aws_apigatewayv2_authorizer.jwt.id", "aws_apigatewayv2_authorizer.jwt[0].id")
-        self.assertProblem("aws_apigatewayv2_authorizer.jwt has neither count nor for_each")
-
-    def test_each_outside_a_for_each_block_is_reported(self) -> None:
-        self.copy.replace("infra/http_api.tf", 'name          = "${var.name}-http"', 'name          = "${var.name}-${each.key}"')
-        self.assertProblem("each.key outside a block with for_each")
-
-    def test_an_unused_variable_is_reported(self) -> None:
-        self.copy.append("infra/variables.tf", '\nvariable "forgotten" {\n  type = string\n}\n')
-        self.assertProblem("variable forgotten is never used")
-
-    def test_a_duplicate_declaration_is_reported(self) -> None:
-        self.copy.append("infra/outputs.tf", '\noutput "api_url" {\n  value = var.name\n}\n')
-        self.assertProblem("output api_url is declared twice")
-
-
 class Consistency(CheckTestCase):
     def test_a_function_crate_without_a_route_fails(self) -> None:
         self.copy.add_function_crate("archive-item")
@@ -217,19 +178,6 @@ class Consistency(CheckTestCase):
         self.copy.edit_routes(revoke_query)
         self.assertProblem("list-items lacks ['dynamodb:Query'] on category_index")
 
-    def test_an_extra_action_in_the_terraform_policy_fails(self) -> None:
-        self.copy.replace(
-            "infra/functions.tf",
-            '  statement {\n    sid       = "WriteOwnLogs"',
-            '  statement {\n    actions   = ["dynamodb:DeleteItem"]\n    resources = ["*"]\n  }\n\n'
-            '  statement {\n    sid       = "WriteOwnLogs"',
-        )
-        self.assertProblem("get-item's policy grants ['dynamodb:DeleteItem'] outside routes.json's list")
-
-    def test_a_policy_not_taken_from_routes_json_fails(self) -> None:
-        self.copy.replace("infra/functions.tf", "for_each = each.value.dynamodb", "for_each = { items_table = [\"dynamodb:Scan\"] }")
-        self.assertProblem("DynamoDB grants must come from each.value.dynamodb")
-
     def test_a_managed_policy_on_a_function_role_fails(self) -> None:
         self.copy.append("infra/functions.tf", (
             '\nresource "aws_iam_role_policy_attachment" "full" {\n'
@@ -239,10 +187,6 @@ class Consistency(CheckTestCase):
             "}\n"
         ))
         self.assertProblem("function roles take only their inline least-privilege policy")
-
-    def test_an_index_arn_naming_another_index_fails(self) -> None:
-        self.copy.replace("infra/main.tf", '/index/${local.category_index_name}"', '/index/by-owner"')
-        self.assertProblem("category_index must be the items table's index by-category")
 
     def test_a_key_name_differing_from_the_adapter_fails(self) -> None:
         self.copy.replace("infra/dynamodb.tf", 'hash_key                    = "id"', 'hash_key                    = "item_id"')

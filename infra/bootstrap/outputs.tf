@@ -1,0 +1,14 @@
+output "state_bucket" {
+  description = "The state bucket: the repository variable TF_STATE_BUCKET."
+  value       = aws_s3_bucket.state.id
+}
+
+output "deploy_role_arns" {
+  description = "The deploy role of each GitHub environment: that environment's variable AWS_DEPLOY_ROLE_ARN."
+  value       = { for environment, role in aws_iam_role.deploy : environment => role.arn }
+}
+
+output "region" {
+  description = "The region: the repository variable AWS_REGION."
+  value       = var.region
+}

@@ -1,0 +1,122 @@
+# What a deploy role may do: create, change and delete the resources of stages named
+# <name>-<stage> (functions, tables, log groups, roles, rules, topics, alarms, dashboards) and
+# read and write their state. Where a service's ARNs carry no name (API Gateway, Cognito user
+# pools, ACM certificates, CloudFront), the statement is limited to this account and region
+# instead. The roles may never change the deploy roles themselves.
+
+locals {
+  arn_prefix = "arn:${local.partition}"
+  in_region  = "${var.region}:${local.account_id}"
+}
+
+data "aws_iam_policy_document" "deploy" {
+  #checkov:skip=CKV_AWS_356:Only actions that name no resource yet (creating a user pool, requesting a certificate, reading a Logs Insights query's results) have "*"; everything else is scoped to the stages' names or this account and region.
+  statement {
+    sid       = "StateBucket"
+    actions   = ["s3:ListBucket"]
+    resources = [aws_s3_bucket.state.arn]
+  }
+
+  statement {
+    sid       = "StateObjects"
+    actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
+    resources = ["${aws_s3_bucket.state.arn}/*"]
+  }
+
+  statement {
+    sid     = "StageResourcesByName"
+    actions = ["lambda:*", "dynamodb:*", "events:*", "sns:*", "cloudwatch:*"]
+    resources = [
+      "${local.arn_prefix}:lambda:${local.in_region}:function:${local.prefix}*",
+      "${local.arn_prefix}:dynamodb:${local.in_region}:table/${local.prefix}*",
+      "${local.arn_prefix}:events:${local.in_region}:rule/${local.prefix}*",
+      "${local.arn_prefix}:sns:${local.in_region}:${local.prefix}*",
+      "${local.arn_prefix}:cloudwatch:${local.in_region}:alarm:${local.prefix}*",
+      "${local.arn_prefix}:cloudwatch::${local.account_id}:dashboard/${local.prefix}*",
+    ]
+  }
+
+  statement {
+    sid     = "StageLogGroups"
+    actions = ["logs:*"]
+    resources = [
+      "${local.arn_prefix}:logs:${local.in_region}:log-group:/aws/lambda/${local.prefix}*",
+      "${local.arn_prefix}:logs:${local.in_region}:log-group:/aws/apigateway/${local.prefix}*",
+    ]
+  }
+
+  # Listing and querying (the cold-start report) cannot be narrowed to a log group name.
+  statement {
+    sid       = "LogsReadAnywhere"
+    actions   = ["logs:DescribeLogGroups", "logs:GetQueryResults", "logs:StopQuery"]
+    resources = ["*"]
+  }
+
+  statement {
+    sid = "StageRoles"
+    actions = [
+      "iam:CreateRole", "iam:DeleteRole", "iam:GetRole", "iam:UpdateRole", "iam:UpdateAssumeRolePolicy",
+      "iam:TagRole", "iam:UntagRole", "iam:ListRoleTags",
+      "iam:PutRolePolicy", "iam:GetRolePolicy", "iam:DeleteRolePolicy", "iam:ListRolePolicies",
+      "iam:ListAttachedRolePolicies", "iam:ListInstanceProfilesForRole",
+    ]
+    resources = ["${local.arn_prefix}:iam::${local.account_id}:role/${local.prefix}*"]
+  }
+
+  # The one managed policy the stage attaches: API Gateway's logging role (REST option).
+  statement {
+    sid       = "AttachApiGatewayLogging"
+    actions   = ["iam:AttachRolePolicy", "iam:DetachRolePolicy"]
+    resources = ["${local.arn_prefix}:iam::${local.account_id}:role/${local.prefix}*"]
+
+    condition {
+      test     = "ArnEquals"
+      variable = "iam:PolicyARN"
+      values   = ["${local.arn_prefix}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"]
+    }
+  }
+
+  statement {
+    sid       = "PassStageRoles"
+    actions   = ["iam:PassRole"]
+    resources = ["${local.arn_prefix}:iam::${local.account_id}:role/${local.prefix}*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "iam:PassedToService"
+      values   = ["lambda.amazonaws.com", "apigateway.amazonaws.com"]
+    }
+  }
+
+  # The deploy roles match the stage prefix too: they must not be able to widen themselves.
+  statement {
+    sid       = "NeverTheDeployRoles"
+    effect    = "Deny"
+    actions   = ["iam:*"]
+    resources = ["${local.arn_prefix}:iam::${local.account_id}:role/${var.name}-deploy-*"]
+  }
+
+  statement {
+    sid     = "ServicesWithoutNamedArns"
+    actions = ["apigateway:*", "cognito-idp:*", "acm:*"]
+    resources = [
+      "${local.arn_prefix}:apigateway:${var.region}::/*",
+      "${local.arn_prefix}:cognito-idp:${local.in_region}:userpool/*",
+      "${local.arn_prefix}:acm:${local.in_region}:certificate/*",
+    ]
+  }
+
+  # Creating a user pool or requesting a certificate names no resource yet.
+  statement {
+    sid       = "CreateWithoutArn"
+    actions   = ["cognito-idp:CreateUserPool", "cognito-idp:ListUserPools", "acm:RequestCertificate", "acm:ListCertificates"]
+    resources = ["*"]
+  }
+
+  # The custom domain option: validation and alias records in the zone the stage is given.
+  statement {
+    sid       = "Route53Records"
+    actions   = ["route53:GetHostedZone", "route53:ListResourceRecordSets", "route53:ChangeResourceRecordSets", "route53:GetChange", "route53:ListTagsForResource"]
+    resources = ["${local.arn_prefix}:route53:::hostedzone/*", "${local.arn_prefix}:route53:::change/*"]
+  }
+}

@@ -1,0 +1,239 @@
+# The configuration applied against a mock AWS provider (nothing leaves the machine), and the
+# resulting plan checked against routes.json. scripts/check-infra runs this file twice: with the
+# default variables, and with every option on (-var-file=tests/all-options.tfvars). Each option's
+# assertions therefore say "the resources match the variables": none when off, the right ones on.
+#
+# `command = apply` on the mock provider gives every computed attribute a distinct mock value,
+# so comparing two references (a route's integration and a function's invoke ARN) tells
+# instances apart; a plan would leave them unknown.
+
+mock_provider "aws" {
+  source = "./tests/mocks"
+}
+
+variables {
+  # What routes.json says, read here independently of the configuration under test.
+  routes_json = jsondecode(file("../routes.json")).routes
+}
+
+run "plan_matches_routes_json" {
+  command = apply
+
+  # Functions.
+
+  assert {
+    condition     = toset(keys(aws_lambda_function.function)) == toset([for route in var.routes_json : route.function])
+    error_message = "The functions are not exactly those of routes.json: ${jsonencode(keys(aws_lambda_function.function))}."
+  }
+
+  assert {
+    condition = alltrue([
+      for route in var.routes_json :
+      {
+        for statement in data.aws_iam_policy_document.function[route.function].statement :
+        one(statement.resources) => sort(statement.actions)
+        if anytrue([for action in statement.actions : startswith(action, "dynamodb:")])
+      }
+      == {
+        for table, actions in route.dynamodb :
+        lookup({
+          items_table       = aws_dynamodb_table.items.arn
+          category_index    = "${aws_dynamodb_table.items.arn}/index/${one(aws_dynamodb_table.items.global_secondary_index[*].name)}"
+          idempotency_table = aws_dynamodb_table.idempotency.arn
+        }, table, "a resource this test does not know: ${table}") => sort(actions)
+      }
+    ])
+    error_message = "A function's DynamoDB actions or resources differ from the grants in routes.json."
+  }
+
+  assert {
+    condition = alltrue([
+      for route in var.routes_json :
+      aws_iam_role_policy.function[route.function].role == aws_iam_role.function[route.function].id &&
+      aws_iam_role_policy.function[route.function].policy == data.aws_iam_policy_document.function[route.function].json &&
+      aws_lambda_function.function[route.function].role == aws_iam_role.function[route.function].arn
+    ])
+    error_message = "A function does not run with its own role and that role's policy document."
+  }
+
+  # HTTP API: every route has its integration, authorizer and permission.
+
+  assert {
+    condition = alltrue([
+      for route in var.routes_json :
+      aws_apigatewayv2_route.function[route.function].route_key == route.route_key &&
+      aws_apigatewayv2_route.function[route.function].target == "integrations/${aws_apigatewayv2_integration.function[route.function].id}" &&
+      aws_apigatewayv2_route.function[route.function].api_id == aws_apigatewayv2_api.http.id
+    ])
+    error_message = "A route of routes.json is missing from the HTTP API or does not target its own integration."
+  }
+
+  assert {
+    condition = alltrue([
+      for route in var.routes_json :
+      aws_apigatewayv2_integration.function[route.function].integration_type == "AWS_PROXY" &&
+      aws_apigatewayv2_integration.function[route.function].payload_format_version == "2.0" &&
+      aws_apigatewayv2_integration.function[route.function].integration_uri == try(
+        aws_lambda_alias.live[route.function].invoke_arn,
+        aws_lambda_function.function[route.function].invoke_arn,
+      )
+    ])
+    error_message = "A route's integration does not invoke its own function (its live alias with provisioned concurrency)."
+  }
+
+  assert {
+    condition = alltrue([
+      for route in var.routes_json :
+      aws_apigatewayv2_route.function[route.function].authorization_type == "JWT" &&
+      aws_apigatewayv2_route.function[route.function].authorizer_id == aws_apigatewayv2_authorizer.jwt.id
+    ])
+    error_message = "A route is not behind the JWT authorizer."
+  }
+
+  assert {
+    condition = alltrue([
+      for route in var.routes_json :
+      aws_lambda_permission.http_api[route.function].principal == "apigateway.amazonaws.com" &&
+      aws_lambda_permission.http_api[route.function].function_name == aws_lambda_function.function[route.function].function_name &&
+      aws_lambda_permission.http_api[route.function].qualifier == try(aws_lambda_alias.live[route.function].name, null) &&
+      aws_lambda_permission.http_api[route.function].source_arn == format(
+        "%s/*/%s%s",
+        aws_apigatewayv2_api.http.execution_arn,
+        split(" ", route.route_key)[0],
+        replace(split(" ", route.route_key)[1], "/\\{[^/}]+\\}/", "*"),
+      )
+    ])
+    error_message = "A function may not be invoked by exactly its own HTTP API route."
+  }
+
+  # Provisioned concurrency: on the functions named, through their live alias.
+
+  assert {
+    condition = (
+      toset(keys(aws_lambda_provisioned_concurrency_config.live)) == toset([for function, instances in var.provisioned_concurrency : function if instances > 0]) &&
+      toset(keys(aws_lambda_alias.live)) == toset(keys(aws_lambda_provisioned_concurrency_config.live))
+    )
+    error_message = "Provisioned concurrency is not on exactly the functions var.provisioned_concurrency names."
+  }
+
+  assert {
+    condition = alltrue([
+      for function, config in aws_lambda_provisioned_concurrency_config.live :
+      config.provisioned_concurrent_executions == var.provisioned_concurrency[function] &&
+      config.qualifier == aws_lambda_alias.live[function].name &&
+      config.function_name == aws_lambda_function.function[function].function_name &&
+      aws_lambda_alias.live[function].function_version == aws_lambda_function.function[function].version
+    ])
+    error_message = "A provisioned concurrency config does not hold the requested instances on its function's published version."
+  }
+
+  assert {
+    condition = alltrue([
+      for function, lambda in aws_lambda_function.function :
+      lambda.publish == contains(keys(aws_lambda_alias.live), function)
+    ])
+    error_message = "Only the functions with provisioned concurrency publish versions."
+  }
+
+  # Warm-up: every function when enabled, none otherwise.
+
+  assert {
+    condition = (
+      toset(keys(aws_cloudwatch_event_target.warmup)) == toset([for function in keys(aws_lambda_function.function) : function if var.warmup_enabled]) &&
+      toset(keys(aws_lambda_permission.warmup)) == toset(keys(aws_cloudwatch_event_target.warmup))
+    )
+    error_message = "The warm-up does not target every function exactly when warmup_enabled is set."
+  }
+
+  assert {
+    condition = alltrue([
+      for function, target in aws_cloudwatch_event_target.warmup :
+      jsondecode(target.input) == { warmup = true } &&
+      target.rule == aws_cloudwatch_event_rule.warmup[function].name &&
+      target.arn == try(aws_lambda_alias.live[function].arn, aws_lambda_function.function[function].arn) &&
+      aws_lambda_permission.warmup[function].function_name == aws_lambda_function.function[function].function_name &&
+      aws_lambda_permission.warmup[function].qualifier == try(aws_lambda_alias.live[function].name, null) &&
+      aws_lambda_permission.warmup[function].principal == "events.amazonaws.com" &&
+      aws_lambda_permission.warmup[function].source_arn == aws_cloudwatch_event_rule.warmup[function].arn
+    ])
+    error_message = "A warm-up rule does not send {\"warmup\": true} to its own function (its live alias with provisioned concurrency), or may not invoke it."
+  }
+
+  # REST API variant: the same routes, the list route cached by its query parameters, a usage plan.
+
+  assert {
+    condition = (
+      toset(keys(aws_api_gateway_integration.route)) == toset([for function in keys(aws_lambda_function.function) : function if var.rest_api_enabled]) &&
+      toset(keys(aws_api_gateway_method.route)) == toset(keys(aws_api_gateway_integration.route)) &&
+      toset(keys(aws_lambda_permission.rest_api)) == toset(keys(aws_api_gateway_integration.route))
+    )
+    error_message = "The REST API does not serve every route exactly when rest_api_enabled is set."
+  }
+
+  assert {
+    condition = alltrue([
+      for route in(var.rest_api_enabled ? var.routes_json : []) :
+      aws_api_gateway_integration.route[route.function].type == "AWS_PROXY" &&
+      aws_api_gateway_integration.route[route.function].http_method == split(" ", route.route_key)[0] &&
+      aws_api_gateway_integration.route[route.function].uri == try(
+        aws_lambda_alias.live[route.function].invoke_arn,
+        aws_lambda_function.function[route.function].invoke_arn,
+      ) &&
+      aws_api_gateway_method.route[route.function].authorization == "COGNITO_USER_POOLS" &&
+      aws_api_gateway_method.route[route.function].authorizer_id == aws_api_gateway_authorizer.cognito[0].id &&
+      aws_api_gateway_method.route[route.function].api_key_required == var.rest_api_key_required &&
+      aws_lambda_permission.rest_api[route.function].function_name == aws_lambda_function.function[route.function].function_name &&
+      aws_lambda_permission.rest_api[route.function].source_arn == format(
+        "%s/*/%s%s",
+        aws_api_gateway_rest_api.rest[0].execution_arn,
+        split(" ", route.route_key)[0],
+        replace(split(" ", route.route_key)[1], "/\\{[^/}]+\\}/", "*"),
+      )
+    ])
+    error_message = "A REST route does not invoke its own function behind the Cognito authorizer and the API key setting."
+  }
+
+  assert {
+    condition = alltrue([
+      for route in(var.rest_api_enabled ? var.routes_json : []) :
+      toset(aws_api_gateway_integration.route[route.function].cache_key_parameters) == (
+        route.use_case == "list"
+        ? toset(["method.request.querystring.category", "method.request.querystring.limit", "method.request.querystring.cursor"])
+        : toset([])
+      )
+    ])
+    error_message = "The list route's cache is not keyed by category, limit and cursor, or another route has cache keys."
+  }
+
+  assert {
+    condition = (
+      toset(keys(aws_api_gateway_method_settings.cached)) == toset([for route in var.routes_json : route.function if route.use_case == "list" && var.rest_api_enabled]) &&
+      alltrue([
+        for function, cached in aws_api_gateway_method_settings.cached :
+        cached.method_path == "${trimprefix(split(" ", aws_apigatewayv2_route.function[function].route_key)[1], "/")}/GET" &&
+        cached.settings[0].caching_enabled &&
+        cached.settings[0].cache_data_encrypted &&
+        cached.settings[0].cache_ttl_in_seconds == var.rest_cache_ttl_seconds
+      ]) &&
+      alltrue([for all in aws_api_gateway_method_settings.all : all.method_path == "*/*" && !all.settings[0].caching_enabled])
+    )
+    error_message = "Only the list route may be cached, encrypted, for rest_cache_ttl_seconds."
+  }
+
+  assert {
+    condition = alltrue([
+      for plan in aws_api_gateway_usage_plan.rest :
+      one(plan.api_stages).api_id == aws_api_gateway_rest_api.rest[0].id &&
+      one(plan.api_stages).stage == aws_api_gateway_stage.rest[0].stage_name &&
+      one(plan.quota_settings).limit == var.rest_quota_limit &&
+      one(plan.quota_settings).period == var.rest_quota_period &&
+      one(plan.throttle_settings).burst_limit == var.rest_throttle_burst_limit &&
+      one(plan.throttle_settings).rate_limit == var.rest_throttle_rate_limit &&
+      aws_api_gateway_usage_plan_key.rest[0].usage_plan_id == plan.id &&
+      aws_api_gateway_usage_plan_key.rest[0].key_id == aws_api_gateway_api_key.rest[0].id &&
+      aws_api_gateway_stage.rest[0].cache_cluster_enabled &&
+      aws_api_gateway_stage.rest[0].cache_cluster_size == var.rest_cache_size_gb
+    ]) && length(aws_api_gateway_usage_plan.rest) == (var.rest_api_enabled ? 1 : 0)
+    error_message = "The REST usage plan does not apply the quota and throttle variables to the stage and its API key, or the stage has no cache."
+  }
+}
