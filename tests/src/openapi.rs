@@ -1,7 +1,8 @@
 //! `openapi.yaml`, the API's machine-readable contract, with a compiled JSON Schema (2020-12,
 //! the dialect of OpenAPI 3.1) validator for every schema it holds, so a test can ask whether a
 //! response is one the contract allows for its operation: a documented status, a listed content
-//! type, a body matching that content's schema, and every required header present and valid.
+//! type, a body matching that content's schema (a problem's `status` being the response's), and
+//! every required header present and valid.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -16,6 +17,11 @@ pub const OPENAPI_YAML: &str = include_str!("../../openapi.yaml");
 /// The URI the document is registered under, so schemas refer to each other by JSON pointer.
 /// `.invalid` never resolves: nothing is ever fetched.
 const DOCUMENT_URI: &str = "https://items-api.invalid/openapi.yaml";
+
+/// RFC 9457's media type. Its `status` member must be the response's status: a rule about the
+/// body and the status line together, which a schema alone cannot state. It keeps a response
+/// whose first media type is a union for generators (a problem or API Gateway's message) exact.
+const PROBLEM_JSON: &str = "application/problem+json";
 
 /// Why `openapi.yaml` cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -299,6 +305,15 @@ impl OpenApi {
                                 problems.extend(errors.into_iter().map(|e| {
                                     format!("body {}: {e}", String::from_utf8_lossy(&observed.body))
                                 }));
+                            }
+                            if media_type == PROBLEM_JSON
+                                && body.get("status") != Some(&json!(observed.status))
+                            {
+                                problems.push(format!(
+                                    "a problem+json body's status must be the response's {}: {}",
+                                    observed.status,
+                                    String::from_utf8_lossy(&observed.body)
+                                ));
                             }
                         }
                         None => problems.push(format!(

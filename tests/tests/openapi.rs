@@ -9,7 +9,8 @@ use items_domain::limits::{
     NAME_MAX_CHARS, PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX, PAGE_LIMIT_MIN, SUBJECT_MAX_CHARS,
 };
 use items_domain::{Category, Description, IdempotencyKey, ItemName, PageLimit};
-use items_e2e::OpenApi;
+use items_e2e::{Observed, OpenApi};
+use reqwest::header::HeaderMap;
 use serde_json::{json, Value};
 
 const ROUTES_JSON: &str = include_str!("../../routes.json");
@@ -368,4 +369,247 @@ fn the_schemas_describe_what_the_api_sends() {
     assert!(api
         .validate("/components/schemas/ConflictProblem", &not_found)
         .is_err());
+}
+
+/// Every value in the document, with its JSON pointer.
+fn walk<'a>(value: &'a Value, pointer: String, found: &mut Vec<(String, &'a Value)>) {
+    match value {
+        Value::Object(object) => {
+            for (key, child) in object {
+                let escaped = key.replace('~', "~0").replace('/', "~1");
+                walk(child, format!("{pointer}/{escaped}"), found);
+            }
+        }
+        Value::Array(items) => {
+            for (index, child) in items.iter().enumerate() {
+                walk(child, format!("{pointer}/{index}"), found);
+            }
+        }
+        _ => {}
+    }
+    found.push((pointer, value));
+}
+
+#[test]
+fn every_operation_has_an_operation_id_and_every_schema_a_title() {
+    let api = openapi();
+    let mut ids = BTreeSet::new();
+    for (method, path) in api.operations() {
+        let id = api.document()["paths"][&path][method.to_ascii_lowercase()]["operationId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{method} {path} has no operationId"));
+        assert!(ids.insert(id.to_owned()), "operationId {id} is used twice");
+    }
+    let schemas = api.document()["components"]["schemas"]
+        .as_object()
+        .expect("component schemas");
+    for (name, schema) in schemas {
+        assert_eq!(
+            schema["title"],
+            json!(name),
+            "schema {name} has its name as title"
+        );
+    }
+}
+
+/// `allOf` narrowing and `not` are what generators turn into nothing (openapi-python-client
+/// dropped every error model over them); unions are `oneOf` of plain schemas.
+#[test]
+fn schemas_use_no_construct_generators_drop() {
+    let api = openapi();
+    let mut values = Vec::new();
+    walk(api.document(), String::new(), &mut values);
+    for (pointer, value) in values {
+        if let Some(object) = value.as_object() {
+            for keyword in ["allOf", "not", "anyOf"] {
+                assert!(
+                    !object.contains_key(keyword),
+                    "{pointer} uses {keyword}; write the schema out as a plain object or a oneOf"
+                );
+            }
+        }
+    }
+}
+
+/// Each request and response body has examples, each accepted by its schema, and a problem's
+/// example carries the status it documents: the examples a reader copies are never stale.
+#[test]
+fn every_body_has_examples_its_schema_accepts() {
+    let api = openapi();
+    let mut checked = 0;
+    for (method, path) in api.operations() {
+        let operation = format!(
+            "/paths/{}/{}",
+            path.replace('~', "~0").replace('/', "~1"),
+            method.to_ascii_lowercase()
+        );
+        let mut bodies = Vec::new();
+        if api
+            .document()
+            .pointer(&format!("{operation}/requestBody"))
+            .is_some()
+        {
+            bodies.push((None, format!("{operation}/requestBody")));
+        }
+        let responses = api
+            .document()
+            .pointer(&format!("{operation}/responses"))
+            .and_then(Value::as_object)
+            .unwrap_or_else(|| panic!("{method} {path} has responses"));
+        for status in responses.keys() {
+            let status: u16 = status.parse().expect("a numeric status");
+            bodies.push((Some(status), format!("{operation}/responses/{status}")));
+        }
+        for (status, body) in bodies {
+            let (body, resolved) = api.resolve(&body).expect("the body resolves");
+            let Some(content) = resolved.get("content").and_then(Value::as_object) else {
+                assert_eq!(status, Some(204), "{method} {path}: only a 204 has no body");
+                continue;
+            };
+            for (media_type, media) in content {
+                let media_pointer = format!("{body}/content/{}", media_type.replace('/', "~1"));
+                let examples = media["examples"]
+                    .as_object()
+                    .filter(|examples| !examples.is_empty())
+                    .unwrap_or_else(|| panic!("{media_pointer} has no examples"));
+                for name in examples.keys() {
+                    let (_, example) = api
+                        .resolve(&format!("{media_pointer}/examples/{name}"))
+                        .expect("the example resolves");
+                    let value = &example["value"];
+                    assert_eq!(
+                        api.validate(&format!("{media_pointer}/schema"), value),
+                        Ok(()),
+                        "{method} {path}: example {name} of {media_pointer}"
+                    );
+                    if media_type == "application/problem+json" {
+                        assert_eq!(value["status"], json!(status), "{media_pointer}: {name}");
+                    }
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert!(checked > 40, "only {checked} examples checked");
+}
+
+/// A response as a stage would send it, with the headers every function answer carries.
+fn observed(status: u16, media_type: &str, body: &Value) -> Observed {
+    let mut headers = HeaderMap::new();
+    headers.insert("content-type", media_type.parse().expect("a header value"));
+    headers.insert("x-request-id", "req-1".parse().expect("a header value"));
+    headers.insert("retry-after", "1".parse().expect("a header value"));
+    Observed {
+        status,
+        headers,
+        body: body.to_string().into_bytes(),
+    }
+}
+
+fn problem(status: u16, title: &str) -> Value {
+    json!({
+        "type": "about:blank", "title": title, "status": status,
+        "detail": "what went wrong", "request_id": "req-1",
+    })
+}
+
+/// The response checks the end-to-end suite runs are as strict as the contract: a body that
+/// differs from the documented one in any detail fails, while the right ones pass.
+#[test]
+fn a_wrong_body_fails_the_response_check() {
+    let api = openapi();
+    let problem_json = "application/problem+json";
+    let check =
+        |method: &str, path: &str, response: &Observed| api.check_operation(method, path, response);
+
+    let not_found = problem(404, "Not Found");
+    assert_eq!(
+        check(
+            "GET",
+            "/items/{id}",
+            &observed(404, problem_json, &not_found)
+        ),
+        Ok(())
+    );
+    let mut with_errors = not_found.clone();
+    with_errors["errors"] = json!([{"field": "id", "message": "unknown"}]);
+    let mut without_request_id = not_found.clone();
+    without_request_id
+        .as_object_mut()
+        .expect("an object")
+        .remove("request_id");
+    let mut extra_field = not_found.clone();
+    extra_field["stack"] = json!("at items::get");
+    let mut another_type = not_found.clone();
+    another_type["type"] = json!("https://example.com/not-found");
+    for (why, body) in [
+        ("the status of another error", problem(500, "Not Found")),
+        ("the title of another status", problem(404, "Gone")),
+        ("field errors on a 404", with_errors),
+        ("no request_id", without_request_id),
+        ("an undocumented field", extra_field),
+        ("a type other than about:blank", another_type),
+        (
+            "API Gateway's message as a problem",
+            json!({"message": "Not Found"}),
+        ),
+    ] {
+        assert!(
+            check("GET", "/items/{id}", &observed(404, problem_json, &body)).is_err(),
+            "a 404 with {why} passed: {body}"
+        );
+    }
+    assert!(
+        check(
+            "GET",
+            "/items/{id}",
+            &observed(404, "application/json", &not_found)
+        )
+        .is_err(),
+        "a problem as application/json passed"
+    );
+
+    // A 400 must list the offending fields.
+    let mut invalid = problem(400, "Bad Request");
+    invalid["errors"] = json!([{"field": "limit", "message": "must be 1 to 100"}]);
+    assert_eq!(
+        check("GET", "/items", &observed(400, problem_json, &invalid)),
+        Ok(())
+    );
+    assert!(check(
+        "GET",
+        "/items",
+        &observed(400, problem_json, &problem(400, "Bad Request"))
+    )
+    .is_err());
+
+    // Where a function's problem and API Gateway's message share a status, each must come
+    // with its own media type.
+    let failed = json!({"message": "Internal Server Error"});
+    assert_eq!(
+        check("GET", "/items", &observed(500, "application/json", &failed)),
+        Ok(())
+    );
+    assert_eq!(
+        check(
+            "GET",
+            "/items",
+            &observed(500, problem_json, &problem(500, "Internal Server Error"))
+        ),
+        Ok(())
+    );
+    assert!(
+        check("GET", "/items", &observed(500, problem_json, &failed)).is_err(),
+        "API Gateway's message as application/problem+json passed"
+    );
+    assert!(check(
+        "GET",
+        "/items",
+        &observed(
+            500,
+            "application/json",
+            &problem(500, "Internal Server Error")
+        )
+    )
+    .is_err());
 }
