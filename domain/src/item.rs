@@ -1,4 +1,4 @@
-//! The item and the fields a caller sends to create or replace one.
+//! The item and the fields a caller sends to create or update one.
 
 use crate::error::FieldError;
 use crate::values::{Category, Description, ItemId, ItemName, Subject, Timestamp, Version};
@@ -23,7 +23,7 @@ pub struct ItemFields {
 /// The fields of an item to create.
 pub type NewItem = ItemFields;
 
-/// The fields that replace an item's (an absent category removes it).
+/// The fields an update gives an item (an absent category removes it).
 pub type ItemChanges = ItemFields;
 
 impl ItemFields {
@@ -90,8 +90,8 @@ impl Item {
         }
     }
 
-    /// This item with its fields replaced at `now`, one version on. Creation facts stay.
-    pub fn replaced(&self, changes: ItemChanges, now: Timestamp) -> Self {
+    /// This item with its fields updated at `now`, one version on. Creation facts stay.
+    pub fn updated(&self, changes: ItemChanges, now: Timestamp) -> Self {
         Self {
             id: self.id,
             name: changes.name,

@@ -5,7 +5,7 @@
 //! - field rules and their messages: [`values`] (one type per field) and [`limits`] (the numbers);
 //! - request-body rules (every bad field reported at once): [`item::ItemFields::parse`];
 //! - paging rules (limit, category, cursor): [`page::PageRequest::parse`];
-//! - who may change an item, versions, idempotency: [`service::ItemService`].
+//! - who may change an item, versions, idempotency: the [`use_cases`], one per route.
 //!
 //! The crate knows nothing of AWS, HTTP or JSON. Adapters translate their world into these types.
 
@@ -15,7 +15,7 @@ pub mod item;
 pub mod limits;
 pub mod page;
 pub mod ports;
-pub mod service;
+pub mod use_cases;
 pub mod values;
 
 pub use error::{DomainError, FieldError, RepositoryError};
@@ -24,6 +24,9 @@ pub use idempotency::{
 };
 pub use item::{Item, ItemChanges, ItemFields, ItemInput, NewItem};
 pub use page::{Cursor, ListPosition, Page, PageLimit, PageRequest};
-pub use ports::{Clock, IdGenerator, ItemRepository, SystemClock, UuidV4Ids};
-pub use service::{Creation, ItemService};
+pub use ports::{
+    Clock, IdGenerator, ItemCreator, ItemDeleter, ItemLister, ItemReader, ItemRepository,
+    ItemUpdater, SystemClock, UuidV4Ids,
+};
+pub use use_cases::{CreateItem, Creation, DeleteItem, GetItem, ListItems, UpdateItem};
 pub use values::{Caller, Category, Description, ItemId, ItemName, Subject, Timestamp, Version};

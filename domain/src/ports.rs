@@ -1,4 +1,8 @@
-//! The ports: what the domain needs from the outside world, named for the need.
+//! The ports: what the domain needs from the outside world, named for the need and split by
+//! capability, so a use case (and the function serving its route) holds only what it calls: a
+//! route that reads is given an [`ItemReader`] and cannot write.
+
+use std::sync::Arc;
 
 use async_trait::async_trait;
 
@@ -8,10 +12,24 @@ use crate::item::Item;
 use crate::page::{Page, PageRequest};
 use crate::values::{ItemId, Timestamp, Version};
 
-/// Where items live. Every write is conditional and atomic: no adapter may read-then-write.
-#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+/// Reads one item.
 #[async_trait]
-pub trait ItemRepository: Send + Sync {
+pub trait ItemReader: Send + Sync {
+    /// The item with this id, if any.
+    async fn get(&self, id: &ItemId) -> Result<Option<Item>, RepositoryError>;
+}
+
+/// Lists items a page at a time.
+#[async_trait]
+pub trait ItemLister: Send + Sync {
+    /// One page of a listing: all items in the store's order, or one category newest first.
+    /// Following `next_cursor` returns every item that existed throughout exactly once.
+    async fn list_page(&self, request: &PageRequest) -> Result<Page<Item>, RepositoryError>;
+}
+
+/// Stores new items. Every write is conditional and atomic: no adapter may read-then-write.
+#[async_trait]
+pub trait ItemCreator: Send + Sync {
     /// Stores a new item; `AlreadyExists` if its id is taken.
     async fn insert(&self, item: &Item) -> Result<(), RepositoryError>;
 
@@ -21,31 +39,122 @@ pub trait ItemRepository: Send + Sync {
         &self,
         record: &IdempotencyRecord,
     ) -> Result<IdempotentInsert, RepositoryError>;
+}
 
-    /// The item with this id, if any.
-    async fn get(&self, id: &ItemId) -> Result<Option<Item>, RepositoryError>;
-
-    /// Replaces the stored item with `item` if the stored one is at `expected`;
+/// Writes a changed item over the stored one, conditionally.
+#[async_trait]
+pub trait ItemUpdater: Send + Sync {
+    /// Stores `item` in place of the stored one if the stored one is at `expected`;
     /// `NotFound` if there is none, `VersionMismatch` if it is at another version.
-    async fn replace(&self, item: &Item, expected: Version) -> Result<(), RepositoryError>;
+    async fn update(&self, item: &Item, expected: Version) -> Result<(), RepositoryError>;
+}
 
-    /// Deletes the item if it is at `expected`; errors as for `replace`.
+/// Deletes items, conditionally.
+#[async_trait]
+pub trait ItemDeleter: Send + Sync {
+    /// Deletes the item if it is at `expected`; errors as for [`ItemUpdater::update`].
     async fn delete(&self, id: &ItemId, expected: Version) -> Result<(), RepositoryError>;
+}
 
-    /// One page of a listing: all items in the store's order, or one category newest first.
-    /// Following `next_cursor` returns every item that existed throughout exactly once.
-    async fn list_page(&self, request: &PageRequest) -> Result<Page<Item>, RepositoryError>;
+/// A whole store: every capability. Stores implement the five ports; this name is for the
+/// places that hold one store for every route (the local stage, the repository contract).
+pub trait ItemRepository:
+    ItemReader + ItemLister + ItemCreator + ItemUpdater + ItemDeleter
+{
+}
+
+impl<T> ItemRepository for T where
+    T: ItemReader + ItemLister + ItemCreator + ItemUpdater + ItemDeleter + ?Sized
+{
+}
+
+/// Shared stores: a port behind an `Arc` is the same port, so one store can serve several use
+/// cases.
+#[async_trait]
+impl<T: ItemReader + ?Sized> ItemReader for Arc<T> {
+    async fn get(&self, id: &ItemId) -> Result<Option<Item>, RepositoryError> {
+        (**self).get(id).await
+    }
+}
+
+#[async_trait]
+impl<T: ItemLister + ?Sized> ItemLister for Arc<T> {
+    async fn list_page(&self, request: &PageRequest) -> Result<Page<Item>, RepositoryError> {
+        (**self).list_page(request).await
+    }
+}
+
+#[async_trait]
+impl<T: ItemCreator + ?Sized> ItemCreator for Arc<T> {
+    async fn insert(&self, item: &Item) -> Result<(), RepositoryError> {
+        (**self).insert(item).await
+    }
+
+    async fn insert_idempotent(
+        &self,
+        record: &IdempotencyRecord,
+    ) -> Result<IdempotentInsert, RepositoryError> {
+        (**self).insert_idempotent(record).await
+    }
+}
+
+#[async_trait]
+impl<T: ItemUpdater + ?Sized> ItemUpdater for Arc<T> {
+    async fn update(&self, item: &Item, expected: Version) -> Result<(), RepositoryError> {
+        (**self).update(item, expected).await
+    }
+}
+
+#[async_trait]
+impl<T: ItemDeleter + ?Sized> ItemDeleter for Arc<T> {
+    async fn delete(&self, id: &ItemId, expected: Version) -> Result<(), RepositoryError> {
+        (**self).delete(id, expected).await
+    }
+}
+
+#[cfg(any(test, feature = "mocks"))]
+mockall::mock! {
+    /// A store whose every capability is mocked, for failures a real store cannot produce on
+    /// demand.
+    pub ItemRepository {}
+
+    #[async_trait]
+    impl ItemReader for ItemRepository {
+        async fn get(&self, id: &ItemId) -> Result<Option<Item>, RepositoryError>;
+    }
+
+    #[async_trait]
+    impl ItemLister for ItemRepository {
+        async fn list_page(&self, request: &PageRequest) -> Result<Page<Item>, RepositoryError>;
+    }
+
+    #[async_trait]
+    impl ItemCreator for ItemRepository {
+        async fn insert(&self, item: &Item) -> Result<(), RepositoryError>;
+        async fn insert_idempotent(
+            &self,
+            record: &IdempotencyRecord,
+        ) -> Result<IdempotentInsert, RepositoryError>;
+    }
+
+    #[async_trait]
+    impl ItemUpdater for ItemRepository {
+        async fn update(&self, item: &Item, expected: Version) -> Result<(), RepositoryError>;
+    }
+
+    #[async_trait]
+    impl ItemDeleter for ItemRepository {
+        async fn delete(&self, id: &ItemId, expected: Version) -> Result<(), RepositoryError>;
+    }
 }
 
 /// The time, injected so tests control it.
-#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 pub trait Clock: Send + Sync {
     /// Now, at millisecond precision.
     fn now(&self) -> Timestamp;
 }
 
 /// Makes ids for new items.
-#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 pub trait IdGenerator: Send + Sync {
     /// A fresh, unique id.
     fn new_id(&self) -> ItemId;

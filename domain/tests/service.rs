@@ -6,13 +6,75 @@ use std::sync::Arc;
 use items_contract::fixtures::{fields, subject, unique_category, ManualClock};
 use items_contract::MockItemRepository;
 use items_domain::{
-    Caller, Clock, DomainError, IdempotencyKey, ItemRepository, ItemService, PageLimit,
-    PageRequest, RepositoryError, UuidV4Ids, Version,
+    Caller, Clock, CreateItem, Creation, DeleteItem, DomainError, GetItem, IdempotencyKey, Item,
+    ItemChanges, ItemId, ItemLister, ItemRepository, ListItems, NewItem, Page, PageLimit,
+    PageRequest, RepositoryError, UpdateItem, UuidV4Ids, Version,
 };
 use items_memory::InMemoryItemRepository;
 
+/// The five use cases over one store, as the local stage wires them.
+struct Service<S> {
+    get: GetItem<S>,
+    list: ListItems<S>,
+    create: CreateItem<S>,
+    update: UpdateItem<S>,
+    delete: DeleteItem<S>,
+}
+
+impl<S: ItemRepository + Clone> Service<S> {
+    fn new(store: S, clock: Arc<dyn Clock>) -> Self {
+        Self {
+            get: GetItem::new(store.clone()),
+            list: ListItems::new(store.clone()),
+            create: CreateItem::new(store.clone(), clock.clone(), Arc::new(UuidV4Ids)),
+            update: UpdateItem::new(store.clone(), clock),
+            delete: DeleteItem::new(store),
+        }
+    }
+
+    async fn get(&self, caller: &Caller, id: &ItemId) -> Result<Item, DomainError> {
+        self.get.get(caller, id).await
+    }
+
+    async fn list(
+        &self,
+        caller: &Caller,
+        request: &PageRequest,
+    ) -> Result<Page<Item>, DomainError> {
+        self.list.list(caller, request).await
+    }
+
+    async fn create(
+        &self,
+        caller: &Caller,
+        fields: NewItem,
+        key: Option<IdempotencyKey>,
+    ) -> Result<Creation, DomainError> {
+        self.create.create(caller, fields, key).await
+    }
+
+    async fn update(
+        &self,
+        caller: &Caller,
+        id: &ItemId,
+        changes: ItemChanges,
+        expected: Option<Version>,
+    ) -> Result<Item, DomainError> {
+        self.update.update(caller, id, changes, expected).await
+    }
+
+    async fn delete(
+        &self,
+        caller: &Caller,
+        id: &ItemId,
+        expected: Option<Version>,
+    ) -> Result<(), DomainError> {
+        self.delete.delete(caller, id, expected).await
+    }
+}
+
 struct Harness {
-    service: ItemService,
+    service: Service<Arc<InMemoryItemRepository>>,
     store: Arc<InMemoryItemRepository>,
     clock: Arc<ManualClock>,
 }
@@ -20,7 +82,7 @@ struct Harness {
 fn harness() -> Harness {
     let store = Arc::new(InMemoryItemRepository::new());
     let clock = Arc::new(ManualClock::new());
-    let service = ItemService::new(store.clone(), clock.clone(), Arc::new(UuidV4Ids));
+    let service = Service::new(store.clone(), clock.clone());
     Harness {
         service,
         store,
@@ -80,7 +142,7 @@ async fn get_of_an_unknown_item_is_not_found() {
 }
 
 #[tokio::test]
-async fn replace_by_the_creator_bumps_the_version_and_the_update_time_only() {
+async fn update_by_the_creator_bumps_the_version_and_the_update_time_only() {
     let h = harness();
     let original = h
         .service
@@ -91,14 +153,14 @@ async fn replace_by_the_creator_bumps_the_version_and_the_update_time_only() {
     h.clock.advance_millis(1500);
     let updated = h
         .service
-        .replace(
+        .update(
             &alice(),
             &original.id,
             fields("new", Some(unique_category("c"))),
             None,
         )
         .await
-        .expect("replaced");
+        .expect("updated");
     assert_eq!(updated.version.get(), 2);
     assert_eq!(updated.created_at, original.created_at);
     assert_eq!(
@@ -110,7 +172,7 @@ async fn replace_by_the_creator_bumps_the_version_and_the_update_time_only() {
 }
 
 #[tokio::test]
-async fn replace_by_another_caller_is_forbidden_and_changes_nothing() {
+async fn update_by_another_caller_is_forbidden_and_changes_nothing() {
     let h = harness();
     let original = h
         .service
@@ -120,14 +182,14 @@ async fn replace_by_another_caller_is_forbidden_and_changes_nothing() {
         .item;
     let outcome = h
         .service
-        .replace(&bob(), &original.id, fields("theirs", None), None)
+        .update(&bob(), &original.id, fields("theirs", None), None)
         .await;
     assert_eq!(outcome, Err(DomainError::Forbidden));
     assert_eq!(h.service.get(&alice(), &original.id).await, Ok(original));
 }
 
 #[tokio::test]
-async fn an_admin_may_replace_and_delete_any_item() {
+async fn an_admin_may_update_and_delete_any_item() {
     let h = harness();
     let item = h
         .service
@@ -135,12 +197,12 @@ async fn an_admin_may_replace_and_delete_any_item() {
         .await
         .expect("created")
         .item;
-    let replaced = h
+    let updated = h
         .service
-        .replace(&admin(), &item.id, fields("moderated", None), None)
+        .update(&admin(), &item.id, fields("moderated", None), None)
         .await
-        .expect("admin replaces");
-    assert_eq!(replaced.created_by, subject("alice"), "the creator stays");
+        .expect("admin updates");
+    assert_eq!(updated.created_by, subject("alice"), "the creator stays");
     h.service
         .delete(&admin(), &item.id, None)
         .await
@@ -152,7 +214,7 @@ async fn an_admin_may_replace_and_delete_any_item() {
 }
 
 #[tokio::test]
-async fn replace_with_the_current_version_succeeds_and_with_a_stale_one_changes_nothing() {
+async fn update_with_the_current_version_succeeds_and_with_a_stale_one_changes_nothing() {
     let h = harness();
     let item = h
         .service
@@ -162,12 +224,12 @@ async fn replace_with_the_current_version_succeeds_and_with_a_stale_one_changes_
         .item;
     let v2 = h
         .service
-        .replace(&alice(), &item.id, fields("v2", None), Some(Version::FIRST))
+        .update(&alice(), &item.id, fields("v2", None), Some(Version::FIRST))
         .await
         .expect("current version");
     let stale = h
         .service
-        .replace(
+        .update(
             &alice(),
             &item.id,
             fields("stale", None),
@@ -190,7 +252,7 @@ async fn a_non_owner_learns_forbidden_before_any_version_mismatch() {
     let stale = Version::new(7);
     let outcome = h
         .service
-        .replace(&bob(), &item.id, fields("x", None), stale)
+        .update(&bob(), &item.id, fields("x", None), stale)
         .await;
     assert_eq!(outcome, Err(DomainError::Forbidden));
 }
@@ -199,11 +261,11 @@ async fn a_non_owner_learns_forbidden_before_any_version_mismatch() {
 async fn writes_to_a_missing_item_are_not_found() {
     let h = harness();
     let missing = items_contract::fixtures::item("never stored", None).id;
-    let replace = h
+    let update = h
         .service
-        .replace(&alice(), &missing, fields("x", None), None)
+        .update(&alice(), &missing, fields("x", None), None)
         .await;
-    assert_eq!(replace, Err(DomainError::NotFound));
+    assert_eq!(update, Err(DomainError::NotFound));
     let delete = h
         .service
         .delete(&alice(), &missing, Some(Version::FIRST))
@@ -328,12 +390,8 @@ async fn list_returns_a_category_newest_first() {
     assert_eq!(page.next_cursor, None);
 }
 
-fn service_over(store: MockItemRepository) -> ItemService {
-    ItemService::new(
-        Arc::new(store),
-        Arc::new(ManualClock::new()),
-        Arc::new(UuidV4Ids),
-    )
+fn service_over(store: MockItemRepository) -> Service<Arc<MockItemRepository>> {
+    Service::new(Arc::new(store), Arc::new(ManualClock::new()))
 }
 
 #[tokio::test]
@@ -378,14 +436,12 @@ async fn a_failed_read_before_an_update_writes_nothing() {
         .expect_get()
         .times(2)
         .returning(|_| Err(RepositoryError::Unavailable));
-    store.expect_replace().never();
+    store.expect_update().never();
     store.expect_delete().never();
     let service = service_over(store);
     let id = items_contract::fixtures::item("x", None).id;
-    let replaced = service
-        .replace(&alice(), &id, fields("y", None), None)
-        .await;
-    assert_eq!(replaced, Err(DomainError::Unavailable));
+    let updated = service.update(&alice(), &id, fields("y", None), None).await;
+    assert_eq!(updated, Err(DomainError::Unavailable));
     assert_eq!(
         service.delete(&alice(), &id, None).await,
         Err(DomainError::Unavailable)
@@ -395,7 +451,7 @@ async fn a_failed_read_before_an_update_writes_nothing() {
 #[tokio::test]
 async fn an_update_without_if_match_retries_when_a_concurrent_writer_wins() {
     let stored = items_contract::fixtures::item("contested", None);
-    let newer = stored.replaced(fields("by someone else", None), stored.created_at);
+    let newer = stored.updated(fields("by someone else", None), stored.created_at);
     let mut store = MockItemRepository::new();
     let reads = [stored.clone(), newer.clone()];
     let mut read = 0;
@@ -405,13 +461,13 @@ async fn an_update_without_if_match_retries_when_a_concurrent_writer_wins() {
     });
     let mut sequence = mockall::Sequence::new();
     store
-        .expect_replace()
+        .expect_update()
         .withf(|_, expected| *expected == Version::FIRST)
         .times(1)
         .in_sequence(&mut sequence)
         .returning(|_, _| Err(RepositoryError::VersionMismatch));
     store
-        .expect_replace()
+        .expect_update()
         .withf(|_, expected| expected.get() == 2)
         .times(1)
         .in_sequence(&mut sequence)
@@ -419,7 +475,7 @@ async fn an_update_without_if_match_retries_when_a_concurrent_writer_wins() {
     let service = service_over(store);
     let caller = Caller::user(stored.created_by.clone());
     let updated = service
-        .replace(&caller, &stored.id, fields("mine", None), None)
+        .update(&caller, &stored.id, fields("mine", None), None)
         .await
         .expect("retried on the newer version");
     assert_eq!(updated.version.get(), 3);
@@ -435,13 +491,13 @@ async fn an_update_with_if_match_is_not_retried_after_losing_a_race() {
         .times(1)
         .returning(move |_| Ok(Some(read.clone())));
     store
-        .expect_replace()
+        .expect_update()
         .times(1)
         .returning(|_, _| Err(RepositoryError::VersionMismatch));
     let service = service_over(store);
     let caller = Caller::user(stored.created_by.clone());
     let outcome = service
-        .replace(
+        .update(
             &caller,
             &stored.id,
             fields("mine", None),

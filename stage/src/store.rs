@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use items_apigateway::{App, Config, Route};
-use items_domain::{ItemRepository, ItemService, SystemClock, UuidV4Ids};
+use items_domain::ItemRepository;
 use items_dynamodb::{table_design, DynamoDbItemRepository, TableNames};
 use items_memory::InMemoryItemRepository;
 use serde_json::{json, Value};
@@ -139,9 +139,8 @@ pub(crate) async fn in_process_functions(
         }
     };
     let config = Config::from_env().map_err(StoreError::Config)?;
-    let service = ItemService::new(repository, Arc::new(SystemClock), Arc::new(UuidV4Ids));
     Ok(Arc::new(ApiFunctions {
-        app: App::new(service, config),
+        app: App::new(repository, config),
     }))
 }
 

@@ -1,14 +1,16 @@
 //! The application a function runs: the use cases behind one handler per route.
 
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Instant;
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use items_domain::limits::BODY_MAX_BYTES;
 use items_domain::{
-    Caller, FieldError, IdempotencyKey, Item, ItemFields, ItemId, ItemService, Page, PageRequest,
-    Subject, Version,
+    Caller, CreateItem, DeleteItem, FieldError, GetItem, IdempotencyKey, Item, ItemFields, ItemId,
+    ItemRepository, ListItems, Page, PageRequest, Subject, SystemClock, UpdateItem, UuidV4Ids,
+    Version,
 };
 use serde_json::{json, Value};
 
@@ -20,19 +22,38 @@ use crate::request::{parse_event, ApiRequest, Incoming, PayloadVersion};
 use crate::response::ApiResponse;
 use crate::route::Route;
 
+type Store = Arc<dyn ItemRepository>;
+
+/// The use cases, one per route, over one store.
+struct UseCases {
+    list: ListItems<Store>,
+    get: GetItem<Store>,
+    create: CreateItem<Store>,
+    update: UpdateItem<Store>,
+    delete: DeleteItem<Store>,
+}
+
 /// The items API behind API Gateway: one instance per process, built once at cold start.
 pub struct App {
-    service: ItemService,
+    use_cases: UseCases,
     config: Config,
     metrics: Metrics,
     cold: AtomicBool,
 }
 
 impl App {
-    /// An app over a service; metrics are off (see [`App::with_metrics`]).
-    pub fn new(service: ItemService, config: Config) -> Self {
+    /// An app over a store, with the system clock and random ids; metrics are off (see
+    /// [`App::with_metrics`]).
+    pub fn new(store: Store, config: Config) -> Self {
+        let clock = Arc::new(SystemClock);
         Self {
-            service,
+            use_cases: UseCases {
+                list: ListItems::new(store.clone()),
+                get: GetItem::new(store.clone()),
+                create: CreateItem::new(store.clone(), clock.clone(), Arc::new(UuidV4Ids)),
+                update: UpdateItem::new(store.clone(), clock),
+                delete: DeleteItem::new(store),
+            },
             config,
             metrics: Metrics::Off,
             cold: AtomicBool::new(true),
@@ -102,12 +123,12 @@ impl App {
                     request.query_parameter("category"),
                     request.query_parameter("cursor"),
                 )?;
-                let page = self.service.list(caller, &page_request).await?;
+                let page = self.use_cases.list.list(caller, &page_request).await?;
                 Ok(ApiResponse::json(200, &page_json(&page)))
             }
             Route::GetItem => {
                 let id = path_id(request).map_err(|e| vec![e])?;
-                let item = self.service.get(caller, &id).await?;
+                let item = self.use_cases.get.get(caller, &id).await?;
                 Ok(item_response(200, &item))
             }
             Route::CreateItem => {
@@ -126,7 +147,7 @@ impl App {
                 let (Some(fields), true) = (fields, errors.is_empty()) else {
                     return Err(Problem::validation(errors));
                 };
-                let creation = self.service.create(caller, fields, key).await?;
+                let creation = self.use_cases.create.create(caller, fields, key).await?;
                 if !creation.replayed {
                     self.metrics.count("ItemsCreated");
                 }
@@ -142,7 +163,11 @@ impl App {
                 let (Some(id), Some(expected), Some(fields)) = (id, expected, fields) else {
                     return Err(Problem::validation(errors));
                 };
-                let item = self.service.replace(caller, &id, fields, expected).await?;
+                let item = self
+                    .use_cases
+                    .update
+                    .update(caller, &id, fields, expected)
+                    .await?;
                 Ok(item_response(200, &item))
             }
             Route::DeleteItem => {
@@ -152,7 +177,7 @@ impl App {
                 let (Some(id), Some(expected)) = (id, expected) else {
                     return Err(Problem::validation(errors));
                 };
-                self.service.delete(caller, &id, expected).await?;
+                self.use_cases.delete.delete(caller, &id, expected).await?;
                 Ok(ApiResponse::no_content())
             }
         }

@@ -4,7 +4,6 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use items_domain::{ItemService, SystemClock, UuidV4Ids};
 use items_dynamodb::DynamoDbItemRepository;
 use lambda_runtime::{service_fn, LambdaEvent};
 use serde_json::Value;
@@ -22,16 +21,11 @@ pub async fn build_app() -> Result<App, lambda_runtime::Error> {
         .await
         .map_err(|e| format!("configuration: {e}"))?;
     repository.warm_up().await;
-    let service = ItemService::new(
-        Arc::new(repository),
-        Arc::new(SystemClock),
-        Arc::new(UuidV4Ids),
-    );
     tracing::info!(
         init_ms = started.elapsed().as_secs_f64() * 1000.0,
         "initialised"
     );
-    Ok(App::new(service, config).with_metrics(Metrics::from_env()))
+    Ok(App::new(Arc::new(repository), config).with_metrics(Metrics::from_env()))
 }
 
 /// Runs a function: logging, the app built once, then events for `route` until Lambda stops

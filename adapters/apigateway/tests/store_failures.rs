@@ -24,7 +24,7 @@ async fn an_unavailable_store_is_503_with_retry_after_on_every_route() {
     store
         .expect_insert()
         .returning(|_| Err(RepositoryError::Unavailable));
-    store.expect_replace().never();
+    store.expect_update().never();
     store.expect_delete().never();
     let app = app_over(Arc::new(store));
     for route in Route::ALL {
@@ -49,7 +49,7 @@ async fn an_internal_store_failure_is_a_generic_500() {
     store
         .expect_insert()
         .returning(|_| Err(RepositoryError::Internal));
-    store.expect_replace().never();
+    store.expect_update().never();
     let app = app_over(Arc::new(store));
     for route in [Route::GetItem, Route::CreateItem, Route::UpdateItem] {
         let request = Request::new(route).id(SOME_ID).json(&item_body("x", None));

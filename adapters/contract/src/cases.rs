@@ -92,38 +92,38 @@ pub async fn insert_of_an_existing_id_fails_and_keeps_the_first_item(store: Stor
     assert_eq!(store.get(&first.id).await, Ok(Some(first)));
 }
 
-pub async fn replace_at_the_stored_version_stores_the_new_item(store: Store) {
+pub async fn update_at_the_stored_version_stores_the_new_item(store: Store) {
     let original = item("original", Some(fixtures::category("a")));
     insert_all(&store, std::slice::from_ref(&original)).await;
-    let updated = original.replaced(fields("updated", None), next_timestamp());
-    assert_eq!(store.replace(&updated, Version::FIRST).await, Ok(()));
+    let updated = original.updated(fields("updated", None), next_timestamp());
+    assert_eq!(store.update(&updated, Version::FIRST).await, Ok(()));
     let stored = store.get(&original.id).await.expect("get").expect("exists");
     assert_eq!(stored, updated);
     assert_eq!(stored.version, Version::FIRST.next());
     assert_eq!(stored.category, None);
 }
 
-pub async fn replace_at_a_stale_version_is_a_mismatch_and_changes_nothing(store: Store) {
+pub async fn update_at_a_stale_version_is_a_mismatch_and_changes_nothing(store: Store) {
     let original = item("original", None);
     insert_all(&store, std::slice::from_ref(&original)).await;
-    let first_update = original.replaced(fields("first update", None), next_timestamp());
+    let first_update = original.updated(fields("first update", None), next_timestamp());
     store
-        .replace(&first_update, Version::FIRST)
+        .update(&first_update, Version::FIRST)
         .await
-        .expect("first replace");
-    let stale = original.replaced(fields("stale update", None), next_timestamp());
+        .expect("first update");
+    let stale = original.updated(fields("stale update", None), next_timestamp());
     assert_eq!(
-        store.replace(&stale, Version::FIRST).await,
+        store.update(&stale, Version::FIRST).await,
         Err(RepositoryError::VersionMismatch)
     );
     assert_eq!(store.get(&original.id).await, Ok(Some(first_update)));
 }
 
-pub async fn replace_of_a_missing_item_is_not_found_and_creates_nothing(store: Store) {
+pub async fn update_of_a_missing_item_is_not_found_and_creates_nothing(store: Store) {
     let never_stored = item("never stored", None);
-    let updated = never_stored.replaced(fields("updated", None), next_timestamp());
+    let updated = never_stored.updated(fields("updated", None), next_timestamp());
     assert_eq!(
-        store.replace(&updated, Version::FIRST).await,
+        store.update(&updated, Version::FIRST).await,
         Err(RepositoryError::NotFound)
     );
     assert_eq!(store.get(&never_stored.id).await, Ok(None));
@@ -228,16 +228,16 @@ pub async fn category_listing_pages_newest_first_without_gaps_or_repeats(store: 
     assert_eq!(listed, newest_first);
 }
 
-pub async fn replace_that_removes_the_category_drops_the_item_from_its_listing(store: Store) {
+pub async fn update_that_removes_the_category_drops_the_item_from_its_listing(store: Store) {
     let category = unique_category("moving");
     let staying = item("staying", Some(category.clone()));
     let leaving = item("leaving", Some(category.clone()));
     insert_all(&store, &[staying.clone(), leaving.clone()]).await;
-    let uncategorised = leaving.replaced(fields("leaving", None), next_timestamp());
+    let uncategorised = leaving.updated(fields("leaving", None), next_timestamp());
     store
-        .replace(&uncategorised, Version::FIRST)
+        .update(&uncategorised, Version::FIRST)
         .await
-        .expect("replace");
+        .expect("update");
     let pages = all_pages(&store, 20, Some(category)).await;
     assert_eq!(ids_of(&pages), vec![staying.id]);
 }
@@ -314,15 +314,15 @@ pub async fn idempotency_keys_are_scoped_to_the_caller(store: Store) {
     assert_eq!(store.get(&bob.item.id).await, Ok(Some(bob.item.clone())));
 }
 
-pub async fn concurrent_replaces_at_one_version_have_exactly_one_winner(store: Store) {
+pub async fn concurrent_updates_at_one_version_have_exactly_one_winner(store: Store) {
     let contested = item("contested", None);
     insert_all(&store, std::slice::from_ref(&contested)).await;
     let attempts: Vec<_> = (0..50)
         .map(|n| {
             let store = Arc::clone(&store);
-            let update = contested.replaced(fields(&format!("writer {n}"), None), next_timestamp());
+            let update = contested.updated(fields(&format!("writer {n}"), None), next_timestamp());
             tokio::spawn(async move {
-                let outcome = store.replace(&update, Version::FIRST).await;
+                let outcome = store.update(&update, Version::FIRST).await;
                 (update, outcome)
             })
         })

@@ -13,7 +13,7 @@
 pub mod cases;
 pub mod fixtures;
 
-pub use items_domain::ports::{MockClock, MockIdGenerator, MockItemRepository};
+pub use items_domain::ports::MockItemRepository;
 pub use items_domain::ItemRepository;
 
 /// Expands to one `#[tokio::test]` per contract case, each on a fresh store made by `$make`
@@ -25,9 +25,9 @@ macro_rules! repository_contract_tests {
             insert_then_get_returns_the_stored_item,
             get_of_an_unknown_id_is_none,
             insert_of_an_existing_id_fails_and_keeps_the_first_item,
-            replace_at_the_stored_version_stores_the_new_item,
-            replace_at_a_stale_version_is_a_mismatch_and_changes_nothing,
-            replace_of_a_missing_item_is_not_found_and_creates_nothing,
+            update_at_the_stored_version_stores_the_new_item,
+            update_at_a_stale_version_is_a_mismatch_and_changes_nothing,
+            update_of_a_missing_item_is_not_found_and_creates_nothing,
             delete_at_the_stored_version_removes_the_item,
             delete_at_a_stale_version_is_a_mismatch_and_keeps_the_item,
             delete_of_a_missing_item_is_not_found,
@@ -37,12 +37,12 @@ macro_rules! repository_contract_tests {
             listing_250_items_returns_each_exactly_once,
             category_listing_holds_only_that_category_newest_first,
             category_listing_pages_newest_first_without_gaps_or_repeats,
-            replace_that_removes_the_category_drops_the_item_from_its_listing,
+            update_that_removes_the_category_drops_the_item_from_its_listing,
             idempotent_insert_stores_the_item_and_replays_it,
             idempotent_insert_with_other_fields_conflicts_and_stores_nothing,
             idempotent_record_expires_after_24_hours,
             idempotency_keys_are_scoped_to_the_caller,
-            concurrent_replaces_at_one_version_have_exactly_one_winner,
+            concurrent_updates_at_one_version_have_exactly_one_winner,
             concurrent_idempotent_inserts_store_exactly_one_item,
         );
     };

@@ -5,7 +5,9 @@
 use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::Client;
-use items_domain::{Description, Item, ItemId, ItemName, ItemRepository, Subject, Timestamp};
+use items_domain::{
+    Description, Item, ItemCreator, ItemId, ItemName, ItemReader, Subject, Timestamp,
+};
 use items_dynamodb::table_design::create_tables;
 use items_dynamodb::{sdk_config_from_env, DynamoDbItemRepository, TableNames, Timeouts};
 

@@ -1,4 +1,4 @@
-//! [`ItemRepository`](items_domain::ItemRepository) on DynamoDB.
+//! The item ports ([`ItemRepository`](items_domain::ItemRepository)) on DynamoDB.
 //!
 //! Every write is one conditional request, or one transaction when an item and its idempotency
 //! record are written together: no read-then-write races, nothing half-written. A failed

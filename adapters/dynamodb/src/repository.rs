@@ -14,8 +14,8 @@ use aws_sdk_dynamodb::types::{
 };
 use aws_sdk_dynamodb::Client;
 use items_domain::{
-    Cursor, IdempotencyRecord, IdempotentInsert, Item, ItemId, ItemRepository, Page, PageRequest,
-    RepositoryError, Version,
+    Cursor, IdempotencyRecord, IdempotentInsert, Item, ItemCreator, ItemDeleter, ItemId,
+    ItemLister, ItemReader, ItemUpdater, Page, PageRequest, RepositoryError, Version,
 };
 
 use crate::config::{sdk_config_from_env, ConfigError, TableNames, Timeouts};
@@ -190,7 +190,7 @@ fn version_failure(stored: Option<Attributes>) -> RepositoryError {
 }
 
 #[async_trait]
-impl ItemRepository for DynamoDbItemRepository {
+impl ItemCreator for DynamoDbItemRepository {
     async fn insert(&self, item: &Item) -> Result<(), RepositoryError> {
         let outcome = self
             .client
@@ -284,7 +284,10 @@ impl ItemRepository for DynamoDbItemRepository {
         tracing::warn!("idempotent insert kept conflicting with concurrent transactions");
         Err(RepositoryError::Unavailable)
     }
+}
 
+#[async_trait]
+impl ItemReader for DynamoDbItemRepository {
     async fn get(&self, id: &ItemId) -> Result<Option<Item>, RepositoryError> {
         let output = self
             .client
@@ -299,8 +302,11 @@ impl ItemRepository for DynamoDbItemRepository {
             .map_err(|e| store_error("GetItem", &e))?;
         output.item.map(item_from_attributes).transpose()
     }
+}
 
-    async fn replace(&self, item: &Item, expected: Version) -> Result<(), RepositoryError> {
+#[async_trait]
+impl ItemUpdater for DynamoDbItemRepository {
+    async fn update(&self, item: &Item, expected: Version) -> Result<(), RepositoryError> {
         let (condition, names, values) = Self::version_condition(expected);
         let outcome = self
             .client
@@ -321,7 +327,10 @@ impl ItemRepository for DynamoDbItemRepository {
             },
         }
     }
+}
 
+#[async_trait]
+impl ItemDeleter for DynamoDbItemRepository {
     async fn delete(&self, id: &ItemId, expected: Version) -> Result<(), RepositoryError> {
         let (condition, names, values) = Self::version_condition(expected);
         let outcome = self
@@ -343,7 +352,10 @@ impl ItemRepository for DynamoDbItemRepository {
             },
         }
     }
+}
 
+#[async_trait]
+impl ItemLister for DynamoDbItemRepository {
     async fn list_page(&self, request: &PageRequest) -> Result<Page<Item>, RepositoryError> {
         let (attributes, has_more) = self.collect_page(request).await?;
         let items = attributes

@@ -50,19 +50,19 @@ impl Resource {
 /// The repository's operations, as far as IAM is concerned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Operation {
-    /// `ItemRepository::insert`: a conditional PutItem.
+    /// `ItemCreator::insert`: a conditional PutItem.
     Insert,
-    /// `ItemRepository::insert_idempotent`: a TransactWriteItems of two conditional Puts.
+    /// `ItemCreator::insert_idempotent`: a TransactWriteItems of two conditional Puts.
     InsertIdempotent,
-    /// `ItemRepository::get`: a GetItem.
+    /// `ItemReader::get`: a GetItem.
     Get,
-    /// `ItemRepository::replace`: a conditional PutItem.
-    Replace,
-    /// `ItemRepository::delete`: a conditional DeleteItem.
+    /// `ItemUpdater::update`: a conditional PutItem.
+    Update,
+    /// `ItemDeleter::delete`: a conditional DeleteItem.
     Delete,
-    /// `ItemRepository::list_page` without a category: a Scan of the items table.
+    /// `ItemLister::list_page` without a category: a Scan of the items table.
     ListAll,
-    /// `ItemRepository::list_page` with a category: a Query of the category index.
+    /// `ItemLister::list_page` with a category: a Query of the category index.
     ListCategory,
 }
 
@@ -78,7 +78,7 @@ pub fn permissions(operation: Operation) -> &'static [(Resource, &'static str)] 
             (IdempotencyTable, "dynamodb:PutItem"),
         ],
         Operation::Get => &[(ItemsTable, "dynamodb:GetItem")],
-        Operation::Replace => &[(ItemsTable, "dynamodb:PutItem")],
+        Operation::Update => &[(ItemsTable, "dynamodb:PutItem")],
         Operation::Delete => &[(ItemsTable, "dynamodb:DeleteItem")],
         Operation::ListAll => &[(ItemsTable, "dynamodb:Scan")],
         Operation::ListCategory => &[(CategoryIndex, "dynamodb:Query")],
@@ -92,7 +92,7 @@ pub fn operations_of_use_case(use_case: &str) -> Option<&'static [Operation]> {
         "list" => &[ListAll, ListCategory],
         "get" => &[Get],
         "create" => &[Insert, InsertIdempotent],
-        "replace" => &[Get, Replace],
+        "update" => &[Get, Update],
         "delete" => &[Get, Delete],
         _ => return None,
     })

@@ -11,8 +11,8 @@ use aws_sdk_dynamodb::types::{
 use aws_sdk_dynamodb::Client;
 use items_contract::fixtures::{fields, idempotency_record, item, next_timestamp, unique_category};
 use items_domain::{
-    Category, Cursor, IdempotentInsert, Item, ItemRepository, PageLimit, PageRequest,
-    RepositoryError, Timestamp,
+    Category, Cursor, IdempotentInsert, Item, ItemCreator, ItemDeleter, ItemLister, ItemReader,
+    PageLimit, PageRequest, RepositoryError, Timestamp,
 };
 use items_dynamodb::table_design::{
     create_tables, CATEGORY_INDEX, CATEGORY_INDEX_PARTITION_KEY, CATEGORY_INDEX_SORT_KEY,

@@ -5,7 +5,10 @@ use std::time::Duration;
 
 use aws_sdk_dynamodb::config::{Credentials, Region};
 use items_contract::fixtures::{fields, idempotency_record, item, next_timestamp, unique_category};
-use items_domain::{ItemRepository, PageLimit, PageRequest, RepositoryError};
+use items_domain::{
+    ItemCreator, ItemDeleter, ItemLister, ItemReader, ItemUpdater, PageLimit, PageRequest,
+    RepositoryError,
+};
 use items_dynamodb::{sdk_config_loader, DynamoDbItemRepository, TableNames, Timeouts};
 
 /// Far above what the timeouts below allow for all the calls together (about 6 s), far below
@@ -63,8 +66,8 @@ async fn an_unreachable_store_is_unavailable_for_every_operation() {
                 repository.insert_idempotent(&record).await.map(|_| ()),
             ),
             (
-                "replace",
-                repository.replace(&new_item, new_item.version).await,
+                "update",
+                repository.update(&new_item, new_item.version).await,
             ),
             (
                 "delete",

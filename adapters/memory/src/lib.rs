@@ -1,4 +1,4 @@
-//! An [`ItemRepository`] held in memory, with the semantics of the DynamoDB table: every write
+//! A store held in memory, implementing every item port, with the semantics of the DynamoDB table: every write
 //! is conditional and atomic (one lock held for the check and the write), listings page by
 //! position so nothing is seen twice, and idempotency records stop counting after their expiry.
 //!
@@ -9,8 +9,9 @@ use std::sync::{Mutex, MutexGuard};
 
 use async_trait::async_trait;
 use items_domain::{
-    Cursor, IdempotencyRecord, IdempotencyScope, IdempotentInsert, Item, ItemId, ItemRepository,
-    ListPosition, Page, PageRequest, RepositoryError, Version,
+    Cursor, IdempotencyRecord, IdempotencyScope, IdempotentInsert, Item, ItemCreator, ItemDeleter,
+    ItemId, ItemLister, ItemReader, ItemUpdater, ListPosition, Page, PageRequest, RepositoryError,
+    Version,
 };
 
 #[derive(Default)]
@@ -48,7 +49,7 @@ fn check_version(stored: Option<&Item>, expected: Version) -> Result<(), Reposit
 }
 
 #[async_trait]
-impl ItemRepository for InMemoryItemRepository {
+impl ItemCreator for InMemoryItemRepository {
     async fn insert(&self, item: &Item) -> Result<(), RepositoryError> {
         let mut tables = self.tables()?;
         if tables.items.contains_key(&item.id) {
@@ -82,25 +83,37 @@ impl ItemRepository for InMemoryItemRepository {
             .insert(record.scope.clone(), record.clone());
         Ok(IdempotentInsert::Created)
     }
+}
 
+#[async_trait]
+impl ItemReader for InMemoryItemRepository {
     async fn get(&self, id: &ItemId) -> Result<Option<Item>, RepositoryError> {
         Ok(self.tables()?.items.get(id).cloned())
     }
+}
 
-    async fn replace(&self, item: &Item, expected: Version) -> Result<(), RepositoryError> {
+#[async_trait]
+impl ItemUpdater for InMemoryItemRepository {
+    async fn update(&self, item: &Item, expected: Version) -> Result<(), RepositoryError> {
         let mut tables = self.tables()?;
         check_version(tables.items.get(&item.id), expected)?;
         tables.items.insert(item.id, item.clone());
         Ok(())
     }
+}
 
+#[async_trait]
+impl ItemDeleter for InMemoryItemRepository {
     async fn delete(&self, id: &ItemId, expected: Version) -> Result<(), RepositoryError> {
         let mut tables = self.tables()?;
         check_version(tables.items.get(id), expected)?;
         tables.items.remove(id);
         Ok(())
     }
+}
 
+#[async_trait]
+impl ItemLister for InMemoryItemRepository {
     async fn list_page(&self, request: &PageRequest) -> Result<Page<Item>, RepositoryError> {
         let tables = self.tables()?;
         let limit = request.limit.get() as usize;

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use base64::Engine;
 use items_apigateway::{App, Config, Route};
-use items_domain::{ItemRepository, ItemService, SystemClock, UuidV4Ids};
+use items_domain::ItemRepository;
 use items_memory::InMemoryItemRepository;
 use serde_json::{json, Value};
 
@@ -27,8 +27,7 @@ pub fn app() -> App {
 
 /// An app over any repository (a mock, for failures).
 pub fn app_over(repository: Arc<dyn ItemRepository>) -> App {
-    let service = ItemService::new(repository, Arc::new(SystemClock), Arc::new(UuidV4Ids));
-    App::new(service, Config::default())
+    App::new(repository, Config::default())
 }
 
 fn fixture(payload: Payload) -> Value {

@@ -1,0 +1,29 @@
+//! `GET /items`: one page of items.
+
+use crate::error::DomainError;
+use crate::item::Item;
+use crate::page::{Page, PageRequest};
+use crate::ports::ItemLister;
+use crate::values::Caller;
+
+/// Lists items; any verified caller may list every item.
+#[derive(Debug, Clone)]
+pub struct ListItems<S> {
+    store: S,
+}
+
+impl<S: ItemLister> ListItems<S> {
+    /// The use case over a store that can list.
+    pub fn new(store: S) -> Self {
+        Self { store }
+    }
+
+    /// One page of all items, or of one category newest first.
+    pub async fn list(
+        &self,
+        _caller: &Caller,
+        request: &PageRequest,
+    ) -> Result<Page<Item>, DomainError> {
+        Ok(self.store.list_page(request).await?)
+    }
+}
