@@ -57,7 +57,7 @@ pub trait ItemDeleter: Send + Sync {
 }
 
 /// A whole store: every capability. Stores implement the five ports; this name is for the
-/// places that hold one store for every route (the local stage, the repository contract).
+/// places that hold one store for every route (the local stage, the repository conformance suite).
 pub trait ItemRepository:
     ItemReader + ItemLister + ItemCreator + ItemUpdater + ItemDeleter
 {

@@ -3,8 +3,8 @@
 
 use std::sync::Arc;
 
-use items_contract::fixtures::{fields, subject, unique_category, ManualClock};
-use items_contract::MockItemRepository;
+use items_conformance::fixtures::{fields, subject, unique_category, ManualClock};
+use items_conformance::MockItemRepository;
 use items_domain::{
     Caller, Clock, CreateItem, Creation, DeleteItem, DomainError, GetItem, IdempotencyKey, Item,
     ItemChanges, ItemId, ItemLister, ItemRepository, ListItems, NewItem, Page, PageLimit,
@@ -134,7 +134,7 @@ async fn create_stores_a_first_version_owned_by_the_caller() {
 #[tokio::test]
 async fn get_of_an_unknown_item_is_not_found() {
     let h = harness();
-    let missing = items_contract::fixtures::item("never stored", None).id;
+    let missing = items_conformance::fixtures::item("never stored", None).id;
     assert_eq!(
         h.service.get(&alice(), &missing).await,
         Err(DomainError::NotFound)
@@ -260,7 +260,7 @@ async fn a_non_owner_learns_forbidden_before_any_version_mismatch() {
 #[tokio::test]
 async fn writes_to_a_missing_item_are_not_found() {
     let h = harness();
-    let missing = items_contract::fixtures::item("never stored", None).id;
+    let missing = items_conformance::fixtures::item("never stored", None).id;
     let update = h
         .service
         .update(&alice(), &missing, fields("x", None), None)
@@ -423,7 +423,7 @@ async fn a_failing_store_surfaces_as_internal_on_reads() {
         .expect_list_page()
         .returning(|_| Err(RepositoryError::Internal));
     let service = service_over(store);
-    let id = items_contract::fixtures::item("x", None).id;
+    let id = items_conformance::fixtures::item("x", None).id;
     assert_eq!(service.get(&alice(), &id).await, Err(DomainError::Internal));
     let listed = service.list(&alice(), &PageRequest::default()).await;
     assert_eq!(listed, Err(DomainError::Internal));
@@ -439,7 +439,7 @@ async fn a_failed_read_before_an_update_writes_nothing() {
     store.expect_update().never();
     store.expect_delete().never();
     let service = service_over(store);
-    let id = items_contract::fixtures::item("x", None).id;
+    let id = items_conformance::fixtures::item("x", None).id;
     let updated = service.update(&alice(), &id, fields("y", None), None).await;
     assert_eq!(updated, Err(DomainError::Unavailable));
     assert_eq!(
@@ -450,7 +450,7 @@ async fn a_failed_read_before_an_update_writes_nothing() {
 
 #[tokio::test]
 async fn an_update_without_if_match_retries_when_a_concurrent_writer_wins() {
-    let stored = items_contract::fixtures::item("contested", None);
+    let stored = items_conformance::fixtures::item("contested", None);
     let newer = stored.updated(fields("by someone else", None), stored.created_at);
     let mut store = MockItemRepository::new();
     let reads = [stored.clone(), newer.clone()];
@@ -483,7 +483,7 @@ async fn an_update_without_if_match_retries_when_a_concurrent_writer_wins() {
 
 #[tokio::test]
 async fn an_update_with_if_match_is_not_retried_after_losing_a_race() {
-    let stored = items_contract::fixtures::item("contested", None);
+    let stored = items_conformance::fixtures::item("contested", None);
     let mut store = MockItemRepository::new();
     let read = stored.clone();
     store

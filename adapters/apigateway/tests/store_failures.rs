@@ -6,7 +6,7 @@ mod support;
 use std::sync::Arc;
 
 use items_apigateway::Route;
-use items_contract::MockItemRepository;
+use items_conformance::MockItemRepository;
 use items_domain::RepositoryError;
 use support::{app_over, item_body, send, Payload, Request};
 

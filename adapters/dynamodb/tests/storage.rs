@@ -1,4 +1,4 @@
-//! What the contract cannot see: how items and records sit in DynamoDB, the table design, and
+//! What the conformance suite cannot see: how items and records sit in DynamoDB, the table design, and
 //! listings whose store pages are cut short by DynamoDB's 1 MB limit.
 
 mod support;
@@ -9,7 +9,9 @@ use aws_sdk_dynamodb::types::{
     AttributeValue, BillingMode, KeyType, ProjectionType, TimeToLiveStatus,
 };
 use aws_sdk_dynamodb::Client;
-use items_contract::fixtures::{fields, idempotency_record, item, next_timestamp, unique_category};
+use items_conformance::fixtures::{
+    fields, idempotency_record, item, next_timestamp, unique_category,
+};
 use items_domain::{
     Category, Cursor, IdempotentInsert, Item, ItemCreator, ItemDeleter, ItemLister, ItemReader,
     PageLimit, PageRequest, RepositoryError, Timestamp,

@@ -4,7 +4,9 @@
 use std::time::Duration;
 
 use aws_sdk_dynamodb::config::{Credentials, Region};
-use items_contract::fixtures::{fields, idempotency_record, item, next_timestamp, unique_category};
+use items_conformance::fixtures::{
+    fields, idempotency_record, item, next_timestamp, unique_category,
+};
 use items_domain::{
     ItemCreator, ItemDeleter, ItemLister, ItemReader, ItemUpdater, PageLimit, PageRequest,
     RepositoryError,

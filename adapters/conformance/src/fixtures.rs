@@ -1,4 +1,4 @@
-//! Items and records for the contract cases: valid by construction, unique ids, times that
+//! Items and records for the conformance cases: valid by construction, unique ids, times that
 //! step forward so "newest first" is well defined.
 
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -39,18 +39,18 @@ pub fn subject(raw: &str) -> Subject {
 pub fn fields(name: &str, category: Option<Category>) -> ItemFields {
     ItemFields {
         name: ItemName::parse(name).unwrap_or_else(|e| panic!("fixture name {name:?}: {e}")),
-        description: Description::parse("made by the repository contract")
+        description: Description::parse("made by the conformance suite")
             .unwrap_or_else(|e| panic!("fixture description: {e}")),
         category,
     }
 }
 
-/// A new item at version 1 with a fresh id, created now by "contract-user".
+/// A new item at version 1 with a fresh id, created now by "conformance-user".
 pub fn item(name: &str, category: Option<Category>) -> Item {
     Item::create(
         ItemId::from_uuid(uuid::Uuid::new_v4()),
         fields(name, category),
-        subject("contract-user"),
+        subject("conformance-user"),
         next_timestamp(),
     )
 }

@@ -1,5 +1,5 @@
-//! The contract cases. Each takes a fresh, empty store and panics (fails the test) when the
-//! store breaks the contract.
+//! The conformance cases. Each takes a fresh, empty store and panics (fails the test) when the
+//! store breaks the repository rules.
 
 use std::collections::HashSet;
 use std::sync::Arc;

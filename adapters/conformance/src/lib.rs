@@ -1,11 +1,11 @@
-//! The repository contract: one suite of async tests that every [`ItemRepository`] adapter must
+//! The repository conformance suite: one suite of async tests that every [`ItemRepository`] adapter must
 //! pass, so the in-memory store and DynamoDB behave the same for the use cases above them.
 //!
 //! An adapter's test file calls the macro once with an async expression that makes a fresh,
-//! empty store; each contract case becomes its own `#[tokio::test]`:
+//! empty store; each case becomes its own `#[tokio::test]`:
 //!
 //! ```text
-//! items_contract::repository_contract_tests!(async { InMemoryItemRepository::new() });
+//! items_conformance::repository_conformance_tests!(async { InMemoryItemRepository::new() });
 //! ```
 //!
 //! The calling crate needs `tokio` (with `macros` and `rt-multi-thread`) as a dev-dependency.
@@ -16,12 +16,12 @@ pub mod fixtures;
 pub use items_domain::ports::MockItemRepository;
 pub use items_domain::ItemRepository;
 
-/// Expands to one `#[tokio::test]` per contract case, each on a fresh store made by `$make`
+/// Expands to one `#[tokio::test]` per conformance case, each on a fresh store made by `$make`
 /// (an async expression whose output implements `ItemRepository + 'static`).
 #[macro_export]
-macro_rules! repository_contract_tests {
+macro_rules! repository_conformance_tests {
     ($make:expr) => {
-        $crate::repository_contract_tests!(@cases $make;
+        $crate::repository_conformance_tests!(@cases $make;
             insert_then_get_returns_the_stored_item,
             get_of_an_unknown_id_is_none,
             insert_of_an_existing_id_fails_and_keeps_the_first_item,
