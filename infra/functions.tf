@@ -66,7 +66,7 @@ resource "aws_iam_role_policy" "function" {
 }
 
 resource "aws_lambda_function" "function" {
-  #checkov:skip=CKV_AWS_116:Invoked synchronously by API Gateway (and the warm-up rule); a dead-letter queue only applies to asynchronous invocations.
+  #checkov:skip=CKV_AWS_116:API Gateway invokes the functions synchronously, so a dead-letter queue never sees a request. The optional warm-up rule invokes asynchronously, but its events carry no data and are not retried (warmup.tf): a lost one is only a missed ping.
   #checkov:skip=CKV_AWS_117:The functions reach only DynamoDB, CloudWatch Logs and X-Ray, public AWS endpoints; a VPC would add NAT or endpoints and cold-start latency for no isolation gain.
   #checkov:skip=CKV_AWS_173:The environment holds table names, the admin group name and a log filter, no secrets; Lambda encrypts it at rest with the AWS managed key.
   #checkov:skip=CKV_AWS_272:Code signing needs a signing profile and a signed artifact in S3; the zips are built and deployed from this repository by the same pipeline.
@@ -90,9 +90,13 @@ resource "aws_lambda_function" "function" {
     variables = local.function_environment
   }
 
+  # Lambda drops JSON lines below application_log_level before they are stored: it follows
+  # RUST_LOG's most verbose level, so the lines the function writes are the lines kept.
   logging_config {
-    log_format = "JSON"
-    log_group  = aws_cloudwatch_log_group.function[each.key].name
+    log_format            = "JSON"
+    log_group             = aws_cloudwatch_log_group.function[each.key].name
+    application_log_level = local.lambda_application_log_level
+    system_log_level      = "INFO"
   }
 
   tracing_config {

@@ -19,12 +19,29 @@ resource "aws_apigatewayv2_api" "http" {
   protocol_type = "HTTP"
 
   # As the local stage answers: the API's methods, the headers it reads, the ones a client reads.
-  cors_configuration {
-    allow_origins  = var.cors_allow_origins
-    allow_methods  = sort(distinct(concat([for route in local.routes : route.method], ["OPTIONS"])))
-    allow_headers  = ["authorization", "content-type", "idempotency-key", "if-match"]
-    expose_headers = ["etag", "location", "retry-after", "x-request-id"]
-    max_age        = 600
+  # No origins, no CORS: browsers on other origins are refused.
+  dynamic "cors_configuration" {
+    for_each = length(var.cors_allow_origins) > 0 ? [var.cors_allow_origins] : []
+
+    content {
+      allow_origins     = cors_configuration.value
+      allow_credentials = var.cors_allow_credentials
+      allow_methods     = sort(distinct(concat([for route in local.routes : route.method], ["OPTIONS"])))
+      allow_headers     = ["authorization", "content-type", "idempotency-key", "if-match"]
+      expose_headers    = ["etag", "location", "retry-after", "x-request-id"]
+      max_age           = 600
+    }
+  }
+
+  lifecycle {
+    precondition {
+      condition     = !(var.cors_allow_credentials && contains(var.cors_allow_origins, "*"))
+      error_message = "cors_allow_credentials cannot be true while cors_allow_origins holds \"*\": API Gateway (and browsers) refuse credentials with a wildcard origin. List the origins instead."
+    }
+    precondition {
+      condition     = !(var.production && contains(var.cors_allow_origins, "*"))
+      error_message = "A production stage (production = true) must list its browser origins in cors_allow_origins, e.g. [\"https://app.example.com\"], or set [] for no browser access; \"*\" is for development stages."
+    }
   }
 }
 
@@ -37,6 +54,14 @@ resource "aws_apigatewayv2_authorizer" "jwt" {
   jwt_configuration {
     issuer   = local.jwt_issuer
     audience = local.jwt_audience
+  }
+
+  lifecycle {
+    # With no audience, a token of any client of the issuer would be accepted.
+    precondition {
+      condition     = length(local.jwt_audience) > 0 && alltrue([for audience in local.jwt_audience : trimspace(audience) != ""])
+      error_message = "jwt_audience must name at least one audience (the app client ids) when jwt_issuer is set: an authorizer without one would accept any client's tokens."
+    }
   }
 }
 

@@ -42,6 +42,20 @@ locals {
     RUST_LOG          = var.log_level
   }
 
+  # Lambda's JSON log filter at the most verbose level RUST_LOG names (a bare target such as
+  # `items_domain` means every level, as in tracing-subscriber); INFO when it names none.
+  log_directives = [for directive in split(",", lower(var.log_level)) : trimspace(directive) if trimspace(directive) != ""]
+  log_levels_named = [
+    for directive in local.log_directives :
+    contains(["trace", "debug", "info", "warn", "error"], element(split("=", directive), length(split("=", directive)) - 1))
+    ? element(split("=", directive), length(split("=", directive)) - 1)
+    : (length(split("=", directive)) == 1 && directive != "off" ? "trace" : "off")
+  ]
+  lambda_application_log_level = upper(concat(
+    [for level in ["trace", "debug", "info", "warn", "error"] : level if contains(local.log_levels_named, level)],
+    ["info"],
+  )[0])
+
   # One JSON line per request, with the keys the local stage's access log writes.
   http_access_log_format = jsonencode({
     requestId          = "$context.requestId"

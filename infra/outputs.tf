@@ -60,6 +60,16 @@ output "access_log_group" {
 }
 
 output "alarm_topic_arn" {
-  description = "The SNS topic the alarms notify, when enabled."
-  value       = one(aws_sns_topic.alarms[*].arn)
+  description = "The SNS topic the alarms notify, when enabled (created here, or var.alarm_topic_arn)."
+  value       = one(local.alarm_topic_arns)
+}
+
+output "dashboard_name" {
+  description = "The CloudWatch dashboard, when enabled."
+  value       = one(aws_cloudwatch_dashboard.api[*].dashboard_name)
+}
+
+output "cloudfront_url" {
+  description = "The CloudFront distribution's URL in front of the API, when enabled."
+  value       = one(aws_cloudfront_distribution.api[*].domain_name) == null ? null : "https://${one(aws_cloudfront_distribution.api[*].domain_name)}"
 }

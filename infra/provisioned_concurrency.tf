@@ -1,6 +1,6 @@
 # Option: provisioned concurrency per function (var.provisioned_concurrency, empty by default).
 # Such a function publishes a version on each deploy, a `live` alias points at it, and its
-# routes, permissions and warm-up target the alias.
+# routes and permissions target the alias; the warm-up leaves them out.
 
 locals {
   provisioned_functions = { for function, instances in var.provisioned_concurrency : function => instances if instances > 0 }

@@ -1,7 +1,8 @@
 # Option: the same routes as a REST API (var.rest_api_enabled, off by default): payload 1.0
-# proxy integrations to the same functions, a Cognito authorizer, a stage cache for the list
-# route keyed by its query parameters, and a usage plan with quota, throttle and an API key.
-# It needs the user pool created here (a REST API authorizer cannot use an external issuer).
+# proxy integrations to the same functions, a Cognito authorizer, request bodies validated
+# against models generated from openapi.yaml, a stage cache for the list route keyed by its
+# query parameters, and a usage plan with quota, throttles per key and per method, and an API
+# key. It needs the user pool created here (a REST API authorizer cannot use an external issuer).
 
 locals {
   rest_routes = var.rest_api_enabled ? local.routes : {}
@@ -28,9 +29,18 @@ locals {
   # The list route's page is the same for every caller, so it is cached, keyed by every query
   # parameter that selects the page (the contract's `category`, `limit` and `cursor`).
   rest_cache_key_parameters = ["category", "limit", "cursor"]
-  rest_cached_routes        = { for function, route in local.rest_routes : function => route if route.use_case == "list" }
+  rest_cached_routes        = var.rest_cache_enabled ? { for function, route in local.rest_routes : function => route if route.use_case == "list" } : {}
   rest_query_parameters = {
     for function, route in local.rest_routes : function => route.use_case == "list" ? local.rest_cache_key_parameters : []
+  }
+
+  # The request body models, generated from openapi.yaml (see the file's `generated_by`), and
+  # the model each route's body must match.
+  rest_models_file = jsondecode(file("${path.module}/rest_models.json"))
+  rest_models      = var.rest_api_enabled ? local.rest_models_file.models : {}
+  rest_body_models = {
+    for function, route in local.rest_routes : function => local.rest_models_file.request_bodies[route.route_key]
+    if contains(keys(local.rest_models_file.request_bodies), route.route_key)
   }
 
   # The HTTP API's access log format, in REST API context variables.
@@ -95,6 +105,10 @@ resource "aws_api_gateway_resource" "depth3" {
   path_part   = each.value[2]
 }
 
+# A Cognito user pool authorizer has no audience setting: it accepts an ID token of any app
+# client of the pool. The pool created here has exactly one client, the one the HTTP API's
+# authorizer names as its audience, so both APIs accept the same tokens (infra/tests fails when
+# a second client is added to the pool).
 resource "aws_api_gateway_authorizer" "cognito" {
   count = var.rest_api_enabled ? 1 : 0
 
@@ -105,8 +119,10 @@ resource "aws_api_gateway_authorizer" "cognito" {
   identity_source = "method.request.header.Authorization"
 }
 
-# Required path parameters are checked before a function runs; bodies are validated by the
-# functions, which answer with the contract's problem details.
+# Required path parameters are checked before a function runs, and so is a JSON body against
+# its operation's schema in openapi.yaml. The functions apply the same rules (and more: trimming,
+# ownership, versions), so validation here only turns bad bodies away before they cost an
+# invocation.
 resource "aws_api_gateway_request_validator" "parameters" {
   count = var.rest_api_enabled ? 1 : 0
 
@@ -114,6 +130,52 @@ resource "aws_api_gateway_request_validator" "parameters" {
   rest_api_id                 = aws_api_gateway_rest_api.rest[0].id
   validate_request_parameters = true
   validate_request_body       = false
+}
+
+resource "aws_api_gateway_request_validator" "body" {
+  count = var.rest_api_enabled ? 1 : 0
+
+  name                        = "body-and-parameters"
+  rest_api_id                 = aws_api_gateway_rest_api.rest[0].id
+  validate_request_parameters = true
+  validate_request_body       = true
+}
+
+resource "aws_api_gateway_model" "body" {
+  for_each = local.rest_models
+
+  rest_api_id  = aws_api_gateway_rest_api.rest[0].id
+  name         = each.key
+  description  = "components/schemas/${each.key} of openapi.yaml (JSON Schema draft 4)."
+  content_type = "application/json"
+  schema       = jsonencode(each.value)
+}
+
+# A body the model refuses is answered as the functions answer a bad body: a problem with the
+# status 400 and one field error for the body as a whole. (Only JSON bodies are validated; any
+# other content type reaches the function, which answers 415.)
+resource "aws_api_gateway_gateway_response" "bad_request_body" {
+  count = var.rest_api_enabled ? 1 : 0
+
+  rest_api_id   = aws_api_gateway_rest_api.rest[0].id
+  response_type = "BAD_REQUEST_BODY"
+  status_code   = "400"
+
+  response_parameters = {
+    "gatewayresponse.header.Content-Type" = "'application/problem+json'"
+    "gatewayresponse.header.x-request-id" = "context.requestId"
+  }
+
+  response_templates = {
+    "application/json" = jsonencode({
+      type       = "about:blank"
+      title      = "Bad Request"
+      status     = 400
+      detail     = "The request body does not match this operation's schema in openapi.yaml."
+      request_id = "$context.requestId"
+      errors     = [{ field = "body", message = "does not match the operation's request body schema" }]
+    })
+  }
 }
 
 resource "aws_api_gateway_method" "route" {
@@ -125,7 +187,8 @@ resource "aws_api_gateway_method" "route" {
   authorization        = "COGNITO_USER_POOLS"
   authorizer_id        = aws_api_gateway_authorizer.cognito[0].id
   api_key_required     = var.rest_api_key_required
-  request_validator_id = aws_api_gateway_request_validator.parameters[0].id
+  request_validator_id = contains(keys(local.rest_body_models), each.key) ? aws_api_gateway_request_validator.body[0].id : aws_api_gateway_request_validator.parameters[0].id
+  request_models       = contains(keys(local.rest_body_models), each.key) ? { "application/json" = aws_api_gateway_model.body[local.rest_body_models[each.key]].name } : {}
   request_parameters = merge(
     { for parameter in flatten(regexall("\\{([^/}]+)\\}", each.value.path)) : "method.request.path.${parameter}" => true },
     { for parameter in local.rest_query_parameters[each.key] : "method.request.querystring.${parameter}" => false },
@@ -162,7 +225,8 @@ resource "aws_api_gateway_deployment" "rest" {
   rest_api_id = aws_api_gateway_rest_api.rest[0].id
   description = "The routes of routes.json."
 
-  # A new deployment whenever a resource, method or integration changes.
+  # A new deployment whenever anything a deployment snapshots changes: resources, methods,
+  # integrations, the authorizer, validators, models and gateway responses.
   triggers = {
     redeployment = sha1(jsonencode([
       aws_api_gateway_resource.depth1,
@@ -170,6 +234,11 @@ resource "aws_api_gateway_deployment" "rest" {
       aws_api_gateway_resource.depth3,
       aws_api_gateway_method.route,
       aws_api_gateway_integration.route,
+      aws_api_gateway_authorizer.cognito,
+      aws_api_gateway_request_validator.parameters,
+      aws_api_gateway_request_validator.body,
+      aws_api_gateway_model.body,
+      aws_api_gateway_gateway_response.bad_request_body,
     ]))
   }
 
@@ -180,7 +249,13 @@ resource "aws_api_gateway_deployment" "rest" {
   depends_on = [aws_api_gateway_method.route, aws_api_gateway_integration.route]
 }
 
-# REST API stages log through an account-wide (per region) CloudWatch role.
+# REST API stages log through an account-wide (per region) CloudWatch role, one per account and
+# region whoever sets it: with var.rest_api_account_logging_role false, this configuration
+# leaves the setting to whoever owns the account's baseline (and expects it set).
+locals {
+  manages_account_logging_role = var.rest_api_enabled && var.rest_api_account_logging_role
+}
+
 data "aws_iam_policy_document" "api_gateway_assume_role" {
   statement {
     actions = ["sts:AssumeRole"]
@@ -193,7 +268,7 @@ data "aws_iam_policy_document" "api_gateway_assume_role" {
 }
 
 resource "aws_iam_role" "api_gateway_logging" {
-  count = var.rest_api_enabled ? 1 : 0
+  count = local.manages_account_logging_role ? 1 : 0
 
   name               = "${var.name}-apigateway-logging"
   description        = "Lets API Gateway write REST API access and execution logs."
@@ -201,14 +276,14 @@ resource "aws_iam_role" "api_gateway_logging" {
 }
 
 resource "aws_iam_role_policy_attachment" "api_gateway_logging" {
-  count = var.rest_api_enabled ? 1 : 0
+  count = local.manages_account_logging_role ? 1 : 0
 
   role       = aws_iam_role.api_gateway_logging[0].name
   policy_arn = "arn:${data.aws_partition.current.partition}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"
 }
 
 resource "aws_api_gateway_account" "logging" {
-  count = var.rest_api_enabled ? 1 : 0
+  count = local.manages_account_logging_role ? 1 : 0
 
   cloudwatch_role_arn = aws_iam_role.api_gateway_logging[0].arn
 
@@ -224,8 +299,20 @@ resource "aws_cloudwatch_log_group" "rest_access" {
   retention_in_days = var.log_retention_days
 }
 
+# The execution log group API Gateway writes ERROR lines to, created here first so it has a
+# retention and goes with a destroy (API Gateway would otherwise create it, kept forever).
+resource "aws_cloudwatch_log_group" "rest_execution" {
+  #checkov:skip=CKV_AWS_158:CloudWatch Logs encrypts log data at rest by default; execution logs at level ERROR carry no request bodies (data_trace_enabled is false).
+  #checkov:skip=CKV_AWS_338:Retention is a deployment choice (var.log_retention_days); 30 days by default keeps the cost of a test stage low.
+  count = var.rest_api_enabled ? 1 : 0
+
+  name              = "API-Gateway-Execution-Logs_${aws_api_gateway_rest_api.rest[0].id}/api"
+  retention_in_days = var.log_retention_days
+}
+
 resource "aws_api_gateway_stage" "rest" {
-  #checkov:skip=CKV2_AWS_29:A WAF web ACL is an account-level choice with its own cost; throttling and the usage plan bound abuse here.
+  #checkov:skip=CKV2_AWS_29:A WAF web ACL is attached with var.rest_web_acl_arn (off by default: a web ACL is an account-level choice with its own cost); throttling and the usage plan bound abuse without one.
+  #checkov:skip=CKV2_AWS_77:Which managed rule groups a web ACL holds (Log4j's included) is decided where the web ACL is made; this configuration only attaches var.rest_web_acl_arn.
   #checkov:skip=CKV2_AWS_51:Clients authenticate with Cognito tokens and API keys; client certificates are for backends that call API Gateway's integrations, which are Lambda here.
   count = var.rest_api_enabled ? 1 : 0
 
@@ -233,8 +320,8 @@ resource "aws_api_gateway_stage" "rest" {
   deployment_id         = aws_api_gateway_deployment.rest[0].id
   stage_name            = "api"
   description           = "The REST API variant's only stage."
-  cache_cluster_enabled = true
-  cache_cluster_size    = var.rest_cache_size_gb
+  cache_cluster_enabled = var.rest_cache_enabled
+  cache_cluster_size    = var.rest_cache_enabled ? var.rest_cache_size_gb : null
   xray_tracing_enabled  = true
 
   access_log_settings {
@@ -242,7 +329,14 @@ resource "aws_api_gateway_stage" "rest" {
     format          = local.rest_access_log_format
   }
 
-  depends_on = [aws_api_gateway_account.logging]
+  depends_on = [aws_api_gateway_account.logging, aws_cloudwatch_log_group.rest_execution]
+}
+
+resource "aws_wafv2_web_acl_association" "rest" {
+  count = var.rest_api_enabled && var.rest_web_acl_arn != null ? 1 : 0
+
+  resource_arn = aws_api_gateway_stage.rest[0].arn
+  web_acl_arn  = var.rest_web_acl_arn
 }
 
 # Every method: metrics, error logs and the stage's throttling, no cache.
@@ -266,6 +360,10 @@ resource "aws_api_gateway_method_settings" "all" {
 }
 
 # The list route: cached for var.rest_cache_ttl_seconds, encrypted, keyed by its query parameters.
+# API Gateway caches a proxy integration's answer whatever its status: a 5xx the list function
+# answers (the store unavailable) is served again until the entry expires, which is why the TTL
+# is short. With CloudFront in front (cloudfront.tf) and var.rest_cache_enabled false, error
+# answers are never cached.
 resource "aws_api_gateway_method_settings" "cached" {
   for_each = local.rest_cached_routes
 
@@ -296,6 +394,17 @@ resource "aws_api_gateway_usage_plan" "rest" {
   api_stages {
     api_id = aws_api_gateway_rest_api.rest[0].id
     stage  = aws_api_gateway_stage.rest[0].stage_name
+
+    # Per method, within the key's overall throttle: "METHOD /path" of routes.json.
+    dynamic "throttle" {
+      for_each = var.rest_method_throttles
+
+      content {
+        path        = "${split(" ", throttle.key)[1]}/${split(" ", throttle.key)[0]}"
+        burst_limit = throttle.value.burst_limit
+        rate_limit  = throttle.value.rate_limit
+      }
+    }
   }
 
   quota_settings {
@@ -306,6 +415,13 @@ resource "aws_api_gateway_usage_plan" "rest" {
   throttle_settings {
     burst_limit = var.rest_throttle_burst_limit
     rate_limit  = var.rest_throttle_rate_limit
+  }
+
+  lifecycle {
+    precondition {
+      condition     = alltrue([for route_key in keys(var.rest_method_throttles) : contains([for route in local.routes : route.route_key], route_key)])
+      error_message = "rest_method_throttles names a route that is not in routes.json (keys are \"METHOD /path\", e.g. \"GET /items\")."
+    }
   }
 }
 

@@ -57,9 +57,14 @@ variable "lambda_timeout_seconds" {
 }
 
 variable "log_level" {
-  description = "RUST_LOG of every function (a tracing-subscriber filter such as info or debug)."
+  description = "RUST_LOG of every function (a tracing-subscriber filter such as info, debug or info,items_dynamodb=debug). Lambda's JSON log filter is set to the most verbose level it names, so the lines it asks for are kept."
   type        = string
   default     = "info"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_:=,.-]+$", var.log_level))
+    error_message = "The log level must be a tracing-subscriber filter: levels (trace, debug, info, warn, error), optionally per target (target=level), comma-separated."
+  }
 }
 
 variable "log_retention_days" {
@@ -81,10 +86,22 @@ variable "admin_group" {
 
 # HTTP API.
 
+variable "production" {
+  description = "Whether this is a production stage: then the browser origins must be listed in cors_allow_origins (no \"*\")."
+  type        = bool
+  default     = false
+}
+
 variable "cors_allow_origins" {
-  description = "Origins allowed to call the API from a browser; [\"*\"] allows any."
+  description = "Origins allowed to call the API from a browser; [\"*\"] allows any (refused when production is true); [] turns CORS off."
   type        = list(string)
   default     = ["*"]
+}
+
+variable "cors_allow_credentials" {
+  description = "Whether browsers may send credentials (cookies, client certificates) cross-origin. API Gateway refuses it with the origin \"*\", and so does this configuration. The API reads tokens from the Authorization header, which needs no credentials mode."
+  type        = bool
+  default     = false
 }
 
 variable "throttling_burst_limit" {
@@ -122,6 +139,42 @@ variable "jwt_audience" {
   description = "Audiences (aud, or client_id when aud is absent) the authorizer accepts from the external issuer. Ignored when the user pool is created here."
   type        = list(string)
   default     = []
+}
+
+# Cognito user pool (when created here).
+
+variable "user_pool_deletion_protection" {
+  description = "Cognito deletion protection on the user pool created here: the pool and its users cannot be deleted until it is set false (and applied)."
+  type        = bool
+  default     = true
+}
+
+variable "cognito_allow_user_password_auth" {
+  description = "Allow USER_PASSWORD_AUTH on the app client (the password sent to Cognito as is, over TLS), as scripted sign-ins of a test stage use. Off: apps sign in with SRP."
+  type        = bool
+  default     = false
+}
+
+variable "cognito_mfa" {
+  description = "Multi-factor authentication with an authenticator app (TOTP): OFF, OPTIONAL (users may enrol) or ON (every user must)."
+  type        = string
+  default     = "OFF"
+
+  validation {
+    condition     = contains(["OFF", "OPTIONAL", "ON"], var.cognito_mfa)
+    error_message = "cognito_mfa must be OFF, OPTIONAL or ON."
+  }
+}
+
+variable "cognito_threat_protection" {
+  description = "Cognito threat protection (compromised credentials, adaptive authentication): OFF, AUDIT (metrics only) or ENFORCED. Anything but OFF puts the pool on the Plus feature plan, billed per monthly active user."
+  type        = string
+  default     = "OFF"
+
+  validation {
+    condition     = contains(["OFF", "AUDIT", "ENFORCED"], var.cognito_threat_protection)
+    error_message = "cognito_threat_protection must be OFF, AUDIT or ENFORCED."
+  }
 }
 
 # Tables.
@@ -176,6 +229,18 @@ variable "rest_api_key_required" {
   default     = true
 }
 
+variable "rest_api_account_logging_role" {
+  description = "Whether this configuration sets the region's account-wide API Gateway CloudWatch Logs role (aws_api_gateway_account), which REST API logging needs. Set false where the account's baseline already sets it: there is one such setting per account and region, and the last writer wins."
+  type        = bool
+  default     = true
+}
+
+variable "rest_cache_enabled" {
+  description = "The REST stage's cache for the list route. API Gateway caches a proxy integration's answer whatever its status, so a 5xx can be served again for up to rest_cache_ttl_seconds; CloudFront (cloudfront_enabled) caches only successful answers."
+  type        = bool
+  default     = true
+}
+
 variable "rest_cache_size_gb" {
   description = "The REST stage's cache cluster size (GB, as API Gateway names sizes)."
   type        = string
@@ -212,6 +277,68 @@ variable "rest_throttle_rate_limit" {
   default     = 50
 }
 
+variable "rest_method_throttles" {
+  description = "Throttles per method inside the usage plan, applied to each API key on top of its overall throttle, by routes.json route key. The default holds partner keys' list calls to 50 requests per second with bursts of 100."
+  type = map(object({
+    rate_limit  = number
+    burst_limit = number
+  }))
+  default = {
+    "GET /items" = { rate_limit = 50, burst_limit = 100 }
+  }
+}
+
+variable "rest_web_acl_arn" {
+  description = "The ARN of an AWS WAF (wafv2, REGIONAL scope) web ACL to attach to the REST stage. Null: none."
+  type        = string
+  default     = null
+}
+
+variable "cloudfront_enabled" {
+  description = "A CloudFront distribution in front of the API (cloudfront_origin): TLS at the edge, a WAF attachment point, and optional caching of the list route per caller."
+  type        = bool
+  default     = false
+}
+
+variable "cloudfront_origin" {
+  description = "What the distribution fronts: http (the HTTP API) or rest (the REST stage; needs rest_api_enabled)."
+  type        = string
+  default     = "http"
+
+  validation {
+    condition     = contains(["http", "rest"], var.cloudfront_origin)
+    error_message = "cloudfront_origin must be http or rest."
+  }
+}
+
+variable "cloudfront_list_cache_ttl_seconds" {
+  description = "How long CloudFront keeps a successful list page, per caller (Authorization, x-api-key) and query; 0 caches nothing. A caller sees their own writes in the list only after this long."
+  type        = number
+  default     = 0
+
+  validation {
+    condition     = var.cloudfront_list_cache_ttl_seconds >= 0 && var.cloudfront_list_cache_ttl_seconds <= 3600
+    error_message = "cloudfront_list_cache_ttl_seconds must be 0 to 3600."
+  }
+}
+
+variable "cloudfront_price_class" {
+  description = "The distribution's price class: PriceClass_100 (North America, Europe), PriceClass_200 or PriceClass_All."
+  type        = string
+  default     = "PriceClass_100"
+
+  validation {
+    condition     = contains(["PriceClass_100", "PriceClass_200", "PriceClass_All"], var.cloudfront_price_class)
+    error_message = "cloudfront_price_class must be PriceClass_100, PriceClass_200 or PriceClass_All."
+  }
+}
+
+variable "cloudfront_web_acl_arn" {
+  description = "The ARN of an AWS WAF (wafv2, CLOUDFRONT scope, made in us-east-1) web ACL to attach to the distribution. Null: none."
+  type        = string
+  default     = null
+}
+
 variable "alarms_enabled" {
   description = "CloudWatch alarms on the API's 5xx rate and each function's errors and throttles, to an SNS topic."
   type        = bool
@@ -224,8 +351,26 @@ variable "alarm_email" {
   default     = null
 }
 
+variable "alarm_topic_arn" {
+  description = "An existing SNS topic the alarms notify (e.g. one the on-call tooling subscribes to). Null: a topic is created here."
+  type        = string
+  default     = null
+}
+
+variable "alarm_p99_duration_ms" {
+  description = "A function's p99 duration (ms) that, held for 15 minutes, raises its duration alarm."
+  type        = number
+  default     = 1000
+}
+
 variable "alarm_5xx_rate_threshold" {
   description = "The share of requests answered 5xx (0 to 1) over 5 minutes that raises the API alarm."
   type        = number
   default     = 0.01
+}
+
+variable "dashboard_enabled" {
+  description = "A CloudWatch dashboard with a row per route: requests by status class, latency, the function's invocations, errors, throttles and cold starts, and its DynamoDB operations."
+  type        = bool
+  default     = true
 }

@@ -3,8 +3,12 @@ terraform {
 
   required_providers {
     aws = {
-      source  = "hashicorp/aws"
-      version = ">= 5.70.0, < 7.0.0"
+      source = "hashicorp/aws"
+      # Tested with 5.100.0 (terraform validate and plan). 6.x is left out until
+      # tested: it changes provider-wide behaviour (per-resource region) and deprecates the
+      # `hash_key`/`range_key` arguments of a global secondary index that dynamodb.tf uses, in
+      # favour of `key_schema` blocks that 5.x does not know.
+      version = ">= 5.100.0, < 6.0.0"
     }
   }
 }

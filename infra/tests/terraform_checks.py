@@ -608,6 +608,10 @@ def run_all(repo: Path) -> list[str]:
     if problems:
         return problems
     problems += check_consistency(repo, files)
+    # Imported here: production_checks builds on this module's parsing and look-ups.
+    from production_checks import check_production
+
+    problems += check_production(repo, files)
     return problems
 
 

@@ -41,6 +41,11 @@ class RepositoryCopy:
             self._copy(path)
         for path in (REPO / "infra").glob("**/*.tfvars"):
             self._copy(path)
+        # The generated REST models, and the adapters' sources (where the metrics are named).
+        for path in (REPO / "infra").glob("*.json"):
+            self._copy(path)
+        for path in (REPO / "adapters").glob("*/src/**/*.rs"):
+            self._copy(path)
 
     def _copy(self, source: Path) -> None:
         target = self.root / source.relative_to(REPO)
