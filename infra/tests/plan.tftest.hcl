@@ -139,10 +139,10 @@ run "plan_matches_routes_json" {
 
   assert {
     condition = (
-      toset(keys(aws_cloudwatch_event_target.warmup)) == toset([for function in keys(aws_lambda_function.function) : function if var.warmup_enabled]) &&
+      toset(keys(aws_cloudwatch_event_target.warmup)) == toset([for function in keys(aws_lambda_function.function) : function if var.warmup_enabled && lookup(var.provisioned_concurrency, function, 0) == 0]) &&
       toset(keys(aws_lambda_permission.warmup)) == toset(keys(aws_cloudwatch_event_target.warmup))
     )
-    error_message = "The warm-up does not target every function exactly when warmup_enabled is set."
+    error_message = "The warm-up does not target exactly the functions without provisioned concurrency when warmup_enabled is set."
   }
 
   assert {
@@ -150,13 +150,14 @@ run "plan_matches_routes_json" {
       for function, target in aws_cloudwatch_event_target.warmup :
       jsondecode(target.input) == { warmup = true } &&
       target.rule == aws_cloudwatch_event_rule.warmup[function].name &&
-      target.arn == try(aws_lambda_alias.live[function].arn, aws_lambda_function.function[function].arn) &&
+      target.arn == aws_lambda_function.function[function].arn &&
       aws_lambda_permission.warmup[function].function_name == aws_lambda_function.function[function].function_name &&
-      aws_lambda_permission.warmup[function].qualifier == try(aws_lambda_alias.live[function].name, null) &&
+      aws_lambda_permission.warmup[function].qualifier == null &&
+      aws_lambda_function_event_invoke_config.warmup[function].maximum_retry_attempts == 0 &&
       aws_lambda_permission.warmup[function].principal == "events.amazonaws.com" &&
       aws_lambda_permission.warmup[function].source_arn == aws_cloudwatch_event_rule.warmup[function].arn
     ])
-    error_message = "A warm-up rule does not send {\"warmup\": true} to its own function (its live alias with provisioned concurrency), or may not invoke it."
+    error_message = "A warm-up rule does not send {\"warmup\": true} to its own function, may not invoke it, or would be retried."
   }
 
   # REST API variant: the same routes, the list route cached by its query parameters, a usage plan.

@@ -169,7 +169,9 @@ fn generate(document: &Value) -> Result<Value, String> {
             let route = format!("{} {path}", method.to_uppercase());
             let schema = body
                 .pointer("/content/application~1json/schema")
-                .ok_or_else(|| format!("{route}: the request body has no application/json schema"))?;
+                .ok_or_else(|| {
+                    format!("{route}: the request body has no application/json schema")
+                })?;
             let reference = schema.get("$ref").and_then(Value::as_str).ok_or_else(|| {
                 format!("{route}: the body schema must be a $ref to components/schemas (it names the model)")
             })?;
@@ -197,7 +199,8 @@ fn generate(document: &Value) -> Result<Value, String> {
 
 fn generated() -> Value {
     let document: Value = serde_norway::from_str(OPENAPI_YAML).expect("openapi.yaml is YAML");
-    generate(&document).unwrap_or_else(|problem| panic!("cannot generate the REST models: {problem}"))
+    generate(&document)
+        .unwrap_or_else(|problem| panic!("cannot generate the REST models: {problem}"))
 }
 
 fn render(models: &Value) -> String {
@@ -234,9 +237,14 @@ fn every_body_route_of_routes_json_has_a_model_and_every_model_a_route() {
         .filter_map(|route| route["route_key"].as_str())
         .collect();
     let models = generated();
-    let bodies = models["request_bodies"].as_object().expect("request_bodies");
+    let bodies = models["request_bodies"]
+        .as_object()
+        .expect("request_bodies");
     for route in bodies.keys() {
-        assert!(route_keys.contains(&route.as_str()), "{route} is not in routes.json");
+        assert!(
+            route_keys.contains(&route.as_str()),
+            "{route} is not in routes.json"
+        );
     }
     for route in ["POST /items", "PUT /items/{id}"] {
         assert!(bodies.contains_key(route), "{route} has no body model");
@@ -257,7 +265,10 @@ fn the_item_input_model_is_valid_draft_4_and_draws_the_contracts_lines() {
         json!({"name": "First item", "description": "d", "category": null}),
         json!({"name": " padded ", "description": "line one\nline two\ttab"}),
     ] {
-        assert!(validator.is_valid(&body), "the model refuses a valid body {body}");
+        assert!(
+            validator.is_valid(&body),
+            "the model refuses a valid body {body}"
+        );
     }
     for body in [
         json!({"description": "no name"}),
@@ -271,13 +282,17 @@ fn the_item_input_model_is_valid_draft_4_and_draws_the_contracts_lines() {
         json!({"name": "x".repeat(201), "description": ""}),
         json!(["not", "an", "object"]),
     ] {
-        assert!(!validator.is_valid(&body), "the model accepts a bad body {body}");
+        assert!(
+            !validator.is_valid(&body),
+            "the model accepts a bad body {body}"
+        );
     }
 }
 
 #[test]
 fn keywords_without_a_draft_4_meaning_are_refused_not_passed_on() {
-    let document = json!({"components": {"schemas": {"Odd": {"type": "object", "dependentRequired": {}}}}});
+    let document =
+        json!({"components": {"schemas": {"Odd": {"type": "object", "dependentRequired": {}}}}});
     let schema = json!({"$ref": "#/components/schemas/Odd"});
     let problem = to_draft_4(&document, &schema, "test").expect_err("refused");
     assert!(problem.contains("dependentRequired"), "{problem}");

@@ -94,3 +94,10 @@ mock_resource "aws_acm_certificate" {
     }]
   }
 }
+
+mock_resource "aws_api_gateway_stage" {
+  defaults = {
+    arn        = "arn:aws:apigateway:eu-west-1::/restapis/mockrest/stages/api"
+    invoke_url = "https://mockrest.execute-api.eu-west-1.amazonaws.com/api"
+  }
+}
