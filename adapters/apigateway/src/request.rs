@@ -5,6 +5,8 @@ use std::collections::HashMap;
 use aws_lambda_events::apigw::{ApiGatewayProxyRequest, ApiGatewayV2httpRequest};
 use aws_lambda_events::http::HeaderMap;
 use aws_lambda_events::query_map::QueryMap;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
 use serde_json::Value;
 
 /// The event format a request came in, and so the format its response must take.
@@ -102,7 +104,7 @@ pub fn parse_event(mut event: Value) -> Result<Incoming, MalformedEvent> {
     };
     let claims = event
         .pointer(claims_path)
-        .map(read_claims)
+        .map(|claims| read_claims(claims, &event))
         .unwrap_or_default();
     if let Some(context) = event
         .get_mut("requestContext")
@@ -149,18 +151,56 @@ pub fn parse_event(mut event: Value) -> Result<Incoming, MalformedEvent> {
     Ok(Incoming::Api(Box::new(request)))
 }
 
-fn read_claims(claims: &Value) -> Claims {
+fn read_claims(claims: &Value, event: &Value) -> Claims {
+    let groups = match claims.get("cognito:groups") {
+        // The REST API's Cognito authorizer joins groups with commas, which a group name may
+        // itself contain ("x,admin" is one group, or two): the token it verified, passed on in
+        // the Authorization header, holds them as a JSON array, so that is read instead.
+        Some(Value::String(text)) if !is_bracketed(text) => bearer_token_claims(event)
+            .and_then(|token| {
+                token
+                    .get("cognito:groups")
+                    .filter(|g| g.is_array())
+                    .cloned()
+            })
+            .map(|groups| read_groups(&groups))
+            .unwrap_or_else(|| read_groups(&Value::String(text.clone()))),
+        Some(groups) => read_groups(groups),
+        None => Vec::new(),
+    };
     Claims {
         sub: claims.get("sub").and_then(Value::as_str).map(str::to_owned),
-        groups: claims
-            .get("cognito:groups")
-            .map(read_groups)
-            .unwrap_or_default(),
+        groups,
     }
 }
 
-/// Groups come as a JSON array, or flattened by API Gateway into `[a b]` (HTTP API) or `a,b`
-/// (REST API).
+fn is_bracketed(text: &str) -> bool {
+    let text = text.trim();
+    text.starts_with('[') && text.ends_with(']')
+}
+
+/// The claims of the JWT in the event's Authorization header (with or without `Bearer `), read
+/// without verifying: the authorizer verified exactly this header before the function ran.
+fn bearer_token_claims(event: &Value) -> Option<Value> {
+    let headers = event.get("headers")?.as_object()?;
+    let value = headers
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case("authorization"))?
+        .1
+        .as_str()?
+        .trim();
+    let token = match value.get(..7) {
+        Some(prefix) if prefix.eq_ignore_ascii_case("bearer ") => value[7..].trim_start(),
+        _ => value,
+    };
+    let mut parts = token.split('.');
+    let (_header, payload, _signature) = (parts.next()?, parts.next()?, parts.next()?);
+    let bytes = URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
+/// Groups come as a JSON array, or flattened by API Gateway into `[a b]` (HTTP API: Cognito
+/// group names hold no whitespace, so a comma is part of a name there) or `a,b` (REST API).
 fn read_groups(groups: &Value) -> Vec<String> {
     match groups {
         Value::Array(list) => list
@@ -168,11 +208,16 @@ fn read_groups(groups: &Value) -> Vec<String> {
             .filter_map(Value::as_str)
             .map(str::to_owned)
             .collect(),
+        Value::String(text) if is_bracketed(text) => {
+            let text = text.trim();
+            text[1..text.len() - 1]
+                .split_whitespace()
+                .map(str::to_owned)
+                .collect()
+        }
         Value::String(text) => text
-            .trim()
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .split(|c: char| c == ',' || c.is_whitespace())
+            .split(',')
+            .map(str::trim)
             .filter(|group| !group.is_empty())
             .map(str::to_owned)
             .collect(),
@@ -197,6 +242,74 @@ mod tests {
         }
         assert!(read_groups(&json!(42)).is_empty());
         assert!(read_groups(&json!("")).is_empty());
+    }
+
+    #[test]
+    fn a_comma_in_a_bracketed_group_name_is_part_of_the_name() {
+        assert_eq!(read_groups(&json!("[x,admin]")), ["x,admin"]);
+        assert_eq!(read_groups(&json!("[x,admin staff]")), ["x,admin", "staff"]);
+        assert_eq!(read_groups(&json!("[[admin b]")), ["[admin", "b"]);
+    }
+
+    fn token_with(claims: Value) -> String {
+        let encode = |value: &Value| URL_SAFE_NO_PAD.encode(value.to_string());
+        format!(
+            "{}.{}.signature",
+            encode(&json!({"alg": "RS256"})),
+            encode(&claims)
+        )
+    }
+
+    fn v1_event(groups: &str, authorization: Option<String>) -> Value {
+        let mut event = json!({
+            "httpMethod": "GET",
+            "path": "/items",
+            "resource": "/items",
+            "headers": {},
+            "requestContext": {
+                "requestId": "r-1",
+                "httpMethod": "GET",
+                "authorizer": {"claims": {"sub": "alice", "cognito:groups": groups}},
+            },
+        });
+        if let Some(value) = authorization {
+            event["headers"]["Authorization"] = json!(value);
+        }
+        event
+    }
+
+    fn groups_of(event: Value) -> Vec<String> {
+        match parse_event(event) {
+            Ok(Incoming::Api(request)) => request.claims.groups,
+            other => panic!("not an API request: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn rest_groups_are_read_from_the_verified_token_so_a_comma_in_a_name_grants_nothing() {
+        let token = token_with(json!({"sub": "alice", "cognito:groups": ["x,admin"]}));
+        assert_eq!(
+            groups_of(v1_event("x,admin", Some(token.clone()))),
+            ["x,admin"]
+        );
+        assert_eq!(
+            groups_of(v1_event("x,admin", Some(format!("Bearer {token}")))),
+            ["x,admin"]
+        );
+        let two = token_with(json!({"cognito:groups": ["admin", "staff"]}));
+        assert_eq!(
+            groups_of(v1_event("admin,staff", Some(two))),
+            ["admin", "staff"]
+        );
+    }
+
+    #[test]
+    fn rest_groups_without_a_readable_token_are_split_on_commas() {
+        assert_eq!(groups_of(v1_event("admin,staff", None)), ["admin", "staff"]);
+        assert_eq!(
+            groups_of(v1_event("admin,staff", Some("not-a-jwt".into()))),
+            ["admin", "staff"]
+        );
     }
 
     #[test]
