@@ -27,7 +27,9 @@ resource "aws_cognito_user_pool" "users" {
   deletion_protection      = var.user_pool_deletion_protection ? "ACTIVE" : "INACTIVE"
   mfa_configuration        = var.cognito_mfa
   auto_verified_attributes = []
-  user_pool_tier           = local.cognito_threat_protection_on ? "PLUS" : "ESSENTIALS"
+  # The Plus plan only where threat protection needs it; otherwise the pool keeps the plan it
+  # has (Essentials for new pools), so an existing pool's billing is not changed by this.
+  user_pool_tier = local.cognito_threat_protection_on ? "PLUS" : null
 
   # MFA, when asked for, with an authenticator app (TOTP): no SMS role or spend to run.
   dynamic "software_token_mfa_configuration" {
