@@ -106,6 +106,18 @@ data "aws_iam_policy_document" "deploy" {
     ]
   }
 
+  # The CloudFront and WAF options: distributions and policies carry generated ids; web ACLs
+  # are given to the stage, which only associates them.
+  statement {
+    sid     = "EdgeOptions"
+    actions = ["cloudfront:*", "wafv2:AssociateWebACL", "wafv2:DisassociateWebACL", "wafv2:GetWebACL", "wafv2:GetWebACLForResource"]
+    resources = [
+      "${local.arn_prefix}:cloudfront::${local.account_id}:*",
+      "${local.arn_prefix}:wafv2:*:${local.account_id}:*/webacl/*/*",
+      "${local.arn_prefix}:apigateway:${var.region}::/restapis/*/stages/*",
+    ]
+  }
+
   # Creating a user pool or requesting a certificate names no resource yet.
   statement {
     sid       = "CreateWithoutArn"
