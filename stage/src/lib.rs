@@ -19,6 +19,7 @@
 pub mod access_log;
 pub mod authorizer;
 pub mod cors;
+pub mod docs;
 pub mod events;
 pub mod integration;
 pub mod issuer;

@@ -295,6 +295,7 @@ fn print_banner(stage: &RunningStage, in_process: bool) {
         "function processes"
     };
     println!("Local stage ({mode}) listening on {url}");
+    println!("API docs (try every route in the browser): {url}/_local/docs");
     println!();
     println!("Create an item as caller \"alice\" (the token is valid for an hour):");
     println!(

@@ -19,6 +19,7 @@ use serde_json::{json, Value};
 use crate::access_log::AccessLogEntry;
 use crate::authorizer::{Denial, JwtAuthorizer};
 use crate::cors::CorsConfig;
+use crate::docs::{self, SwaggerUi};
 use crate::events::{self, IncomingRequest, MatchedRoute, PayloadVersion};
 use crate::integration::{Integration, IntegrationFailure};
 use crate::issuer::LocalIssuer;
@@ -44,6 +45,8 @@ pub(crate) struct Gateway {
     /// The issuer behind `POST /_local/token`; `None` when the stage trusts another issuer.
     pub(crate) dev_issuer: Option<LocalIssuer>,
     pub(crate) port: u16,
+    /// Swagger UI's files for `GET /_local/docs`.
+    pub(crate) swagger_ui: SwaggerUi,
 }
 
 /// What the gateway answered, before CORS and logging.
@@ -66,6 +69,14 @@ impl Answer {
             route_key: None,
             integration_latency: None,
             preflight: false,
+        }
+    }
+
+    fn content(status: u16, content_type: &str, body: Vec<u8>) -> Self {
+        Self {
+            headers: vec![("content-type".to_owned(), content_type.to_owned())],
+            body,
+            ..Self::message(status, "")
         }
     }
 
@@ -132,6 +143,11 @@ impl Gateway {
     ) -> Answer {
         let (parts, body) = request.into_parts();
         if let Some(dev_path) = parts.uri.path().strip_prefix(DEV_PREFIX) {
+            if parts.method == Method::GET {
+                if let Some(answer) = self.docs_endpoint(dev_path).await {
+                    return answer;
+                }
+            }
             let body = axum::body::to_bytes(body, 64 * 1024)
                 .await
                 .unwrap_or_default();
@@ -261,6 +277,51 @@ impl Gateway {
         answer.route_key = route_key;
         answer.integration_latency = integration_latency;
         answer
+    }
+
+    /// `GET /_local/docs`: the API reference (Swagger UI over `openapi.yaml`, with a token of
+    /// the local issuer filled in), its files under `/_local/docs/`, and the document itself at
+    /// `/_local/openapi.yaml`. `None` for other paths.
+    async fn docs_endpoint(&self, path: &str) -> Option<Answer> {
+        let unavailable = |error: docs::InstallError| {
+            self.errors.write(&error.to_string());
+            Answer::content(
+                503,
+                "text/plain; charset=utf-8",
+                error.to_string().into_bytes(),
+            )
+        };
+        match path {
+            "openapi.yaml" => Some(Answer::content(
+                200,
+                "application/yaml",
+                docs::OPENAPI_YAML.as_bytes().to_vec(),
+            )),
+            "docs" => Some(match self.swagger_ui.ensure_installed().await {
+                Ok(()) => {
+                    let token = self.dev_issuer.as_ref().and_then(|issuer| {
+                        issuer
+                            .mint(docs::PAGE_CALLER, &[], docs::PAGE_TOKEN_LIFETIME)
+                            .ok()
+                    });
+                    let page = docs::page(
+                        &format!("{DEV_PREFIX}docs"),
+                        &format!("{DEV_PREFIX}openapi.yaml"),
+                        token.as_deref(),
+                    );
+                    Answer::content(200, "text/html; charset=utf-8", page.into_bytes())
+                }
+                Err(error) => unavailable(error),
+            }),
+            _ => {
+                let name = path.strip_prefix("docs/")?;
+                Some(match self.swagger_ui.asset(name).await {
+                    Some(Ok((content_type, bytes))) => Answer::content(200, content_type, bytes),
+                    Some(Err(error)) => unavailable(error),
+                    None => Answer::message(404, "Not Found"),
+                })
+            }
+        }
     }
 
     /// `POST /_local/token {"sub": "...", "groups": [...]}` mints a token from the local

@@ -10,6 +10,7 @@ use tokio::sync::oneshot;
 
 use crate::authorizer::{AuthorizerConfigError, JwtAuthorizer};
 use crate::cors::CorsConfig;
+use crate::docs::{self, SwaggerUi};
 use crate::events::PayloadVersion;
 use crate::integration::{FunctionHandler, Integration};
 use crate::issuer::{self, IssuerError, LocalIssuer, LOCAL_AUDIENCE, LOCAL_ISSUER};
@@ -105,6 +106,9 @@ pub struct StageConfig {
     pub access_log: LineSink,
     /// Where REPORT lines and integration errors go.
     pub reports: LineSink,
+    /// The npm prefix Swagger UI is installed into for `GET /_local/docs` (on the page's first
+    /// use): `.tools/swagger-ui` in the project.
+    pub swagger_ui: PathBuf,
 }
 
 impl Default for StageConfig {
@@ -121,6 +125,7 @@ impl Default for StageConfig {
             integration_timeout: INTEGRATION_TIMEOUT,
             access_log: LineSink::Stdout,
             reports: LineSink::Stdout,
+            swagger_ui: docs::default_prefix(&std::env::current_dir().unwrap_or_default()),
         }
     }
 }
@@ -240,6 +245,7 @@ pub async fn start(config: StageConfig) -> Result<RunningStage, StageError> {
         errors: config.reports.clone(),
         dev_issuer,
         port: address.port(),
+        swagger_ui: SwaggerUi::new(config.swagger_ui.clone()),
     });
     let app = axum::Router::new()
         .fallback(server::handle)
