@@ -67,6 +67,11 @@ resource "aws_api_gateway_rest_api" "rest" {
     types = ["REGIONAL"]
   }
 
+  # The REST API compresses responses itself when the caller accepts it (the HTTP API cannot,
+  # so there the functions do: adapters/apigateway/src/compression.rs, same 1 KB threshold).
+  # Payload 1.0 responses are never compressed by the functions, so there is no double work.
+  minimum_compression_size = 1024
+
   lifecycle {
     create_before_destroy = true
 

@@ -19,8 +19,8 @@ pub const CALLER: &str = "bench-user";
 /// One request to one of the API's routes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ApiCall {
-    /// `GET /items?limit=20`
-    List,
+    /// `GET /items?limit=N`, with `Accept-Encoding: gzip` or without.
+    List(Listing),
     /// `GET /items/{id}`
     Get(String),
     /// `POST /items`, the `n`th item.
@@ -35,7 +35,7 @@ impl ApiCall {
     /// The route key the call goes to.
     pub fn route_key(&self) -> &'static str {
         match self {
-            ApiCall::List => "GET /items",
+            ApiCall::List(_) => "GET /items",
             ApiCall::Get(_) => "GET /items/{id}",
             ApiCall::Create(_) => "POST /items",
             ApiCall::Update(..) => "PUT /items/{id}",
@@ -51,6 +51,23 @@ impl ApiCall {
             _ => 200,
         }
     }
+}
+
+/// A listing request: the page size, and whether the caller accepts a gzip response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Listing {
+    /// `limit`.
+    pub limit: u32,
+    /// Whether the request carries `Accept-Encoding: gzip`.
+    pub gzip: bool,
+}
+
+impl Listing {
+    /// The listing the list route's latency is measured with: a page of 20, as a browser asks.
+    pub const DEFAULT: Listing = Listing {
+        limit: 20,
+        gzip: true,
+    };
 }
 
 /// A request body of a typical size: a name, a description of a few sentences, a category.
@@ -88,7 +105,7 @@ impl EventFactory {
     /// The event for `call`.
     pub fn event(&self, call: &ApiCall) -> Value {
         let (method, path, body, id) = match call {
-            ApiCall::List => ("GET", "/items".to_owned(), None, None),
+            ApiCall::List(_) => ("GET", "/items".to_owned(), None, None),
             ApiCall::Get(id) => ("GET", format!("/items/{id}"), None, Some(id)),
             ApiCall::Create(n) => ("POST", "/items".to_owned(), Some(item_body(*n)), None),
             ApiCall::Update(id, n) => {
@@ -96,11 +113,11 @@ impl EventFactory {
             }
             ApiCall::Delete(id) => ("DELETE", format!("/items/{id}"), None, Some(id)),
         };
-        let raw_query = if matches!(call, ApiCall::List) {
-            "limit=20"
-        } else {
-            ""
+        let listing = match call {
+            ApiCall::List(listing) => Some(*listing),
+            _ => None,
         };
+        let raw_query = listing.map_or_else(String::new, |l| format!("limit={}", l.limit));
         let body = body.map(|b| b.to_string().into_bytes()).unwrap_or_default();
         let mut headers = vec![
             ("host".to_owned(), "api.bench.local".to_owned()),
@@ -108,6 +125,9 @@ impl EventFactory {
             ("accept".to_owned(), "application/json".to_owned()),
             ("authorization".to_owned(), format!("Bearer {}", self.token)),
         ];
+        if listing.is_some_and(|l| l.gzip) {
+            headers.push(("accept-encoding".to_owned(), "gzip, deflate, br".to_owned()));
+        }
         if !body.is_empty() {
             headers.push(("content-type".to_owned(), "application/json".to_owned()));
             headers.push(("content-length".to_owned(), body.len().to_string()));
@@ -116,7 +136,7 @@ impl EventFactory {
             request_id: uuid::Uuid::new_v4().simple().to_string(),
             method: method.to_owned(),
             raw_path: path,
-            raw_query: raw_query.to_owned(),
+            raw_query,
             headers,
             body,
             source_ip: IpAddr::V4(Ipv4Addr::new(203, 0, 113, 7)),
@@ -162,11 +182,18 @@ mod tests {
     }
 
     #[test]
-    fn a_listing_asks_for_a_page_of_twenty() {
+    fn a_listing_asks_for_its_page_size_and_says_whether_it_takes_gzip() {
         let factory = EventFactory::new(&LocalIssuer::generate().expect("key")).expect("factory");
-        let event = factory.event(&ApiCall::List);
+        let event = factory.event(&ApiCall::List(Listing::DEFAULT));
         assert_eq!(event["rawQueryString"], "limit=20");
         assert_eq!(event["queryStringParameters"]["limit"], "20");
+        assert_eq!(event["headers"]["accept-encoding"], "gzip, deflate, br");
         assert!(event.get("pathParameters").is_none());
+        let plain = factory.event(&ApiCall::List(Listing {
+            limit: 100,
+            gzip: false,
+        }));
+        assert_eq!(plain["rawQueryString"], "limit=100");
+        assert!(plain["headers"].get("accept-encoding").is_none());
     }
 }

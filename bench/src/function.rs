@@ -169,11 +169,11 @@ impl FunctionProcess {
             .ok()
     }
 
-    /// Kills the process and stops its Runtime API.
-    pub async fn stop(mut self) {
+    /// Kills the process and stops its Runtime API; returns the last lines it logged.
+    pub async fn stop(mut self) -> Vec<String> {
         let _ = self.child.kill().await;
         self.server.abort();
-        self.log.abort();
+        (&mut self.log).await.unwrap_or_default()
     }
 
     /// An error naming the function, with the last lines it logged; the process is stopped.

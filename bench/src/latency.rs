@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::events::{ApiCall, EventFactory};
+use crate::events::{ApiCall, EventFactory, Listing};
 use crate::function::{FunctionProcess, Launch};
 use crate::stats::Summary;
 use crate::BoxError;
@@ -45,6 +45,7 @@ pub struct Workload {
     events: EventFactory,
     seeds: Vec<String>,
     deletable: Vec<String>,
+    floor_deletable: Vec<String>,
     counter: u64,
 }
 
@@ -55,8 +56,14 @@ impl Workload {
             events,
             seeds,
             deletable: Vec::new(),
+            floor_deletable: Vec::new(),
             counter: 0,
         }
+    }
+
+    /// The events the requests are made of.
+    pub fn events(&self) -> &EventFactory {
+        &self.events
     }
 
     /// The next request for a route of `kind`.
@@ -69,7 +76,7 @@ impl Workload {
                 .ok_or("no seed items")
         };
         Ok(match kind {
-            RouteKind::List => ApiCall::List,
+            RouteKind::List => ApiCall::List(Listing::DEFAULT),
             RouteKind::Get => ApiCall::Get(seed()?),
             RouteKind::Update => ApiCall::Update(seed()?, self.counter),
             RouteKind::Create => ApiCall::Create(self.counter),
@@ -144,12 +151,29 @@ pub async fn seed(
 }
 
 /// Cold starts of one function over fresh processes.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct ColdStarts {
     /// Process start to first poll for an event.
     pub init: Summary,
     /// Process start to the first response back.
     pub first_response: Summary,
+    /// The init-time store warm-up, as the function logged it (`warm_up_ms`), when it made one.
+    pub warm_up: Option<Summary>,
+    /// Each process's init less its own warm-up.
+    pub init_less_warm_up: Option<Summary>,
+}
+
+/// The `warm_up_ms` of the function's `store warm-up` log line, if it logged one.
+fn logged_warm_up(lines: &[String]) -> Option<Duration> {
+    lines.iter().find_map(|line| {
+        let entry: Value = serde_json::from_str(line).ok()?;
+        if entry["message"] != "store warm-up" {
+            return None;
+        }
+        Some(Duration::from_secs_f64(
+            entry["warm_up_ms"].as_f64()? / 1000.0,
+        ))
+    })
 }
 
 /// Starts `runs` fresh processes of a function, each answering one request.
@@ -161,6 +185,8 @@ pub async fn cold_starts(
 ) -> Result<ColdStarts, BoxError> {
     let mut inits = Vec::with_capacity(runs);
     let mut first_responses = Vec::with_capacity(runs);
+    let mut warm_ups = Vec::with_capacity(runs);
+    let mut inits_less_warm_up = Vec::with_capacity(runs);
     for _ in 0..runs {
         let call = workload.next_call(kind)?;
         let mut process = FunctionProcess::start(launch).await?;
@@ -173,12 +199,68 @@ pub async fn cold_starts(
         };
         let init = process.init_duration();
         first_responses.push(answer.arrived_at.duration_since(process.started()));
-        process.stop().await;
-        inits.push(init.ok_or("the process answered without polling")?);
+        let lines = process.stop().await;
+        let init = init.ok_or("the process answered without polling")?;
+        inits.push(init);
+        if let Some(warm_up) = logged_warm_up(&lines) {
+            warm_ups.push(warm_up);
+            inits_less_warm_up.push(init.saturating_sub(warm_up));
+        }
     }
     Ok(ColdStarts {
         init: Summary::of(&inits).ok_or("no cold starts measured")?,
         first_response: Summary::of(&first_responses).ok_or("no cold starts measured")?,
+        warm_up: Summary::of(&warm_ups),
+        init_less_warm_up: Summary::of(&inits_less_warm_up),
+    })
+}
+
+/// A function's init, step by step: each step's median over fresh `init-steps` processes, and
+/// the median of the whole init (process start to first poll).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct InitSteps {
+    /// Each step and its median, in ms, in the order they run.
+    pub steps: Vec<(String, f64)>,
+    /// The whole init of those processes.
+    pub init: Summary,
+}
+
+/// Starts `runs` fresh `init-steps` processes and collects the step times each logs.
+pub async fn init_steps(
+    launch: &Launch,
+    workload: &mut Workload,
+    runs: usize,
+) -> Result<InitSteps, BoxError> {
+    let mut inits = Vec::with_capacity(runs);
+    let mut steps: Vec<(String, Vec<Duration>)> = Vec::new();
+    for _ in 0..runs {
+        let call = workload.next_call(RouteKind::Get)?;
+        let mut process = FunctionProcess::start(launch).await?;
+        let answer = process.invoke(workload.events.event(&call)).await;
+        let init = process.init_duration();
+        let lines = process.stop().await;
+        answer?;
+        inits.push(init.ok_or("init-steps answered without polling")?);
+        let logged = lines
+            .iter()
+            .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+            .find_map(|entry| entry.get("init_steps").cloned())
+            .ok_or("init-steps logged no steps")?;
+        for (index, step) in logged.as_array().into_iter().flatten().enumerate() {
+            let name = step[0].as_str().unwrap_or_default().to_owned();
+            let ms = step[1].as_f64().ok_or("a step without a time")?;
+            if steps.len() <= index {
+                steps.push((name, Vec::new()));
+            }
+            steps[index].1.push(Duration::from_secs_f64(ms / 1000.0));
+        }
+    }
+    Ok(InitSteps {
+        steps: steps
+            .into_iter()
+            .filter_map(|(name, samples)| Some((name, Summary::of(&samples)?.p50_ms)))
+            .collect(),
+        init: Summary::of(&inits).ok_or("no init-steps runs")?,
     })
 }
 
@@ -189,19 +271,21 @@ pub struct WarmRun {
     pub duration: Summary,
     /// From posting the event to the Runtime API to the response arriving at the bench.
     pub round_trip: Summary,
+    /// The mean Duration as Lambda bills it, each request rounded up to the millisecond.
+    pub billed_ms_mean: f64,
     /// CPU time the process used per measured request, in microseconds.
     pub cpu_per_request_us: Option<f64>,
     /// The process's peak resident set after every request, in KiB.
     pub peak_rss_kib: Option<u64>,
 }
 
-/// The floor, measured request by request beside a function.
+/// A route's floor, measured request by request beside its function.
 #[derive(Debug, Clone)]
 pub struct FloorRun {
-    /// The raw GetItem call, timed inside the floor function.
-    pub getitem: Summary,
-    /// The floor function's Duration: the raw GetItem plus what the Runtime API and
-    /// lambda_runtime add around it.
+    /// The raw store call, timed inside the floor function.
+    pub store_call: Summary,
+    /// The floor function's Duration: the raw call plus what the Runtime API and lambda_runtime
+    /// add around it.
     pub duration: Summary,
     /// CPU time the floor process used per measured request, in microseconds.
     pub cpu_per_request_us: Option<f64>,
@@ -281,12 +365,18 @@ pub async fn warm_run(
     let warm = WarmRun {
         duration: summary(&samples.durations)?,
         round_trip: summary(&samples.round_trips)?,
+        billed_ms_mean: samples
+            .durations
+            .iter()
+            .map(|d| (d.as_secs_f64() * 1000.0).ceil())
+            .sum::<f64>()
+            / samples.durations.len().max(1) as f64,
         cpu_per_request_us: cpu,
         peak_rss_kib,
     };
     let floor = match floor_samples {
         Some(floor_samples) => Some(FloorRun {
-            getitem: summary(&floor_samples.inner)?,
+            store_call: summary(&floor_samples.inner)?,
             duration: summary(&floor_samples.durations)?,
             cpu_per_request_us: floor_cpu,
         }),
@@ -341,29 +431,40 @@ async fn warm_requests(
     Ok((samples, floor_samples))
 }
 
-/// Sends the same request to the floor function and records its figures.
+/// Sends the same request to the floor function (a delete goes to an item the floor created)
+/// and records its figures.
 async fn floor_request(
     floor: &mut FunctionProcess,
-    workload: &Workload,
+    workload: &mut Workload,
     call: &ApiCall,
     samples: Option<&mut Samples>,
 ) -> Result<(), BoxError> {
+    let call = match call {
+        ApiCall::Delete(_) => ApiCall::Delete(
+            workload
+                .floor_deletable
+                .pop()
+                .ok_or("no floor-created item left to delete: run the create floor first")?,
+        ),
+        other => other.clone(),
+    };
     let sent = Instant::now();
-    let answer = floor.invoke(workload.events.event(call)).await?;
-    if answer.response["statusCode"].as_u64() != Some(200) {
+    let answer = floor.invoke(workload.events.event(&call)).await?;
+    if answer.response["statusCode"].as_u64() != Some(call.success_status()) {
         return Err(format!("the floor function answered {}", answer.response).into());
     }
-    let getitem_us = answer.response["getitem_us"]
+    if let Some(id) = answer.response["id"].as_str() {
+        workload.floor_deletable.push(id.to_owned());
+    }
+    let store_us = answer.response["store_us"]
         .as_f64()
-        .ok_or("the floor function did not time its GetItem")?;
+        .ok_or("the floor function did not time its store call")?;
     if let Some(samples) = samples {
         samples.durations.push(answer.duration);
         samples
             .round_trips
             .push(answer.arrived_at.duration_since(sent));
-        samples
-            .inner
-            .push(Duration::from_secs_f64(getitem_us / 1e6));
+        samples.inner.push(Duration::from_secs_f64(store_us / 1e6));
     }
     Ok(())
 }

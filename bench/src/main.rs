@@ -1,8 +1,11 @@
 //! The benchmark command (`scripts/bench` builds everything and runs it against a local
-//! DynamoDB server): cold starts, warm latency against the raw GetItem floor, sizes, peak
-//! memory of every function, and the local stage's throughput. Prints one table and writes the
+//! DynamoDB server): cold starts against a do-nothing function and where init goes, warm latency
+//! of every route against its raw store call, sizes, peak memory, response compression, what a
+//! million requests cost, and the local stage's throughput. Prints one report and writes the
 //! same figures as JSON.
 
+mod compression;
+mod cost;
 mod events;
 mod function;
 mod latency;
@@ -11,6 +14,7 @@ mod report;
 mod sizes;
 mod stats;
 mod throughput;
+mod tls;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -22,7 +26,7 @@ use local_stage::{DynamoDbStore, LocalIssuer};
 
 use crate::events::EventFactory;
 use crate::function::Launch;
-use crate::latency::{ColdStarts, FloorRun, RouteKind, WarmRun, Workload};
+use crate::latency::{ColdStarts, FloorRun, InitSteps, RouteKind, WarmRun, Workload};
 use crate::report::{FunctionResult, Results, Settings};
 use crate::throughput::Mix;
 
@@ -49,10 +53,13 @@ const WARM_ORDER: [RouteKind; 5] = [
 /// Items created before the runs, for reads, listings and updates.
 const SEED_ITEMS: u64 = 40;
 
+/// The page size of the compression figures: the contract's largest page.
+const LARGE_PAGE: u32 = 100;
+
 #[derive(Debug, Parser)]
 #[command(about = "Benchmarks the functions and the local stage (run it through scripts/bench)")]
 struct Args {
-    /// Where the release function binaries (and getitem-floor) are.
+    /// Where the release function binaries (and store-floor, bare-runtime, init-steps) are.
     #[arg(long, default_value = "target/release")]
     functions_dir: PathBuf,
     /// The sizes file scripts/bench writes when it packages the functions.
@@ -79,7 +86,10 @@ struct Args {
     /// Length of each throughput run, in seconds.
     #[arg(long, default_value_t = 10)]
     seconds: u64,
-    /// Measure only this function (repeatable; GET /items/{id} and its floor always run).
+    /// Share of requests that start a new execution environment, for the cost table.
+    #[arg(long, default_value_t = 0.01)]
+    cold_start_share: f64,
+    /// Measure only this function (repeatable; GET /items/{id} always runs).
     #[arg(long, value_name = "FUNCTION")]
     only: Vec<String>,
 }
@@ -112,10 +122,17 @@ async fn run(args: Args) -> Result<(), BoxError> {
         };
         functions.push((route.route_key, kind, launch));
     }
-    let floor = Launch {
-        binary: function::binary(&args.functions_dir, "getitem-floor")?,
-        name: "getitem-floor".to_owned(),
-        environment: Vec::new(),
+    let tool = |name: &str| -> Result<Launch, BoxError> {
+        Ok(Launch {
+            binary: function::binary(&args.functions_dir, name)?,
+            name: name.to_owned(),
+            environment: Vec::new(),
+        })
+    };
+    let floors = Floors {
+        store: tool("store-floor")?,
+        bare: tool("bare-runtime")?,
+        init_steps: tool("init-steps")?,
     };
 
     // Fresh tables, so nothing earlier (or another run) changes what the routes find.
@@ -127,11 +144,15 @@ async fn run(args: Args) -> Result<(), BoxError> {
     };
     let client = store.client().await;
     table_design::create_tables(&client, &store.table_names()).await?;
-    let outcome = measure(&args, &store, &functions, &floor).await;
+    let outcome = measure(&args, &store, &functions, &floors).await;
+    let item_bytes = match &outcome {
+        Ok(measured) => stored_item_size(&client, &store.items_table, &measured.sample_item).await,
+        Err(_) => None,
+    };
     for table in [&store.items_table, &store.idempotency_table] {
         let _ = client.delete_table().table_name(table).send().await;
     }
-    let (function_results, floor) = outcome?;
+    let measured = outcome?;
 
     eprintln!(
         "throughput: local stage, {} connections, {} s per mix",
@@ -152,23 +173,55 @@ async fn run(args: Args) -> Result<(), BoxError> {
             None
         }
     };
+    let bare_init_ms = measured.bare.init.p50_ms;
     let mut results: Vec<FunctionResult> = Vec::new();
-    for (route, (name, cold, warm)) in function_results {
+    let mut cost_inputs = Vec::new();
+    for (route, name, cold, tls, warm, floor) in measured.functions {
         let size = packages.as_ref().and_then(|p| p.functions.get(&name));
+        let use_case = items_apigateway::Route::from_function_name(&name)
+            .map(|r| r.use_case().to_owned())
+            .unwrap_or_default();
+        cost_inputs.push(cost::RouteFigures {
+            route: route.clone(),
+            use_case,
+            billed_ms: warm.billed_ms_mean,
+            init_ms: cold.init.p50_ms,
+        });
         results.push(FunctionResult {
-            ratio_to_floor: warm.duration.p50_ms / floor.getitem.p50_ms,
+            ratio_to_floor: warm.duration.p50_ms / floor.store_call.p50_ms,
+            init_ratio_to_bare: cold.init.p50_ms / bare_init_ms,
+            init_less_warm_up_ratio_to_bare: cold
+                .init_less_warm_up
+                .map(|s| s.p50_ms / bare_init_ms),
             function: name,
             route,
             cold_init: cold.init,
+            cold_init_warm_up: cold.warm_up,
+            cold_init_less_warm_up: cold.init_less_warm_up,
             cold_request: cold.first_response,
+            cold_init_tls: tls.as_ref().map(|t| t.init),
+            cold_init_tls_warm_up: tls.and_then(|t| t.warm_up),
             warm_duration: warm.duration,
             warm_round_trip: warm.round_trip,
+            warm_billed_ms_mean: warm.billed_ms_mean,
             cpu_per_request_us: warm.cpu_per_request_us,
             peak_rss_mib: warm.peak_rss_kib.map(|kib| kib as f64 / 1024.0),
             bootstrap_bytes: size.map(|s| s.bootstrap_bytes),
             zip_bytes: size.map(|s| s.zip_bytes),
+            floor: report::Floor {
+                store_call: floor.store_call,
+                function_duration: floor.duration,
+                cpu_per_request_us: floor.cpu_per_request_us,
+            },
         });
     }
+    let assumptions = cost::Assumptions {
+        memory_mb: 128.0,
+        cold_start_share: args.cold_start_share,
+        item_bytes: item_bytes.unwrap_or(0),
+        listing_items: 21,
+    };
+    let costs = cost::estimate(&cost_inputs, &cost::US_EAST_1, &assumptions);
     let targets = report::check_targets(&results);
     let results = Results {
         machine,
@@ -181,12 +234,13 @@ async fn run(args: Args) -> Result<(), BoxError> {
             dynamodb_endpoint: std::env::var("BENCH_DYNAMODB_DESCRIPTION").unwrap_or(endpoint),
             packages: packages.map(|p| p.kind),
         },
-        floor: report::Floor {
-            getitem: floor.getitem,
-            function_duration: floor.duration,
-            cpu_per_request_us: floor.cpu_per_request_us,
-        },
+        bare_runtime: measured.bare,
+        init_steps: measured.init_steps,
         functions: results,
+        compression: measured.compression,
+        prices: cost::US_EAST_1,
+        assumptions,
+        costs,
         throughput,
         targets,
     };
@@ -199,23 +253,69 @@ async fn run(args: Args) -> Result<(), BoxError> {
     Ok(())
 }
 
-type Measured = (Vec<(String, (String, ColdStarts, WarmRun))>, FloorRun);
+/// The bare functions the routes are compared with.
+struct Floors {
+    /// The raw store call of each route.
+    store: Launch,
+    /// A function that does nothing.
+    bare: Launch,
+    /// A function's init, step by step.
+    init_steps: Launch,
+}
 
-/// The runs against DynamoDB: seed items, cold starts, warm runs and the floor.
+/// Everything measured against DynamoDB.
+struct Measured {
+    /// Per route: route key, function, cold starts (plain and over TLS), warm run, floor.
+    functions: Vec<(
+        String,
+        String,
+        ColdStarts,
+        Option<ColdStarts>,
+        WarmRun,
+        FloorRun,
+    )>,
+    bare: ColdStarts,
+    init_steps: InitSteps,
+    compression: Option<compression::CompressionRun>,
+    /// An item the run created, for its stored size.
+    sample_item: String,
+}
+
+/// The stored size of an item, for the cost table.
+async fn stored_item_size(
+    client: &aws_sdk_dynamodb::Client,
+    table: &str,
+    id: &str,
+) -> Option<usize> {
+    let output = client
+        .get_item()
+        .table_name(table)
+        .key(
+            table_design::ITEM_KEY,
+            aws_sdk_dynamodb::types::AttributeValue::S(id.to_owned()),
+        )
+        .send()
+        .await
+        .ok()?;
+    Some(cost::item_size(output.item.as_ref()?))
+}
+
+/// The runs against DynamoDB: seed items, cold starts, the bare runtime and init steps, warm
+/// runs beside their floors, and compression.
 async fn measure(
     args: &Args,
     store: &DynamoDbStore,
     functions: &[(String, RouteKind, Launch)],
-    floor: &Launch,
+    floors: &Floors,
 ) -> Result<Measured, BoxError> {
     let environment = store.process_environment();
+    let with_store = |launch: &Launch, environment: &[(String, String)]| Launch {
+        environment: environment.to_vec(),
+        ..launch.clone()
+    };
     let launches: HashMap<RouteKind, Launch> = functions
         .iter()
-        .map(|(_, kind, launch)| {
-            let mut launch = launch.clone();
-            launch.environment = environment.clone();
-            (*kind, launch)
-        })
+        .map(|(_, kind, launch)| (*kind, with_store(launch, &environment)))
         .collect();
     let launch_of = |kind: RouteKind| {
         launches
@@ -226,9 +326,9 @@ async fn measure(
     let events = EventFactory::new(&LocalIssuer::load_or_create(&args.issuer_key)?)?;
     eprintln!("seeding {SEED_ITEMS} items through the create function");
     let seeds = latency::seed(launch_of(RouteKind::Create)?, &events, SEED_ITEMS).await?;
+    let sample_item = seeds.first().cloned().ok_or("no item was seeded")?;
     let mut workload = Workload::new(events, seeds);
 
-    let mut cold: HashMap<RouteKind, ColdStarts> = HashMap::new();
     let selected = |kind: RouteKind| {
         kind == RouteKind::Get
             || args.only.is_empty()
@@ -236,6 +336,34 @@ async fn measure(
                 .get(&kind)
                 .is_some_and(|launch| args.only.contains(&launch.name))
     };
+
+    eprintln!("cold starts: bare-runtime x {}", args.cold_runs);
+    let bare = latency::cold_starts(
+        &with_store(&floors.bare, &environment),
+        RouteKind::Get,
+        &mut workload,
+        args.cold_runs,
+    )
+    .await?;
+    eprintln!("init steps: init-steps x {}", args.cold_runs);
+    let init_steps = latency::init_steps(
+        &with_store(&floors.init_steps, &environment),
+        &mut workload,
+        args.cold_runs,
+    )
+    .await?;
+
+    // The same cold starts over TLS: a local TLS proxy in front of the store, with a throwaway
+    // CA the functions are told to trust.
+    let tls_proxy = match tls::Proxy::start(store_endpoint(store)?).await {
+        Ok(proxy) => Some(proxy),
+        Err(error) => {
+            eprintln!("no TLS cold starts: {error}");
+            None
+        }
+    };
+    let mut cold: HashMap<RouteKind, ColdStarts> = HashMap::new();
+    let mut cold_tls: HashMap<RouteKind, ColdStarts> = HashMap::new();
     for kind in COLD_ORDER.into_iter().filter(|&kind| selected(kind)) {
         let launch = launch_of(kind)?;
         eprintln!("cold starts: {} x {}", launch.name, args.cold_runs);
@@ -243,28 +371,45 @@ async fn measure(
             kind,
             latency::cold_starts(launch, kind, &mut workload, args.cold_runs).await?,
         );
+        if let Some(proxy) = &tls_proxy {
+            eprintln!("cold starts over TLS: {} x {}", launch.name, args.cold_runs);
+            let over_tls = with_store(launch, &proxy.environment(&environment));
+            cold_tls.insert(
+                kind,
+                latency::cold_starts(&over_tls, kind, &mut workload, args.cold_runs).await?,
+            );
+        }
+    }
+    if let Some(proxy) = tls_proxy {
+        proxy.stop();
     }
 
-    let floor_launch = Launch {
-        environment: environment.clone(),
-        ..floor.clone()
-    };
-    let mut warm: HashMap<RouteKind, WarmRun> = HashMap::new();
-    let mut floor_run = None;
+    let floor_launch = with_store(&floors.store, &environment);
+    let mut warm: HashMap<RouteKind, (WarmRun, FloorRun)> = HashMap::new();
+    let mut compression = None;
     for kind in WARM_ORDER.into_iter().filter(|&kind| selected(kind)) {
         let launch = launch_of(kind)?;
-        // GET /items/{id} runs request by request beside its floor.
-        let floor = (kind == RouteKind::Get).then_some(&floor_launch);
+        if kind == RouteKind::Delete && selected(RouteKind::List) {
+            // Before the deletes, while the table holds well over a large page.
+            eprintln!(
+                "compression: {} x {} pages of {LARGE_PAGE}, with and without gzip",
+                launch_of(RouteKind::List)?.name,
+                args.requests / 5
+            );
+            compression = Some(
+                compression::measure(
+                    launch_of(RouteKind::List)?,
+                    workload.events(),
+                    LARGE_PAGE,
+                    args.warm_up / 5,
+                    args.requests / 5,
+                )
+                .await?,
+            );
+        }
         eprintln!(
-            "warm: {} x {} (after {} warm-up requests){}",
-            launch.name,
-            args.requests,
-            args.warm_up,
-            if floor.is_some() {
-                ", each beside the same request to getitem-floor"
-            } else {
-                ""
-            }
+            "warm: {} x {} (after {} warm-up requests), each beside the same request to store-floor",
+            launch.name, args.requests, args.warm_up,
         );
         let (run, floor) = latency::warm_run(
             launch,
@@ -272,19 +417,41 @@ async fn measure(
             &mut workload,
             args.warm_up,
             args.requests,
-            floor,
+            Some(&floor_launch),
         )
         .await?;
-        warm.insert(kind, run);
-        floor_run = floor_run.or(floor);
+        warm.insert(kind, (run, floor.ok_or("the floor was not measured")?));
     }
 
     let mut results = Vec::new();
     for (route, kind, launch) in functions.iter().filter(|(_, kind, _)| selected(*kind)) {
-        let (Some(cold), Some(warm)) = (cold.remove(kind), warm.remove(kind)) else {
+        let (Some(cold), Some((warm, floor))) = (cold.remove(kind), warm.remove(kind)) else {
             return Err(format!("{} was not measured", launch.name).into());
         };
-        results.push((route.clone(), (launch.name.clone(), cold, warm)));
+        results.push((
+            route.clone(),
+            launch.name.clone(),
+            cold,
+            cold_tls.remove(kind),
+            warm,
+            floor,
+        ));
     }
-    Ok((results, floor_run.ok_or("the floor was not measured")?))
+    Ok(Measured {
+        functions: results,
+        bare,
+        init_steps,
+        compression,
+        sample_item,
+    })
+}
+
+/// The store's address, from the endpoint the functions use.
+fn store_endpoint(store: &DynamoDbStore) -> Result<String, BoxError> {
+    let endpoint = store.endpoint.as_deref().ok_or("no DynamoDB endpoint")?;
+    Ok(endpoint
+        .strip_prefix("http://")
+        .ok_or_else(|| format!("the TLS proxy needs a plain http:// store, not {endpoint}"))?
+        .trim_end_matches('/')
+        .to_owned())
 }

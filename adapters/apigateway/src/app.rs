@@ -15,6 +15,7 @@ use items_domain::{
 use serde_json::{json, Value};
 
 use crate::body::parse_item_fields;
+use crate::compression::compress_response;
 use crate::config::Config;
 use crate::metrics::Metrics;
 use crate::problem::Problem;
@@ -100,7 +101,11 @@ impl App {
             caller = caller.as_ref().map(|c| c.subject.as_str()).unwrap_or(""),
             "request"
         );
-        response.into_event(request.payload, &request.request_id)
+        compress_response(
+            response.into_event(request.payload, &request.request_id),
+            request.payload,
+            request.header("accept-encoding"),
+        )
     }
 
     /// The verified caller, from the authorizer's claims; `None` means 401.

@@ -6,6 +6,7 @@
 //! A function binary only picks its [`Route`] and hands events to [`App::handle_event`].
 
 pub mod body;
+pub mod compression;
 pub mod config;
 pub mod metrics;
 pub mod problem;

@@ -48,6 +48,17 @@ impl Route {
         }
     }
 
+    /// The use case behind the route, as `routes.json` names it.
+    pub fn use_case(self) -> &'static str {
+        match self {
+            Route::ListItems => "list",
+            Route::GetItem => "get",
+            Route::CreateItem => "create",
+            Route::UpdateItem => "update",
+            Route::DeleteItem => "delete",
+        }
+    }
+
     /// The route a function serves.
     pub fn from_function_name(name: &str) -> Option<Route> {
         Route::ALL.into_iter().find(|r| r.function_name() == name)
@@ -67,7 +78,7 @@ mod tests {
     fn routes_equal_the_routes_file() {
         let file: serde_json::Value =
             serde_json::from_str(include_str!("../../../routes.json")).expect("routes.json");
-        let listed: Vec<(String, String)> = file["routes"]
+        let listed: Vec<(String, String, String)> = file["routes"]
             .as_array()
             .expect("routes array")
             .iter()
@@ -75,12 +86,19 @@ mod tests {
                 (
                     r["route_key"].as_str().expect("route_key").to_owned(),
                     r["function"].as_str().expect("function").to_owned(),
+                    r["use_case"].as_str().expect("use_case").to_owned(),
                 )
             })
             .collect();
-        let ours: Vec<(String, String)> = Route::ALL
+        let ours: Vec<(String, String, String)> = Route::ALL
             .iter()
-            .map(|r| (r.route_key().to_owned(), r.function_name().to_owned()))
+            .map(|r| {
+                (
+                    r.route_key().to_owned(),
+                    r.function_name().to_owned(),
+                    r.use_case().to_owned(),
+                )
+            })
             .collect();
         assert_eq!(ours, listed);
         for route in Route::ALL {

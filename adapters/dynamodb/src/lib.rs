@@ -14,6 +14,8 @@ mod errors;
 mod records;
 mod repository;
 pub mod table_design;
+mod warm_up;
 
 pub use config::{sdk_config_from_env, sdk_config_loader, ConfigError, TableNames, Timeouts};
 pub use repository::DynamoDbItemRepository;
+pub use warm_up::{WarmUp, WarmUpOutcome, WARM_UP_TIMEOUT};

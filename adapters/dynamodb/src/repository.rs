@@ -70,21 +70,6 @@ impl DynamoDbItemRepository {
         &self.tables
     }
 
-    /// Opens the connection to DynamoDB (TCP and TLS) now, so the first request does not pay
-    /// for it. Any answer will do, an access-denied one included; failures are only logged.
-    pub async fn warm_up(&self) {
-        let probe = self
-            .client
-            .get_item()
-            .table_name(&self.tables.items)
-            .set_key(Some(item_key(&ItemId::from_uuid(Default::default()))))
-            .send()
-            .await;
-        if let Err(error) = probe {
-            tracing::debug!(error = %aws_smithy_types::error::display::DisplayErrorContext(&error), "warm-up request failed");
-        }
-    }
-
     fn version_condition(expected: Version) -> (String, HashMap<String, String>, Attributes) {
         (
             "attribute_exists(#id) AND #version = :expected".to_owned(),

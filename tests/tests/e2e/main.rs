@@ -10,6 +10,7 @@
 //! suite takes the store away under a running stage.
 
 mod auth;
+mod compression;
 mod cors;
 mod gateway;
 mod items;

@@ -1,0 +1,290 @@
+//! The init-time request that opens the store connection (TCP, TLS, the first signed request)
+//! before the first event, so the first caller does not pay for it.
+//!
+//! It is best effort and must stay cheap: one attempt (no retries) within [`WARM_UP_TIMEOUT`],
+//! so an unreachable or slow store costs init at most that long; and it is a request the
+//! function's own IAM policy grants (the first operation of its use case), so it never logs an
+//! access denial on AWS. Writes are sent with a condition that can never hold: nothing is
+//! written, and the store still answers (with a failed condition).
+
+use std::time::{Duration, Instant};
+
+use aws_sdk_dynamodb::config::retry::RetryConfig;
+use aws_sdk_dynamodb::config::timeout::TimeoutConfig;
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::types::AttributeValue;
+use aws_smithy_types::error::display::DisplayErrorContext;
+use items_domain::ItemId;
+
+use crate::records::item_key;
+use crate::table_design::{
+    operations_of_use_case, Operation, Resource, CATEGORY_INDEX, CATEGORY_INDEX_PARTITION_KEY,
+    ITEM_KEY,
+};
+use crate::DynamoDbItemRepository;
+
+/// The most the warm-up may add to init. A TLS handshake with DynamoDB in the same region takes
+/// a few milliseconds; a store that is slower than this is left for the first request.
+pub const WARM_UP_TIMEOUT: Duration = Duration::from_millis(300);
+
+/// A condition no item can meet: the warm-up's writes are refused, so they never change data.
+const NEVER: &str = "attribute_exists(#id) AND attribute_not_exists(#id)";
+
+/// The warm-up request for a use case: one DynamoDB call, named by its IAM action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WarmUp {
+    /// `GetItem` of a key no item has.
+    GetItem,
+    /// `PutItem` of a bare key under a condition that never holds.
+    PutItem,
+    /// `DeleteItem` of a key under a condition that never holds.
+    DeleteItem,
+    /// `Scan` of at most one item.
+    Scan,
+    /// `Query` of the category index for at most one item.
+    Query,
+}
+
+impl WarmUp {
+    /// The warm-up of a `routes.json` use case: a request of its first operation, so the
+    /// function's policy grants it. `None` for a use case the adapter does not know.
+    pub fn for_use_case(use_case: &str) -> Option<Self> {
+        Some(Self::for_operation(
+            *operations_of_use_case(use_case)?.first()?,
+        ))
+    }
+
+    /// The warm-up request an operation's permissions allow.
+    pub fn for_operation(operation: Operation) -> Self {
+        match operation {
+            Operation::Get => WarmUp::GetItem,
+            Operation::Insert | Operation::InsertIdempotent | Operation::Update => WarmUp::PutItem,
+            Operation::Delete => WarmUp::DeleteItem,
+            Operation::ListAll => WarmUp::Scan,
+            Operation::ListCategory => WarmUp::Query,
+        }
+    }
+
+    /// The resource and IAM action the request needs.
+    pub fn permission(self) -> (Resource, &'static str) {
+        match self {
+            WarmUp::GetItem => (Resource::ItemsTable, "dynamodb:GetItem"),
+            WarmUp::PutItem => (Resource::ItemsTable, "dynamodb:PutItem"),
+            WarmUp::DeleteItem => (Resource::ItemsTable, "dynamodb:DeleteItem"),
+            WarmUp::Scan => (Resource::ItemsTable, "dynamodb:Scan"),
+            WarmUp::Query => (Resource::CategoryIndex, "dynamodb:Query"),
+        }
+    }
+}
+
+/// How the warm-up went; logged, never an error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WarmUpOutcome {
+    /// The request sent.
+    pub request: WarmUp,
+    /// Whether the store answered (a refused condition counts: the connection is open).
+    pub answered: bool,
+    /// How long it took.
+    pub elapsed: Duration,
+}
+
+impl DynamoDbItemRepository {
+    /// Sends `request` once, within [`WARM_UP_TIMEOUT`], and logs the outcome (`store warm-up`,
+    /// with `warm_up_ms`). Any answer opens the connection; a failure only leaves it to the first
+    /// request.
+    pub async fn warm_up(&self, request: WarmUp) -> WarmUpOutcome {
+        let started = Instant::now();
+        let failure = self.send_warm_up(request).await.err();
+        let elapsed = started.elapsed();
+        let answered = failure.as_ref().is_none_or(|f| f.answered);
+        let warm_up_ms = elapsed.as_secs_f64() * 1000.0;
+        let action = request.permission().1;
+        match &failure {
+            Some(failure) if !answered => tracing::warn!(
+                action,
+                warm_up_ms,
+                error = %failure.error,
+                "store warm-up got no answer; the first request opens the connection"
+            ),
+            Some(failure) => {
+                tracing::info!(action, warm_up_ms, code = %failure.code, "store warm-up")
+            }
+            None => tracing::info!(action, warm_up_ms, "store warm-up"),
+        }
+        WarmUpOutcome {
+            request,
+            answered,
+            elapsed,
+        }
+    }
+
+    async fn send_warm_up(&self, request: WarmUp) -> Result<(), Failure> {
+        let client = self.client();
+        let tables = self.tables();
+        let key = item_key(&ItemId::from_uuid(Default::default()));
+        // One attempt within the warm-up's own budget, whatever the client's settings are.
+        let once = || {
+            aws_sdk_dynamodb::config::Builder::default()
+                .retry_config(RetryConfig::disabled())
+                .timeout_config(
+                    TimeoutConfig::builder()
+                        .operation_timeout(WARM_UP_TIMEOUT)
+                        .operation_attempt_timeout(WARM_UP_TIMEOUT)
+                        .connect_timeout(WARM_UP_TIMEOUT)
+                        .build(),
+                )
+        };
+        match request {
+            WarmUp::GetItem => client
+                .get_item()
+                .table_name(&tables.items)
+                .set_key(Some(key))
+                .customize()
+                .config_override(once())
+                .send()
+                .await
+                .map(drop)
+                .map_err(Failure::from),
+            WarmUp::PutItem => client
+                .put_item()
+                .table_name(&tables.items)
+                .set_item(Some(key))
+                .condition_expression(NEVER)
+                .expression_attribute_names("#id", ITEM_KEY)
+                .customize()
+                .config_override(once())
+                .send()
+                .await
+                .map(drop)
+                .map_err(Failure::from),
+            WarmUp::DeleteItem => client
+                .delete_item()
+                .table_name(&tables.items)
+                .set_key(Some(key))
+                .condition_expression(NEVER)
+                .expression_attribute_names("#id", ITEM_KEY)
+                .customize()
+                .config_override(once())
+                .send()
+                .await
+                .map(drop)
+                .map_err(Failure::from),
+            WarmUp::Scan => client
+                .scan()
+                .table_name(&tables.items)
+                .limit(1)
+                .customize()
+                .config_override(once())
+                .send()
+                .await
+                .map(drop)
+                .map_err(Failure::from),
+            WarmUp::Query => client
+                .query()
+                .table_name(&tables.items)
+                .index_name(CATEGORY_INDEX)
+                .key_condition_expression("#category = :category")
+                .expression_attribute_names("#category", CATEGORY_INDEX_PARTITION_KEY)
+                .expression_attribute_values(":category", AttributeValue::S("-".to_owned()))
+                .limit(1)
+                .customize()
+                .config_override(once())
+                .send()
+                .await
+                .map(drop)
+                .map_err(Failure::from),
+        }
+    }
+}
+
+/// A failed warm-up request: whether the store answered it, its error code and whole chain.
+struct Failure {
+    answered: bool,
+    code: String,
+    error: String,
+}
+
+impl<E> From<SdkError<E>> for Failure
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    fn from(error: SdkError<E>) -> Self {
+        Self {
+            answered: matches!(error, SdkError::ServiceError(_)),
+            code: error.code().unwrap_or("unknown").to_owned(),
+            error: DisplayErrorContext(&error).to_string(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::table_design::permissions;
+
+    /// A function, its use case and the (resource, action) pairs it is granted.
+    type GrantedRoute = (String, String, Vec<(String, String)>);
+
+    /// The use cases of `routes.json`, with what each function is granted.
+    fn routes() -> Vec<GrantedRoute> {
+        let file: serde_json::Value =
+            serde_json::from_str(include_str!("../../../routes.json")).expect("routes.json");
+        file["routes"]
+            .as_array()
+            .expect("routes")
+            .iter()
+            .map(|route| {
+                let granted = route["dynamodb"]
+                    .as_object()
+                    .expect("dynamodb permissions")
+                    .iter()
+                    .flat_map(|(resource, actions)| {
+                        actions.as_array().expect("actions").iter().map(move |a| {
+                            (resource.clone(), a.as_str().expect("action").to_owned())
+                        })
+                    })
+                    .collect();
+                (
+                    route["function"].as_str().expect("function").to_owned(),
+                    route["use_case"].as_str().expect("use_case").to_owned(),
+                    granted,
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_function_warms_up_with_a_request_its_policy_grants() {
+        for (function, use_case, granted) in routes() {
+            let warm_up = WarmUp::for_use_case(&use_case)
+                .unwrap_or_else(|| panic!("{function}: no warm-up for use case {use_case}"));
+            let (resource, action) = warm_up.permission();
+            assert!(
+                granted.contains(&(resource.name().to_owned(), action.to_owned())),
+                "{function} warms up with {action} on {}, which routes.json does not grant it \
+                 ({granted:?})",
+                resource.name()
+            );
+        }
+    }
+
+    #[test]
+    fn each_operation_warms_up_with_one_of_its_own_actions() {
+        use Operation::*;
+        for operation in [
+            Insert,
+            InsertIdempotent,
+            Get,
+            Update,
+            Delete,
+            ListAll,
+            ListCategory,
+        ] {
+            let permission = WarmUp::for_operation(operation).permission();
+            assert!(
+                permissions(operation).contains(&permission),
+                "{operation:?} warms up with {permission:?}"
+            );
+        }
+    }
+}

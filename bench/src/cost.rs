@@ -1,0 +1,257 @@
+//! What a million requests cost, per route, from the run's own figures: the measured warm
+//! Durations (billed as Lambda bills them, rounded up to the millisecond) and cold inits, the
+//! DynamoDB request units of the calls each route makes for the item size stored in the run, and
+//! the prices below. The same request on a Python function (Powertools and boto3 at 256 MB,
+//! about 500 ms init and 5 ms warm) is priced beside it.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use items_dynamodb::table_design::{operations_of_use_case, Operation};
+use serde::Serialize;
+
+/// The prices the table uses (US East (N. Virginia), on-demand, arm64).
+#[derive(Debug, Clone, Serialize)]
+pub struct Prices {
+    /// Where the prices hold.
+    pub region: &'static str,
+    /// API Gateway HTTP API, per million requests (first 300 million a month).
+    pub http_api_per_million: f64,
+    /// API Gateway REST API, per million requests (first 333 million a month).
+    pub rest_api_per_million: f64,
+    /// Lambda, per million requests.
+    pub lambda_per_million: f64,
+    /// Lambda on arm64, per GB-second (first 7.5 billion GB-s a month).
+    pub lambda_gb_second: f64,
+    /// DynamoDB on-demand, per million read request units.
+    pub read_unit_per_million: f64,
+    /// DynamoDB on-demand, per million write request units.
+    pub write_unit_per_million: f64,
+}
+
+/// The prices of US East (N. Virginia).
+pub const US_EAST_1: Prices = Prices {
+    region: "us-east-1",
+    http_api_per_million: 1.00,
+    rest_api_per_million: 3.50,
+    lambda_per_million: 0.20,
+    lambda_gb_second: 0.000_013_333_4,
+    read_unit_per_million: 0.125,
+    write_unit_per_million: 0.625,
+};
+
+/// The Python function the Rust one is compared with.
+pub const PYTHON_MEMORY_MB: f64 = 256.0;
+/// Its cold init.
+pub const PYTHON_INIT_MS: f64 = 500.0;
+/// Its warm Duration.
+pub const PYTHON_WARM_MS: f64 = 5.0;
+
+/// What the estimate assumes beyond the prices.
+#[derive(Debug, Clone, Serialize)]
+pub struct Assumptions {
+    /// The functions' memory.
+    pub memory_mb: f64,
+    /// The share of requests that start a new execution environment (init is billed then).
+    pub cold_start_share: f64,
+    /// The stored size of one item, in DynamoDB's terms (attribute names and values).
+    pub item_bytes: usize,
+    /// Items a listing reads (the page and one more).
+    pub listing_items: usize,
+}
+
+/// One route's cost per million requests, in dollars.
+#[derive(Debug, Clone, Serialize)]
+pub struct RouteCost {
+    /// The route.
+    pub route: String,
+    /// Read request units per request.
+    pub read_units: f64,
+    /// Write request units per request.
+    pub write_units: f64,
+    /// The mean billed Duration, in ms.
+    pub billed_ms: f64,
+    /// The cold init billed on a cold start, in ms.
+    pub init_ms: f64,
+    /// Lambda: requests, Duration and init.
+    pub lambda: f64,
+    /// DynamoDB request units.
+    pub dynamodb: f64,
+    /// Everything, behind an HTTP API.
+    pub total_http_api: f64,
+    /// Everything, behind a REST API.
+    pub total_rest_api: f64,
+    /// The Python function's Lambda cost for the same request.
+    pub python_lambda: f64,
+    /// Everything with the Python function, behind an HTTP API.
+    pub python_total_http_api: f64,
+}
+
+/// The measured figures of one route the estimate starts from.
+#[derive(Debug, Clone)]
+pub struct RouteFigures {
+    /// The route key.
+    pub route: String,
+    /// The routes.json use case.
+    pub use_case: String,
+    /// Mean billed Duration (each request rounded up to the ms).
+    pub billed_ms: f64,
+    /// Median cold init.
+    pub init_ms: f64,
+}
+
+/// The size DynamoDB bills an item at: attribute names plus values (strings as UTF-8, numbers
+/// at about one byte per two significant digits plus one).
+pub fn item_size(attributes: &HashMap<String, AttributeValue>) -> usize {
+    attributes
+        .iter()
+        .map(|(name, value)| {
+            name.len()
+                + match value {
+                    AttributeValue::S(text) => text.len(),
+                    AttributeValue::N(number) => {
+                        let digits = number.chars().filter(char::is_ascii_digit).count();
+                        digits.div_ceil(2) + 1
+                    }
+                    AttributeValue::Bool(_) | AttributeValue::Null(_) => 1,
+                    _ => 0,
+                }
+        })
+        .sum()
+}
+
+/// Request units of one operation: reads in 4 KB steps (consistent reads whole, eventually
+/// consistent scans and queries half), writes in 1 KB steps, and one more write of the same
+/// size to the category index, which projects every attribute.
+fn units(operation: Operation, assumptions: &Assumptions) -> (f64, f64) {
+    let item = assumptions.item_bytes;
+    let read = |bytes: usize| bytes.div_ceil(4096) as f64;
+    let write = |bytes: usize| 2.0 * bytes.div_ceil(1024) as f64;
+    match operation {
+        Operation::Get => (read(item), 0.0),
+        Operation::ListAll | Operation::ListCategory => {
+            (0.5 * read(item * assumptions.listing_items), 0.0)
+        }
+        Operation::Insert | Operation::Update | Operation::Delete => (0.0, write(item)),
+        // Transactions bill twice; the idempotency record holds a copy of the item.
+        Operation::InsertIdempotent => (0.0, 2.0 * (write(item) + item.div_ceil(1024) as f64)),
+    }
+}
+
+/// The operations one request of a use case makes, as the bench sends it: a listing is one
+/// page of one kind (a Scan without `category`), a create has no `Idempotency-Key`; every other
+/// use case makes each of its operations once.
+fn operations_per_request(use_case: &str) -> &'static [Operation] {
+    let operations = operations_of_use_case(use_case).unwrap_or(&[]);
+    match use_case {
+        "list" | "create" => &operations[..operations.len().min(1)],
+        _ => operations,
+    }
+}
+
+/// The cost table.
+pub fn estimate(
+    routes: &[RouteFigures],
+    prices: &Prices,
+    assumptions: &Assumptions,
+) -> Vec<RouteCost> {
+    let lambda = |memory_mb: f64, billed_ms: f64, init_ms: f64| {
+        let gb = memory_mb / 1024.0;
+        prices.lambda_per_million
+            + 1e6 * gb * billed_ms / 1000.0 * prices.lambda_gb_second
+            + 1e6 * assumptions.cold_start_share * gb * init_ms / 1000.0 * prices.lambda_gb_second
+    };
+    routes
+        .iter()
+        .map(|route| {
+            let (read_units, write_units) = operations_per_request(&route.use_case)
+                .iter()
+                .map(|op| units(*op, assumptions))
+                .fold((0.0, 0.0), |(r, w), (dr, dw)| (r + dr, w + dw));
+            let dynamodb = read_units * prices.read_unit_per_million
+                + write_units * prices.write_unit_per_million;
+            let rust = lambda(assumptions.memory_mb, route.billed_ms, route.init_ms);
+            let python = lambda(PYTHON_MEMORY_MB, PYTHON_WARM_MS, PYTHON_INIT_MS);
+            RouteCost {
+                route: route.route.clone(),
+                read_units,
+                write_units,
+                billed_ms: route.billed_ms,
+                init_ms: route.init_ms,
+                lambda: rust,
+                dynamodb,
+                total_http_api: prices.http_api_per_million + rust + dynamodb,
+                total_rest_api: prices.rest_api_per_million + rust + dynamodb,
+                python_lambda: python,
+                python_total_http_api: prices.http_api_per_million + python + dynamodb,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assumptions() -> Assumptions {
+        Assumptions {
+            memory_mb: 128.0,
+            cold_start_share: 0.01,
+            item_bytes: 300,
+            listing_items: 21,
+        }
+    }
+
+    fn route(route: &str, use_case: &str, billed_ms: f64) -> RouteFigures {
+        RouteFigures {
+            route: route.to_owned(),
+            use_case: use_case.to_owned(),
+            billed_ms,
+            init_ms: 10.0,
+        }
+    }
+
+    #[test]
+    fn a_read_costs_the_gateway_the_lambda_request_its_duration_and_one_read_unit() {
+        let costs = estimate(
+            &[route("GET /items/{id}", "get", 4.0)],
+            &US_EAST_1,
+            &assumptions(),
+        );
+        let get = &costs[0];
+        assert_eq!((get.read_units, get.write_units), (1.0, 0.0));
+        // 0.20 + 1e6 * 0.125 GB * 0.004 s * price + 1% of 0.125 GB * 0.010 s per request
+        let lambda = 0.20 + 0.125 * 4.0 * 13.3334e-3 + 0.01 * 0.125 * 10.0 * 13.3334e-3;
+        assert!((get.lambda - lambda).abs() < 1e-9, "{}", get.lambda);
+        assert!((get.dynamodb - 0.125).abs() < 1e-9);
+        assert!((get.total_http_api - (1.0 + lambda + 0.125)).abs() < 1e-9);
+        assert!((get.total_rest_api - get.total_http_api - 2.5).abs() < 1e-9);
+        let python = 0.20 + 0.25 * 5.0 * 13.3334e-3 + 0.01 * 0.25 * 500.0 * 13.3334e-3;
+        assert!((get.python_lambda - python).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_listing_reads_its_page_eventually_consistent_and_writes_touch_the_index() {
+        let costs = estimate(
+            &[
+                route("GET /items", "list", 10.0),
+                route("POST /items", "create", 3.0),
+            ],
+            &US_EAST_1,
+            &assumptions(),
+        );
+        // 21 items of 300 bytes: 6,300 bytes, two 4 KB steps, half each.
+        assert_eq!(costs[0].read_units, 1.0);
+        // One 1 KB write to the table and one to the category index.
+        assert_eq!((costs[1].read_units, costs[1].write_units), (0.0, 2.0));
+    }
+
+    #[test]
+    fn item_size_counts_names_and_values() {
+        let item = HashMap::from([
+            ("id".to_owned(), AttributeValue::S("abcd".to_owned())),
+            ("version".to_owned(), AttributeValue::N("12".to_owned())),
+        ]);
+        assert_eq!(item_size(&item), 2 + 4 + 7 + 2);
+    }
+}
