@@ -5,11 +5,13 @@
 //! - field rules and their messages: [`values`] (one type per field) and [`limits`] (the numbers);
 //! - request-body rules (every bad field reported at once): [`item::ItemFields::parse`];
 //! - paging rules (limit, category, cursor): [`page::PageRequest::parse`];
-//! - who may change an item, versions, idempotency: the [`use_cases`], one per route.
+//! - who may change an item, versions, idempotency: the [`use_cases`], one per route;
+//! - change events and their ids: [`events`].
 //!
 //! The crate knows nothing of AWS, HTTP or JSON. Adapters translate their world into these types.
 
 pub mod error;
+pub mod events;
 pub mod idempotency;
 pub mod item;
 pub mod limits;
@@ -19,6 +21,9 @@ pub mod use_cases;
 pub mod values;
 
 pub use error::{DomainError, FieldError, RepositoryError};
+pub use events::{
+    ChangeEvents, EventId, EventKind, EventPublisher, ItemChange, ItemEvent, PublishError,
+};
 pub use idempotency::{
     Fingerprint, IdempotencyKey, IdempotencyRecord, IdempotencyScope, IdempotentInsert,
 };

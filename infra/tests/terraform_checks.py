@@ -468,7 +468,10 @@ def check_consistency(repo: Path, files: list[TerraformFile]) -> list[str]:
             package = tomllib.loads((repo / "functions" / function / "Cargo.toml").read_text(encoding="utf-8"))
             if package.get("package", {}).get("name") != function:
                 problems.append(f"functions/{function}/Cargo.toml: the package must be named {function} (the Lambda zip and Terraform use the name)")
-    for function in sorted((member_functions | crate_dirs) - set(functions)):
+    stream_functions = {stream.get("function") for stream in routes_file.get("streams", [])}
+    for function in sorted(stream_functions - crate_dirs):
+        problems.append(f"routes.json: stream function {function} has no crate functions/{function}")
+    for function in sorted((member_functions | crate_dirs) - set(functions) - stream_functions):
         problems.append(f"function crate functions/{function} has no route in routes.json")
 
     # The Terraform reads routes.json, keyed by function name.

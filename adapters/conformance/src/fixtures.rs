@@ -113,3 +113,24 @@ impl Clock for ManualClock {
         *self.0.lock().expect("clock lock")
     }
 }
+
+/// The three changes of one new item's life: created, replaced (renamed to `"{name} v2"`),
+/// deleted.
+pub fn lifecycle(name: &str) -> [items_domain::ItemChange; 3] {
+    use items_domain::ItemChange;
+    let created = item(name, None);
+    let replaced = created.replaced(fields(&format!("{name} v2"), None), next_timestamp());
+    [
+        ItemChange::Created {
+            item: created.clone(),
+        },
+        ItemChange::Replaced {
+            before: created,
+            after: replaced.clone(),
+        },
+        ItemChange::Deleted {
+            before: replaced,
+            at: next_timestamp(),
+        },
+    ]
+}

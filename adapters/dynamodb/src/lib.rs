@@ -13,6 +13,7 @@ pub mod config;
 mod errors;
 mod records;
 mod repository;
+pub mod stream;
 pub mod table_design;
 mod warm_up;
 

@@ -69,24 +69,33 @@ fn corrupt(what: &str, detail: impl std::fmt::Display) -> RepositoryError {
 }
 
 fn domain_item(stored: StoredItem) -> Result<Item, RepositoryError> {
-    let item = || -> Result<Item, String> {
-        Ok(Item {
-            id: ItemId::parse(&stored.id).map_err(|e| e.to_string())?,
-            name: ItemName::parse(&stored.name).map_err(|e| e.to_string())?,
-            description: Description::parse(&stored.description).map_err(|e| e.to_string())?,
-            category: stored
-                .category
-                .as_deref()
-                .map(Category::parse)
-                .transpose()
-                .map_err(|e| e.to_string())?,
-            created_at: Timestamp::parse_rfc3339(&stored.created_at).ok_or("created_at")?,
-            updated_at: Timestamp::parse_rfc3339(&stored.updated_at).ok_or("updated_at")?,
-            created_by: Subject::parse(&stored.created_by).map_err(|e| e.to_string())?,
-            version: Version::new(stored.version).ok_or("version")?,
-        })
-    };
-    item().map_err(|detail| corrupt("item", detail))
+    checked_item(stored).map_err(|detail| corrupt("item", detail))
+}
+
+/// The domain item a stored one reads as, or the first rule it breaks.
+fn checked_item(stored: StoredItem) -> Result<Item, String> {
+    Ok(Item {
+        id: ItemId::parse(&stored.id).map_err(|e| e.to_string())?,
+        name: ItemName::parse(&stored.name).map_err(|e| e.to_string())?,
+        description: Description::parse(&stored.description).map_err(|e| e.to_string())?,
+        category: stored
+            .category
+            .as_deref()
+            .map(Category::parse)
+            .transpose()
+            .map_err(|e| e.to_string())?,
+        created_at: Timestamp::parse_rfc3339(&stored.created_at).ok_or("created_at")?,
+        updated_at: Timestamp::parse_rfc3339(&stored.updated_at).ok_or("updated_at")?,
+        created_by: Subject::parse(&stored.created_by).map_err(|e| e.to_string())?,
+        version: Version::new(stored.version).ok_or("version")?,
+    })
+}
+
+/// An item from a stream record's image (a stream carries the table's attributes), or why it
+/// does not read as one. Not logged here: the stream's driving adapter reports the record.
+pub fn item_from_image(image: serde_dynamo::Item) -> Result<Item, String> {
+    let stored: StoredItem = serde_dynamo::from_item(image).map_err(|e| e.to_string())?;
+    checked_item(stored)
 }
 
 /// An item's attributes.

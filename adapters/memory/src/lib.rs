@@ -3,6 +3,10 @@
 //! position so nothing is seen twice, and idempotency records stop counting after their expiry.
 //!
 //! It backs the local stage's default mode and the tests that need no server.
+//! [`InMemoryEventPublisher`] is the change-event publisher for the same uses.
+
+mod events;
+pub use events::InMemoryEventPublisher;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, MutexGuard};

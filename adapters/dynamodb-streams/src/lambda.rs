@@ -1,0 +1,51 @@
+//! The stream function's wiring: JSON logs, the SDK configuration and the EventBridge publisher
+//! built once per cold start, then stream batches until Lambda stops the process.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use items_domain::ChangeEvents;
+use items_dynamodb::{sdk_config_from_env, Timeouts};
+use items_eventbridge::{bus_name_from_env, EventBridgePublisher};
+use lambda_runtime::{service_fn, LambdaEvent};
+use serde_json::Value;
+use tracing_subscriber::EnvFilter;
+
+use crate::StreamHandler;
+
+/// Builds the handler from the environment: `EVENT_BUS_NAME`, the region and credentials, and
+/// `AWS_ENDPOINT_URL_EVENTS` for a local EventBridge.
+pub async fn build_handler() -> Result<StreamHandler, lambda_runtime::Error> {
+    let started = Instant::now();
+    let bus = bus_name_from_env().map_err(|e| format!("configuration: {e}"))?;
+    let config = sdk_config_from_env(Timeouts::default())
+        .await
+        .map_err(|e| format!("configuration: {e}"))?;
+    let publisher = EventBridgePublisher::new(&config, bus);
+    tracing::info!(
+        init_ms = started.elapsed().as_secs_f64() * 1000.0,
+        "initialised"
+    );
+    Ok(StreamHandler::new(ChangeEvents::new(Arc::new(publisher))))
+}
+
+/// Runs the stream function. A configuration error fails the init with its message; an event
+/// that is not a stream batch fails the invocation, so Lambda retries it whole.
+pub async fn run() -> Result<(), lambda_runtime::Error> {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    // A second subscriber (tests, a host that installed one) is harmless: keep the first.
+    let _ = tracing_subscriber::fmt()
+        .json()
+        .flatten_event(true)
+        .with_current_span(false)
+        .with_span_list(false)
+        .with_ansi(false)
+        .with_env_filter(filter)
+        .try_init();
+    let handler = Arc::new(build_handler().await?);
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
+        let handler = Arc::clone(&handler);
+        async move { Ok::<_, lambda_runtime::Error>(handler.handle(event.payload).await?) }
+    }))
+    .await
+}
