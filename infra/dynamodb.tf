@@ -7,6 +7,9 @@ resource "aws_dynamodb_table" "items" {
   billing_mode                = "PAY_PER_REQUEST"
   hash_key                    = "id"
   deletion_protection_enabled = var.table_deletion_protection
+  # The change feed (events.tf): every write with the item before and after it.
+  stream_enabled   = true
+  stream_view_type = "NEW_AND_OLD_IMAGES"
 
   attribute {
     name = "id"

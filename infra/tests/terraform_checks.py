@@ -413,6 +413,35 @@ def _reference(value) -> str | None:
     return None
 
 
+def _check_streams(repo: Path, tf: "_Terraform", stream_functions: set[str]) -> list[str]:
+    """The change feed: the items table streams the view the adapter reads, and the stream
+    functions are fed with partial batch responses, bisecting, bounded retries and an
+    on-failure destination."""
+    problems: list[str] = []
+    if not stream_functions:
+        return problems
+    source = (repo / "adapters/dynamodb/src/table_design.rs").read_text(encoding="utf-8")
+    view = _rust_constants(source).get("ITEMS_STREAM_VIEW_TYPE")
+    table = tf.resources.get(("aws_dynamodb_table", "items"), {})
+    if table.get("stream_enabled") is not True or table.get("stream_view_type") != view:
+        problems.append(f"infra: the items table must have stream_enabled = true and stream_view_type = {view!r} (table_design.rs ITEMS_STREAM_VIEW_TYPE)")
+    mappings = tf.of_type("aws_lambda_event_source_mapping")
+    mapping = next((m for m in mappings.values() if "stream_function" in _compact(str(m.get("function_name", "")))), None)
+    if mapping is None:
+        problems.append("infra: no aws_lambda_event_source_mapping feeds the stream functions")
+        return problems
+    if "ReportBatchItemFailures" not in (mapping.get("function_response_types") or []):
+        problems.append("infra: the stream's event source mapping must set function_response_types = [\"ReportBatchItemFailures\"]")
+    if mapping.get("bisect_batch_on_function_error") is not True:
+        problems.append("infra: the stream's event source mapping must bisect batches on function errors")
+    for bound in ("maximum_retry_attempts", "maximum_record_age_in_seconds"):
+        if bound not in mapping:
+            problems.append(f"infra: the stream's event source mapping must set {bound}")
+    if "on_failure" not in str(mapping.get("destination_config", "")):
+        problems.append("infra: the stream's event source mapping needs an on-failure destination")
+    return problems
+
+
 def check_consistency(repo: Path, files: list[TerraformFile]) -> list[str]:
     """Problems where routes.json, the workspace's function crates, the Rust table design and
     permissions, and the Terraform disagree."""
@@ -473,6 +502,7 @@ def check_consistency(repo: Path, files: list[TerraformFile]) -> list[str]:
         problems.append(f"routes.json: stream function {function} has no crate functions/{function}")
     for function in sorted((member_functions | crate_dirs) - set(functions) - stream_functions):
         problems.append(f"function crate functions/{function} has no route in routes.json")
+    problems += _check_streams(repo, tf, stream_functions)
 
     # The Terraform reads routes.json, keyed by function name.
     route_list_local = next(

@@ -65,9 +65,12 @@ class RepositoryCopy:
         path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
 
     def edit_routes(self, edit) -> None:
+        self.edit_routes_file(lambda routes: edit(routes["routes"]))
+
+    def edit_routes_file(self, edit) -> None:
         path = self.root / "routes.json"
         routes = json.loads(path.read_text(encoding="utf-8"))
-        edit(routes["routes"])
+        edit(routes)
         path.write_text(json.dumps(routes, indent=2), encoding="utf-8")
 
     def add_function_crate(self, name: str) -> None:
@@ -161,6 +164,18 @@ class Consistency(CheckTestCase):
     def test_a_function_crate_without_a_route_fails(self) -> None:
         self.copy.add_function_crate("archive-item")
         self.assertProblem("function crate functions/archive-item has no route in routes.json")
+
+    def test_a_stream_function_without_a_crate_fails(self) -> None:
+        self.copy.edit_routes_file(lambda file: file["streams"].append({"function": "index-items", "table": "items_table"}))
+        self.assertProblem("stream function index-items has no crate functions/index-items")
+
+    def test_a_table_stream_without_the_old_and_new_images_fails(self) -> None:
+        self.copy.replace("infra/dynamodb.tf", '"NEW_AND_OLD_IMAGES"', '"NEW_IMAGE"')
+        self.assertProblem("stream_view_type = 'NEW_AND_OLD_IMAGES'")
+
+    def test_a_stream_mapping_without_partial_batch_responses_fails(self) -> None:
+        self.copy.replace("infra/events.tf", '["ReportBatchItemFailures"]', '[]')
+        self.assertProblem("ReportBatchItemFailures")
 
     def test_a_route_without_a_function_crate_fails(self) -> None:
         self.copy.edit_routes(lambda routes: routes.append({

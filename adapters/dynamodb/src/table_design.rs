@@ -24,6 +24,8 @@ pub const CATEGORY_INDEX_SORT_KEY: &str = "created_at";
 pub const IDEMPOTENCY_KEY: &str = "scope";
 /// The idempotency table's TTL attribute (epoch seconds).
 pub const IDEMPOTENCY_TTL_ATTRIBUTE: &str = "expires_at";
+/// The items table's stream view: the change feed reads the item before and after each write.
+pub const ITEMS_STREAM_VIEW_TYPE: &str = "NEW_AND_OLD_IMAGES";
 
 /// The resources a function may be granted access to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

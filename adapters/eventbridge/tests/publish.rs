@@ -170,3 +170,47 @@ async fn an_unavailable_bus_fails_at_the_first_unsent_event_and_a_retry_after_re
         .expect("published after recovery");
     assert_eq!(event_ids(&bus.events()), ids(&events));
 }
+
+#[tokio::test]
+async fn published_events_are_what_events_schema_json_describes() {
+    let schema: Value =
+        serde_json::from_str(include_str!("../../../events.schema.json")).expect("schema is JSON");
+    let validator = jsonschema::validator_for(&schema).expect("a valid JSON Schema");
+    assert_eq!(schema["properties"]["source"]["const"], EVENT_SOURCE);
+    let kinds: Vec<&str> = items_domain::EventKind::ALL
+        .iter()
+        .map(|k| k.name())
+        .collect();
+    assert_eq!(
+        schema["properties"]["detail-type"]["enum"],
+        serde_json::json!(kinds)
+    );
+
+    let bus = EventBridgeEmulator::start().await.expect("emulator");
+    let mut events = events(1);
+    // An item with a category, and a created event without one, both covered.
+    let [created, ..] = items_conformance::fixtures::lifecycle("with category");
+    let mut with_category = ItemEvent::from_change(created);
+    if let items_domain::ItemChange::Created { item } = &mut with_category.change {
+        item.category = Some(items_conformance::fixtures::category("lamps"));
+    }
+    events.push(with_category);
+    publisher(&bus)
+        .await
+        .publish(&events)
+        .await
+        .expect("published");
+    let published = bus.events();
+    assert_eq!(published.len(), 4);
+    for event in &published {
+        let errors: Vec<String> = validator
+            .iter_errors(event)
+            .map(|e| e.to_string())
+            .collect();
+        assert!(errors.is_empty(), "{event}: {errors:?}");
+    }
+    // And the schema is strict enough to catch a wrong shape.
+    let mut wrong = published[1].clone();
+    wrong["detail"]["before"] = Value::Null;
+    assert!(!validator.is_valid(&wrong));
+}

@@ -101,3 +101,27 @@ mock_resource "aws_api_gateway_stage" {
     invoke_url = "https://mockrest.execute-api.eu-west-1.amazonaws.com/api"
   }
 }
+
+mock_resource "aws_cloudwatch_event_bus" {
+  defaults = {
+    arn = "arn:aws:events:eu-west-1:123456789012:event-bus/mock"
+  }
+}
+
+mock_resource "aws_cloudwatch_event_rule" {
+  defaults = {
+    arn = "arn:aws:events:eu-west-1:123456789012:rule/mock/mock"
+  }
+}
+
+mock_resource "aws_sqs_queue" {
+  defaults = {
+    arn = "arn:aws:sqs:eu-west-1:123456789012:mock"
+  }
+}
+
+mock_resource "aws_dynamodb_table" {
+  defaults = {
+    stream_arn = "arn:aws:dynamodb:eu-west-1:123456789012:table/mock/stream/2026-01-01T00:00:00.000"
+  }
+}

@@ -1,0 +1,287 @@
+# Change events: the items table's stream feeds the stream functions of routes.json `streams`,
+# which publish every create, replace and delete to a custom event bus. Failed batches end in
+# an on-failure queue (with an alarm), the bus keeps an archive for replays, and one example
+# rule copies every event to a log group so a new deployment shows events arriving.
+
+locals {
+  # Keyed by function name, like local.routes.
+  stream_functions = {
+    for stream in try(jsondecode(file("${path.module}/../routes.json")).streams, []) : stream.function => stream
+  }
+
+  # The `source` and `detail-type`s the functions publish, from the published event schema
+  # (the Rust tests hold the code to the same schema).
+  event_schema       = jsondecode(file("${path.module}/../events.schema.json"))
+  event_source       = local.event_schema.properties.source.const
+  event_detail_types = local.event_schema.properties["detail-type"].enum
+}
+
+variable "events_batch_size" {
+  description = "Stream records per invocation of the stream function (the publisher sends at most 10 per PutEvents call)."
+  type        = number
+  default     = 100
+
+  validation {
+    condition     = var.events_batch_size >= 1 && var.events_batch_size <= 10000
+    error_message = "A DynamoDB stream event source mapping takes 1 to 10000 records per batch."
+  }
+}
+
+variable "events_batching_window_seconds" {
+  description = "How long the event source mapping may wait to fill a batch: latency traded for fewer invocations."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.events_batching_window_seconds >= 0 && var.events_batching_window_seconds <= 300
+    error_message = "The batching window is 0 to 300 seconds."
+  }
+}
+
+variable "events_max_retry_attempts" {
+  description = "Retries of a failing record before it goes to the on-failure queue (later records of its shard wait meanwhile)."
+  type        = number
+  default     = 10
+}
+
+variable "events_max_record_age_seconds" {
+  description = "Records older than this go to the on-failure queue instead of being retried (the stream keeps records 24 hours)."
+  type        = number
+  default     = 86400
+}
+
+variable "events_archive_retention_days" {
+  description = "How long the event bus's archive keeps events for replay (0 keeps them forever)."
+  type        = number
+  default     = 30
+}
+
+# ---- The event bus, its archive and an example subscription --------------------------------
+
+resource "aws_cloudwatch_event_bus" "items" {
+  name = "${var.name}-events"
+}
+
+resource "aws_cloudwatch_event_archive" "items" {
+  name             = "${var.name}-events"
+  description      = "Every event of the items bus, for replays after a consumer's bug or outage."
+  event_source_arn = aws_cloudwatch_event_bus.items.arn
+  retention_days   = var.events_archive_retention_days
+}
+
+# The example subscription: every item event, copied to a log group.
+resource "aws_cloudwatch_log_group" "item_events" {
+  #checkov:skip=CKV_AWS_158:CloudWatch Logs encrypts log data at rest by default; a customer managed key would add cost and a key policy, not protection, for an example subscription.
+  #checkov:skip=CKV_AWS_338:Retention is a deployment choice (var.log_retention_days).
+  name              = "/aws/events/${var.name}-item-events"
+  retention_in_days = var.log_retention_days
+}
+
+resource "aws_cloudwatch_event_rule" "all_item_events" {
+  name           = "${var.name}-all-item-events"
+  description    = "Example subscription: every change event of the items API."
+  event_bus_name = aws_cloudwatch_event_bus.items.name
+  event_pattern = jsonencode({
+    source        = [local.event_source]
+    "detail-type" = local.event_detail_types
+  })
+}
+
+resource "aws_cloudwatch_event_target" "item_events_log" {
+  rule           = aws_cloudwatch_event_rule.all_item_events.name
+  event_bus_name = aws_cloudwatch_event_bus.items.name
+  arn            = aws_cloudwatch_log_group.item_events.arn
+}
+
+# EventBridge writes to a log group under that group's resource policy, not a role.
+data "aws_iam_policy_document" "item_events_log" {
+  statement {
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${aws_cloudwatch_log_group.item_events.arn}:*"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["events.amazonaws.com", "delivery.logs.amazonaws.com"]
+    }
+
+    condition {
+      test     = "ArnEquals"
+      variable = "aws:SourceArn"
+      values   = [aws_cloudwatch_event_rule.all_item_events.arn]
+    }
+  }
+}
+
+resource "aws_cloudwatch_log_resource_policy" "item_events_log" {
+  policy_name     = "${var.name}-item-events"
+  policy_document = data.aws_iam_policy_document.item_events_log.json
+}
+
+# ---- The stream functions ----------------------------------------------------------------
+
+resource "aws_cloudwatch_log_group" "stream_function" {
+  #checkov:skip=CKV_AWS_158:CloudWatch Logs encrypts log data at rest by default; the function never logs item bodies, so a customer managed key would add cost and a key policy, not protection.
+  #checkov:skip=CKV_AWS_338:Retention is a deployment choice (var.log_retention_days).
+  for_each = local.stream_functions
+
+  name              = "/aws/lambda/${var.name}-${each.key}"
+  retention_in_days = var.log_retention_days
+}
+
+resource "aws_iam_role" "stream_function" {
+  for_each = local.stream_functions
+
+  name               = "${var.name}-${each.key}"
+  description        = "The ${each.key} stream function: reads the items table's stream, publishes to the items bus."
+  assume_role_policy = data.aws_iam_policy_document.lambda_assume_role.json
+}
+
+data "aws_iam_policy_document" "stream_function" {
+  for_each = local.stream_functions
+
+  # What the event source mapping does with the function's role: read this table's stream
+  # only, and send failed batches' descriptions to the on-failure queue.
+  statement {
+    sid       = "ReadItemsStream"
+    actions   = ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"]
+    resources = [aws_dynamodb_table.items.stream_arn]
+  }
+
+  statement {
+    sid       = "ReportFailedBatches"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.stream_failures[each.key].arn]
+  }
+
+  statement {
+    sid       = "PublishEvents"
+    actions   = ["events:PutEvents"]
+    resources = [aws_cloudwatch_event_bus.items.arn]
+  }
+
+  statement {
+    sid       = "WriteOwnLogs"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${aws_cloudwatch_log_group.stream_function[each.key].arn}:*"]
+  }
+
+  # Active tracing: X-Ray has no resource-level permissions for these two actions.
+  statement {
+    sid       = "WriteTraces"
+    actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
+    resources = ["*"]
+  }
+}
+
+resource "aws_iam_role_policy" "stream_function" {
+  for_each = local.stream_functions
+
+  name   = "least-privilege"
+  role   = aws_iam_role.stream_function[each.key].id
+  policy = data.aws_iam_policy_document.stream_function[each.key].json
+}
+
+resource "aws_lambda_function" "stream_function" {
+  #checkov:skip=CKV_AWS_116:Invoked by an event source mapping, whose on-failure destination (the SQS queue below) is the dead-letter path; a function DLQ only applies to asynchronous invocations.
+  #checkov:skip=CKV_AWS_117:The function reaches only EventBridge, CloudWatch Logs and X-Ray, public AWS endpoints; a VPC would add NAT or endpoints for no isolation gain.
+  #checkov:skip=CKV_AWS_173:The environment holds the bus name and a log filter, no secrets; Lambda encrypts it at rest with the AWS managed key.
+  #checkov:skip=CKV_AWS_272:Code signing needs a signing profile and a signed artifact in S3; the zips are built and deployed from this repository by the same pipeline.
+  #checkov:skip=CKV_AWS_115:One concurrent invocation per stream shard is all an event source mapping with parallelization factor 1 runs; reserving capacity would take it from the API's functions.
+  for_each = local.stream_functions
+
+  function_name    = "${var.name}-${each.key}"
+  description      = "Publishes the items table's changes as events on ${aws_cloudwatch_event_bus.items.name}."
+  role             = aws_iam_role.stream_function[each.key].arn
+  runtime          = "provided.al2023"
+  handler          = "bootstrap"
+  architectures    = [var.architecture]
+  filename         = "${path.module}/../target/lambda/${each.key}/bootstrap.zip"
+  source_code_hash = filebase64sha256("${path.module}/../target/lambda/${each.key}/bootstrap.zip")
+  memory_size      = var.lambda_memory_mb
+  timeout          = var.lambda_timeout_seconds
+
+  environment {
+    variables = {
+      EVENT_BUS_NAME = aws_cloudwatch_event_bus.items.name
+      RUST_LOG       = var.log_level
+    }
+  }
+
+  logging_config {
+    log_format = "JSON"
+    log_group  = aws_cloudwatch_log_group.stream_function[each.key].name
+  }
+
+  tracing_config {
+    mode = "Active"
+  }
+
+  depends_on = [aws_iam_role_policy.stream_function]
+}
+
+# Where a batch goes after its retries: the mapping sends a description of the failed records
+# (shard, sequence numbers), from which they can be read again while the stream keeps them.
+resource "aws_sqs_queue" "stream_failures" {
+  for_each = local.stream_functions
+
+  name                      = "${var.name}-${each.key}-failures"
+  message_retention_seconds = 1209600
+  sqs_managed_sse_enabled   = true
+}
+
+resource "aws_lambda_event_source_mapping" "stream_function" {
+  for_each = local.stream_functions
+
+  event_source_arn  = aws_dynamodb_table.items.stream_arn
+  function_name     = aws_lambda_function.stream_function[each.key].arn
+  starting_position = "TRIM_HORIZON"
+
+  batch_size                         = var.events_batch_size
+  maximum_batching_window_in_seconds = var.events_batching_window_seconds
+  # The function names the first record to retry from; bisecting isolates a record that
+  # fails the whole invocation. One batch per shard at a time keeps each item's order.
+  function_response_types        = ["ReportBatchItemFailures"]
+  bisect_batch_on_function_error = true
+  parallelization_factor         = 1
+  maximum_retry_attempts         = var.events_max_retry_attempts
+  maximum_record_age_in_seconds  = var.events_max_record_age_seconds
+
+  destination_config {
+    on_failure {
+      destination_arn = aws_sqs_queue.stream_failures[each.key].arn
+    }
+  }
+}
+
+# A failed batch is a change no consumer saw: always alarm, notifying the alarm topic when
+# alarms are on.
+resource "aws_cloudwatch_metric_alarm" "stream_failures" {
+  for_each = local.stream_functions
+
+  alarm_name          = "${var.name}-${each.key}-failed-batches"
+  alarm_description   = "${each.key}: stream records went to the on-failure queue after their retries; their events were not published."
+  namespace           = "AWS/SQS"
+  metric_name         = "ApproximateNumberOfMessagesVisible"
+  statistic           = "Maximum"
+  period              = 300
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  threshold           = 1
+  evaluation_periods  = 1
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = aws_sns_topic.alarms[*].arn
+  ok_actions          = aws_sns_topic.alarms[*].arn
+
+  dimensions = {
+    QueueName = aws_sqs_queue.stream_failures[each.key].name
+  }
+}
+
+output "event_bus_name" {
+  description = "The bus the items API publishes change events to; subscribe with a rule on it."
+  value       = aws_cloudwatch_event_bus.items.name
+}
+
+output "item_events_log_group" {
+  description = "The example subscription's log group: every change event arrives here."
+  value       = aws_cloudwatch_log_group.item_events.name
+}
