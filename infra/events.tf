@@ -208,8 +208,10 @@ resource "aws_lambda_function" "stream_function" {
   }
 
   logging_config {
-    log_format = "JSON"
-    log_group  = aws_cloudwatch_log_group.stream_function[each.key].name
+    log_format            = "JSON"
+    log_group             = aws_cloudwatch_log_group.stream_function[each.key].name
+    application_log_level = local.lambda_application_log_level
+    system_log_level      = "INFO"
   }
 
   tracing_config {
@@ -268,8 +270,8 @@ resource "aws_cloudwatch_metric_alarm" "stream_failures" {
   threshold           = 1
   evaluation_periods  = 1
   treat_missing_data  = "notBreaching"
-  alarm_actions       = aws_sns_topic.alarms[*].arn
-  ok_actions          = aws_sns_topic.alarms[*].arn
+  alarm_actions       = local.alarm_topic_arns
+  ok_actions          = local.alarm_topic_arns
 
   dimensions = {
     QueueName = aws_sqs_queue.stream_failures[each.key].name

@@ -262,7 +262,7 @@ mod tests {
     fn replaced(before: &Item) -> Item {
         let mut fields = before.fields();
         fields.name = ItemName::parse("desk lamp").expect("name");
-        before.replaced(
+        before.updated(
             fields,
             Timestamp::from_millis(1_764_037_900_000).expect("time"),
         )

@@ -119,7 +119,7 @@ impl Clock for ManualClock {
 pub fn lifecycle(name: &str) -> [items_domain::ItemChange; 3] {
     use items_domain::ItemChange;
     let created = item(name, None);
-    let replaced = created.replaced(fields(&format!("{name} v2"), None), next_timestamp());
+    let replaced = created.updated(fields(&format!("{name} v2"), None), next_timestamp());
     [
         ItemChange::Created {
             item: created.clone(),

@@ -133,7 +133,7 @@ mod tests {
         let before = item();
         let mut fields = before.fields();
         fields.name = ItemName::parse("desk lamp").expect("name");
-        let after = before.replaced(
+        let after = before.updated(
             fields,
             Timestamp::from_millis(1_764_037_900_000).expect("t"),
         );
