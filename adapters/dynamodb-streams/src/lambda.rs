@@ -14,7 +14,7 @@ use tracing_subscriber::EnvFilter;
 use crate::StreamHandler;
 
 /// Builds the handler from the environment: `EVENT_BUS_NAME`, the region and credentials, and
-/// `AWS_ENDPOINT_URL_EVENTS` for a local EventBridge.
+/// `AWS_ENDPOINT_URL_EVENTBRIDGE` for a local EventBridge.
 pub async fn build_handler() -> Result<StreamHandler, lambda_runtime::Error> {
     let started = Instant::now();
     let bus = bus_name_from_env().map_err(|e| format!("configuration: {e}"))?;

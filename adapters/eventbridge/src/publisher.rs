@@ -61,7 +61,7 @@ struct Entry {
 
 impl EventBridgePublisher {
     /// A publisher to `bus` with an SDK configuration (region, credentials, endpoint: set
-    /// `AWS_ENDPOINT_URL_EVENTS` for a local EventBridge).
+    /// `AWS_ENDPOINT_URL_EVENTBRIDGE` for a local EventBridge).
     pub fn new(config: &SdkConfig, bus: impl Into<String>) -> Self {
         Self {
             client: Client::new(config),

@@ -1,5 +1,5 @@
 //! Amazon EventBridge's `PutEvents` on a loopback port, for publishers under test and the local
-//! stage: point an SDK at [`EventBridgeEmulator::url`] (`AWS_ENDPOINT_URL_EVENTS`) and every
+//! stage: point an SDK at [`EventBridgeEmulator::url`] (`AWS_ENDPOINT_URL_EVENTBRIDGE`) and every
 //! accepted entry is kept as the event a rule's target would receive (the EventBridge envelope
 //! with `detail` parsed).
 //!
@@ -70,7 +70,7 @@ impl EventBridgeEmulator {
         })
     }
 
-    /// `http://127.0.0.1:PORT`, for `AWS_ENDPOINT_URL_EVENTS`.
+    /// `http://127.0.0.1:PORT`, for `AWS_ENDPOINT_URL_EVENTBRIDGE`.
     pub fn url(&self) -> String {
         format!("http://{}", self.address)
     }
