@@ -71,12 +71,6 @@ mock_resource "aws_lambda_alias" {
   }
 }
 
-mock_resource "aws_cloudwatch_event_rule" {
-  defaults = {
-    arn = "arn:aws:events:eu-west-1:123456789012:rule/mock"
-  }
-}
-
 mock_resource "aws_sns_topic" {
   defaults = {
     arn = "arn:aws:sns:eu-west-1:123456789012:mock"
@@ -108,6 +102,8 @@ mock_resource "aws_cloudwatch_event_bus" {
   }
 }
 
+# One block per type: a rule on the change-event bus (rule/<bus>/<rule>) or the default bus
+# (the warm-up rules) both accept this ARN.
 mock_resource "aws_cloudwatch_event_rule" {
   defaults = {
     arn = "arn:aws:events:eu-west-1:123456789012:rule/mock/mock"
