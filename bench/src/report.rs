@@ -315,7 +315,7 @@ pub fn render(results: &Results) -> String {
 
     let steps = &results.init_steps;
     out.push_str(&format!(
-        "\nWhere a function's init goes (init-steps: build_app's steps one at a time, medians; its whole init {}):\n",
+        "\nWhere a function's init goes (init-steps: lambda::run's init steps one at a time, medians; its whole init {}):\n",
         ms(steps.init.p50_ms)
     ));
     let accounted: f64 = steps.steps.iter().map(|(_, ms)| ms).sum();

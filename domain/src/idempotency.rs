@@ -13,6 +13,11 @@ use crate::values::{Subject, Timestamp};
 pub struct IdempotencyKey(String);
 
 impl IdempotencyKey {
+    /// The header's name, as errors name the field.
+    pub const HEADER: &'static str = "Idempotency-Key";
+    /// The key rule, as callers see it (the length is [`IDEMPOTENCY_KEY_MAX_CHARS`]).
+    pub const RULE: &'static str = "must be 1 to 64 visible ASCII characters";
+
     /// Checks the key rule.
     pub fn parse(raw: &str) -> Result<Self, FieldError> {
         let valid = (1..=IDEMPOTENCY_KEY_MAX_CHARS).contains(&raw.len())
@@ -20,10 +25,7 @@ impl IdempotencyKey {
         if valid {
             Ok(Self(raw.to_owned()))
         } else {
-            Err(FieldError::new(
-                "Idempotency-Key",
-                format!("must be 1 to {IDEMPOTENCY_KEY_MAX_CHARS} visible ASCII characters"),
-            ))
+            Err(FieldError::new(Self::HEADER, Self::RULE))
         }
     }
 
@@ -116,4 +118,15 @@ pub enum IdempotentInsert {
     Replayed(Item),
     /// A live record with another fingerprint exists; nothing was stored.
     Conflict,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_key_rule_states_the_limit() {
+        let limit = IDEMPOTENCY_KEY_MAX_CHARS;
+        assert!(IdempotencyKey::RULE.contains(&format!("1 to {limit} ")));
+    }
 }

@@ -31,7 +31,7 @@ pub use item::{Item, ItemChanges, ItemFields, ItemInput, NewItem};
 pub use page::{Cursor, ListPosition, Page, PageLimit, PageRequest};
 pub use ports::{
     Clock, IdGenerator, ItemCreator, ItemDeleter, ItemLister, ItemReader, ItemRepository,
-    ItemUpdater, SystemClock, UuidV4Ids,
+    ItemUpdater, Port, SystemClock, UsesPorts, UuidV4Ids,
 };
 pub use use_cases::{CreateItem, Creation, DeleteItem, GetItem, ListItems, UpdateItem};
 pub use values::{Caller, Category, Description, ItemId, ItemName, Subject, Timestamp, Version};

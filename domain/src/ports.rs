@@ -56,6 +56,28 @@ pub trait ItemDeleter: Send + Sync {
     async fn delete(&self, id: &ItemId, expected: Version) -> Result<(), RepositoryError>;
 }
 
+/// The store capabilities, by name: what a use case declares it holds, so the permissions its
+/// function needs can be derived (the DynamoDB adapter states each one's actions).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Port {
+    /// [`ItemReader`].
+    Reader,
+    /// [`ItemLister`].
+    Lister,
+    /// [`ItemCreator`].
+    Creator,
+    /// [`ItemUpdater`].
+    Updater,
+    /// [`ItemDeleter`].
+    Deleter,
+}
+
+/// A use case's store capabilities, stated beside the bounds that require them.
+pub trait UsesPorts {
+    /// Every port the use case calls, and no other.
+    const PORTS: &'static [Port];
+}
+
 /// A whole store: every capability. Stores implement the five ports; this name is for the
 /// places that hold one store for every route (the local stage, the repository conformance suite).
 pub trait ItemRepository:

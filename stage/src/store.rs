@@ -1,9 +1,10 @@
 //! The store behind the functions: the in-memory repository shared by in-process functions,
 //! or a DynamoDB endpoint whose tables the stage creates when missing.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
-use items_apigateway::{App, Config, Route};
+use items_apigateway::{handler_for, Config, EventHandler, Route};
 use items_domain::ItemRepository;
 use items_dynamodb::{table_design, DynamoDbItemRepository, TableNames};
 use items_memory::InMemoryItemRepository;
@@ -125,8 +126,8 @@ pub enum StoreError {
     Config(String),
 }
 
-/// The API's functions, called in-process over the configured store: one [`App`] shared by
-/// every route, as one repository is shared by every function.
+/// The API's functions, called in-process over the configured store: each route's handler, all
+/// over one shared repository.
 pub(crate) async fn in_process_functions(
     store: &StoreConfig,
 ) -> Result<Arc<dyn FunctionHandler>, StoreError> {
@@ -139,9 +140,14 @@ pub(crate) async fn in_process_functions(
         }
     };
     let config = Config::from_env().map_err(StoreError::Config)?;
-    Ok(Arc::new(ApiFunctions {
-        app: App::new(repository, config),
-    }))
+    let functions = Route::ALL
+        .into_iter()
+        .map(|route| {
+            let handler = handler_for(route, Arc::clone(&repository), &config);
+            (route.function_name(), handler)
+        })
+        .collect();
+    Ok(Arc::new(ApiFunctions { functions }))
 }
 
 /// Creates the tables if they are missing (process mode: before any process starts).
@@ -161,16 +167,16 @@ async fn create_tables(
         })
 }
 
-/// The API's functions behind the in-process integration.
+/// The API's functions behind the in-process integration, by function name.
 struct ApiFunctions {
-    app: App,
+    functions: HashMap<&'static str, Arc<dyn EventHandler>>,
 }
 
 impl FunctionHandler for ApiFunctions {
     fn handle<'a>(&'a self, function: &'a str, event: Value) -> FunctionFuture<'a> {
         Box::pin(async move {
-            match Route::from_function_name(function) {
-                Some(route) => self.app.handle_event(route, event).await,
+            match self.functions.get(function) {
+                Some(handler) => handler.handle_event(event).await,
                 // Every route of the table comes from routes.json, which Route mirrors; a
                 // mismatch is a broken build, answered as API Gateway answers a broken function.
                 None => {

@@ -1,25 +1,30 @@
 //! The driving adapter: turns an API Gateway event (HTTP API payload 2.0 or REST API proxy
 //! payload 1.0) into a use case call and the use case's outcome into an API Gateway response.
 //!
-//! Everything the functions share lives here, written once: reading the verified caller, path,
-//! query, headers and body; mapping errors to statuses and problem bodies; logging and metrics.
-//! A function binary only picks its [`Route`] and hands events to [`App::handle_event`].
+//! Each job has its module: [`request`] reads events; `input` and [`body`] read a request's
+//! input into domain values; [`handlers`] holds one handler per route; [`views`] and [`problem`]
+//! build response bodies; [`response`] shapes them for the payload format; [`Function`] does
+//! what every route shares (caller, log span, request line, metrics). A function binary names its own route's handler and hands it
+//! to `lambda::run`; the local stage and the tests find any route's through [`handler_for`].
 
 pub mod body;
 pub mod compression;
 pub mod config;
+pub mod handlers;
 pub mod metrics;
 pub mod problem;
 pub mod request;
 pub mod response;
 pub mod route;
 pub mod telemetry;
+pub mod views;
 
-mod app;
-pub use app::item_json;
+mod function;
+mod input;
 #[cfg(feature = "lambda")]
 pub mod lambda;
 
-pub use app::App;
 pub use config::Config;
+pub use function::{EventHandler, Function};
+pub use handlers::{handler_for, RouteHandler};
 pub use route::Route;

@@ -19,14 +19,6 @@ pub enum Metrics {
 }
 
 impl Metrics {
-    /// EMF on when running as a Lambda function (`AWS_LAMBDA_FUNCTION_NAME` set), off otherwise.
-    pub fn from_env() -> Self {
-        match std::env::var("AWS_LAMBDA_FUNCTION_NAME") {
-            Ok(function_name) if !function_name.is_empty() => Metrics::Emf { function_name },
-            _ => Metrics::Off,
-        }
-    }
-
     /// Records one count of `metric`.
     pub fn count(&self, metric: &str) {
         if let Metrics::Emf { function_name } = self {

@@ -1,5 +1,6 @@
 //! Responses, written once for both payload formats.
 
+use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use crate::request::PayloadVersion;
@@ -19,16 +20,31 @@ pub struct ApiResponse {
 
 impl ApiResponse {
     /// A JSON response.
-    pub fn json(status: u16, body: &Value) -> Self {
+    pub fn json(status: u16, body: &impl Serialize) -> Self {
         Self::with_body(status, JSON, body)
     }
 
     /// A response with a JSON body of the given content type.
-    pub fn with_body(status: u16, content_type: &str, body: &Value) -> Self {
-        Self {
-            status,
-            headers: vec![("content-type", content_type.to_owned())],
-            body: Some(body.to_string()),
+    pub fn with_body(status: u16, content_type: &str, body: &impl Serialize) -> Self {
+        match serde_json::to_string(body) {
+            Ok(text) => Self {
+                status,
+                headers: vec![("content-type", content_type.to_owned())],
+                body: Some(text),
+            },
+            // The views hold only strings and numbers, so this cannot happen; if it ever did,
+            // the caller gets a 500 rather than a broken body.
+            Err(error) => {
+                tracing::error!(%error, "response body did not serialise");
+                Self {
+                    status: 500,
+                    headers: vec![("content-type", PROBLEM_JSON.to_owned())],
+                    body: Some(
+                        json!({"type": "about:blank", "title": "Internal Server Error", "status": 500})
+                            .to_string(),
+                    ),
+                }
+            }
         }
     }
 

@@ -10,6 +10,8 @@ use aws_sdk_dynamodb::types::{
 };
 use aws_sdk_dynamodb::Client;
 
+use items_domain::Port;
+
 use crate::config::TableNames;
 
 /// The items table's partition key.
@@ -49,8 +51,8 @@ impl Resource {
     }
 }
 
-/// The repository's operations, as far as IAM is concerned.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// The store's operations, one per port method, as far as IAM is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Operation {
     /// `ItemCreator::insert`: a conditional PutItem.
     Insert,
@@ -69,7 +71,7 @@ pub enum Operation {
 }
 
 /// The DynamoDB actions an operation sends, on which resource: what a least-privilege policy
-/// must allow, and all it need allow.
+/// must allow, and all it need allow. The one place that says what each port method sends.
 pub fn permissions(operation: Operation) -> &'static [(Resource, &'static str)] {
     use Resource::*;
     match operation {
@@ -87,7 +89,21 @@ pub fn permissions(operation: Operation) -> &'static [(Resource, &'static str)] 
     }
 }
 
-/// The repository operations a use case performs.
+/// The operations behind each port: everything a store handed to a use case as that port may
+/// send.
+pub fn operations_of_port(port: Port) -> &'static [Operation] {
+    use Operation::*;
+    match port {
+        Port::Reader => &[Get],
+        Port::Lister => &[ListAll, ListCategory],
+        Port::Creator => &[Insert, InsertIdempotent],
+        Port::Updater => &[Update],
+        Port::Deleter => &[Delete],
+    }
+}
+
+/// The operations a use case performs, by its `routes.json` name (the infrastructure checks
+/// read this; a test keeps it equal to what the use cases' ports derive).
 pub fn operations_of_use_case(use_case: &str) -> Option<&'static [Operation]> {
     use Operation::*;
     Some(match use_case {

@@ -1,4 +1,4 @@
-//! Where a function's cold init goes: the steps of `items_apigateway::lambda::build_app`, one at
+//! Where a function's cold init goes: the steps of `items_apigateway::lambda::run`'s init, one at
 //! a time, with the same library calls, timed each, in a process started as a function is.
 //! Prints one JSON line (`{"init_steps": [[step, ms], ...]}`) and then polls for events like a
 //! function, so the bench measures its whole init too; what the steps do not account for is

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use crate::error::DomainError;
 use crate::idempotency::{IdempotencyKey, IdempotencyRecord, IdempotencyScope, IdempotentInsert};
 use crate::item::{Item, NewItem};
-use crate::ports::{Clock, IdGenerator, ItemCreator};
+use crate::ports::{Clock, IdGenerator, ItemCreator, Port, UsesPorts};
 use crate::values::Caller;
 
 /// What a creation did.
@@ -23,6 +23,10 @@ pub struct CreateItem<S> {
     store: S,
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGenerator>,
+}
+
+impl<S> UsesPorts for CreateItem<S> {
+    const PORTS: &'static [Port] = &[Port::Creator];
 }
 
 impl<S: ItemCreator> CreateItem<S> {

@@ -1,7 +1,7 @@
 //! `DELETE /items/{id}`: an item, removed.
 
 use crate::error::DomainError;
-use crate::ports::{ItemDeleter, ItemReader};
+use crate::ports::{ItemDeleter, ItemReader, Port, UsesPorts};
 use crate::use_cases::write_checked;
 use crate::values::{Caller, ItemId, Version};
 
@@ -9,6 +9,10 @@ use crate::values::{Caller, ItemId, Version};
 #[derive(Debug, Clone)]
 pub struct DeleteItem<S> {
     store: S,
+}
+
+impl<S> UsesPorts for DeleteItem<S> {
+    const PORTS: &'static [Port] = &[Port::Reader, Port::Deleter];
 }
 
 impl<S: ItemReader + ItemDeleter> DeleteItem<S> {

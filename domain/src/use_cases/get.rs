@@ -2,13 +2,17 @@
 
 use crate::error::DomainError;
 use crate::item::Item;
-use crate::ports::ItemReader;
+use crate::ports::{ItemReader, Port, UsesPorts};
 use crate::values::{Caller, ItemId};
 
 /// Reads one item; any verified caller may read any item.
 #[derive(Debug, Clone)]
 pub struct GetItem<S> {
     store: S,
+}
+
+impl<S> UsesPorts for GetItem<S> {
+    const PORTS: &'static [Port] = &[Port::Reader];
 }
 
 impl<S: ItemReader> GetItem<S> {

@@ -3,13 +3,17 @@
 use crate::error::DomainError;
 use crate::item::Item;
 use crate::page::{Page, PageRequest};
-use crate::ports::ItemLister;
+use crate::ports::{ItemLister, Port, UsesPorts};
 use crate::values::Caller;
 
 /// Lists items; any verified caller may list every item.
 #[derive(Debug, Clone)]
 pub struct ListItems<S> {
     store: S,
+}
+
+impl<S> UsesPorts for ListItems<S> {
+    const PORTS: &'static [Port] = &[Port::Lister];
 }
 
 impl<S: ItemLister> ListItems<S> {

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use crate::error::DomainError;
 use crate::item::{Item, ItemChanges};
-use crate::ports::{Clock, ItemReader, ItemUpdater};
+use crate::ports::{Clock, ItemReader, ItemUpdater, Port, UsesPorts};
 use crate::use_cases::write_checked;
 use crate::values::{Caller, ItemId, Version};
 
@@ -13,6 +13,10 @@ use crate::values::{Caller, ItemId, Version};
 pub struct UpdateItem<S> {
     store: S,
     clock: Arc<dyn Clock>,
+}
+
+impl<S> UsesPorts for UpdateItem<S> {
+    const PORTS: &'static [Port] = &[Port::Reader, Port::Updater];
 }
 
 impl<S: ItemReader + ItemUpdater> UpdateItem<S> {

@@ -1,10 +1,12 @@
-//! GET /items/{id}: one item.
+//! `GET /items/{id}`: one item.
 //!
-//! Wiring only: configuration and the DynamoDB store are built once per cold start, then every
-//! event goes to the shared driving adapter.
+//! Wiring only, and only this route's: its handler over the DynamoDB store, built once per
+//! cold start. The handler takes only the store capabilities its route uses.
+
+use items_apigateway::handlers::get_item;
 
 // One invocation at a time per process: a single-threaded runtime is all Lambda needs.
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    items_apigateway::lambda::run(items_apigateway::Route::GetItem).await
+    items_apigateway::lambda::run(get_item::Handler::new).await
 }

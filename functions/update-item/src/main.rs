@@ -1,10 +1,12 @@
-//! PUT /items/{id}: replaces an item's fields, optionally at an If-Match version.
+//! `PUT /items/{id}`: updates an item's fields, optionally at an If-Match version.
 //!
-//! Wiring only: configuration and the DynamoDB store are built once per cold start, then every
-//! event goes to the shared driving adapter.
+//! Wiring only, and only this route's: its handler over the DynamoDB store, built once per
+//! cold start. The handler takes only the store capabilities its route uses.
+
+use items_apigateway::handlers::update_item;
 
 // One invocation at a time per process: a single-threaded runtime is all Lambda needs.
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    items_apigateway::lambda::run(items_apigateway::Route::UpdateItem).await
+    items_apigateway::lambda::run(update_item::Handler::new).await
 }

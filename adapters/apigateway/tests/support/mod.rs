@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use base64::Engine;
-use items_apigateway::{App, Config, Route};
+use items_apigateway::{handler_for, Config, EventHandler, Route};
 use items_domain::ItemRepository;
 use items_memory::InMemoryItemRepository;
 use serde_json::{json, Value};
@@ -25,9 +25,30 @@ pub fn app() -> App {
     app_over(Arc::new(InMemoryItemRepository::new()))
 }
 
+/// Every route's function over one store, found the way the local stage finds them.
+pub struct App {
+    functions: Vec<Arc<dyn EventHandler>>,
+}
+
+impl App {
+    /// Hands `event` to the function serving `route`.
+    pub async fn handle_event(&self, route: Route, event: Value) -> Value {
+        let function = self
+            .functions
+            .iter()
+            .find(|f| f.route() == route)
+            .expect("every route has a function");
+        function.handle_event(event).await
+    }
+}
+
 /// An app over any repository (a mock, for failures).
 pub fn app_over(repository: Arc<dyn ItemRepository>) -> App {
-    App::new(repository, Config::default())
+    let functions = Route::ALL
+        .into_iter()
+        .map(|route| handler_for(route, Arc::clone(&repository), &Config::default()))
+        .collect();
+    App { functions }
 }
 
 fn fixture(payload: Payload) -> Value {

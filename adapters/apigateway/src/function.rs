@@ -1,0 +1,134 @@
+//! A function: one route's handler behind the work every route shares, written once: reading
+//! the event (payload 2.0 or 1.0, or a warm-up), the verified caller, one log span per
+//! invocation, the request log line, cold-start metrics and the response in the event's format.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use async_trait::async_trait;
+use items_domain::{Caller, Port, Subject};
+use serde_json::{json, Value};
+use tracing::Instrument;
+
+use crate::compression::compress_response;
+use crate::config::Config;
+use crate::handlers::{RequestContext, RouteHandler};
+use crate::metrics::Metrics;
+use crate::problem::Problem;
+use crate::request::{parse_event, ApiRequest, Incoming, PayloadVersion};
+use crate::route::Route;
+
+/// The function serving one route: built once per process, then given every event.
+pub struct Function<H> {
+    handler: H,
+    admin_group: String,
+    metrics: Metrics,
+    cold: AtomicBool,
+}
+
+impl<H: RouteHandler> Function<H> {
+    /// The function around `handler`, configured by `config`.
+    pub fn new(handler: H, config: &Config) -> Self {
+        Self {
+            handler,
+            admin_group: config.admin_group.clone(),
+            metrics: config.metrics.clone(),
+            cold: AtomicBool::new(true),
+        }
+    }
+
+    /// Handles one invocation: an API Gateway event of payload 2.0 or 1.0, or a warm-up event.
+    /// Every outcome, bad input and store failures included, is a response: this never fails
+    /// and never panics on what the event holds. Every log line written meanwhile carries the
+    /// request id, the route and `trace_id` (Lambda's X-Ray trace id), when known.
+    pub async fn handle_invocation(&self, event: Value, trace_id: Option<&str>) -> Value {
+        let span = tracing::info_span!(
+            "request",
+            route = H::ROUTE.route_key(),
+            request_id = tracing::field::Empty,
+            trace_id,
+        );
+        self.respond(event, &span).instrument(span.clone()).await
+    }
+
+    async fn respond(&self, event: Value, span: &tracing::Span) -> Value {
+        if self.cold.swap(false, Ordering::Relaxed) {
+            self.metrics.count("ColdStart");
+        }
+        let started = Instant::now();
+        let request = match parse_event(event) {
+            Ok(Incoming::Warmup) => return json!({"warmup": true}),
+            Ok(Incoming::Api(request)) => request,
+            Err(malformed) => {
+                span.record("request_id", malformed.request_id.as_str());
+                tracing::warn!(reason = %malformed.reason, "malformed event");
+                return Problem::malformed_event(&malformed.reason)
+                    .into_response(&malformed.request_id)
+                    .into_event(PayloadVersion::V2, &malformed.request_id);
+            }
+        };
+        span.record("request_id", request.request_id.as_str());
+        let caller = self.caller(&request);
+        let response = match &caller {
+            Some(caller) => {
+                let context = RequestContext {
+                    request: &request,
+                    caller,
+                    metrics: &self.metrics,
+                };
+                self.handler
+                    .handle(&context)
+                    .await
+                    .unwrap_or_else(|problem| problem.into_response(&request.request_id))
+            }
+            None => Problem::unauthorized().into_response(&request.request_id),
+        };
+        tracing::info!(
+            status = response.status,
+            latency_ms = started.elapsed().as_secs_f64() * 1000.0,
+            caller = caller.as_ref().map(|c| c.subject.as_str()).unwrap_or(""),
+            "request"
+        );
+        compress_response(
+            response.into_event(request.payload, &request.request_id),
+            request.payload,
+            request.header("accept-encoding"),
+        )
+    }
+
+    /// The verified caller, from the authorizer's claims; `None` means 401.
+    fn caller(&self, request: &ApiRequest) -> Option<Caller> {
+        let subject = Subject::parse(request.claims.sub.as_deref()?).ok()?;
+        let is_admin = request.claims.groups.contains(&self.admin_group);
+        Some(Caller { subject, is_admin })
+    }
+}
+
+/// A function whose route is known only at run time: what the local stage and the tests hold
+/// for each route (see [`handler_for`](crate::handler_for)).
+#[async_trait]
+pub trait EventHandler: Send + Sync {
+    /// The route served.
+    fn route(&self) -> Route;
+
+    /// The store capabilities its handler holds.
+    fn ports(&self) -> &'static [Port];
+
+    /// Handles one invocation event and returns the proxy response.
+    async fn handle_event(&self, event: Value) -> Value;
+}
+
+#[async_trait]
+impl<H: RouteHandler> EventHandler for Function<H> {
+    fn route(&self) -> Route {
+        H::ROUTE
+    }
+
+    fn ports(&self) -> &'static [Port] {
+        H::PORTS
+    }
+
+    async fn handle_event(&self, event: Value) -> Value {
+        self.handle_invocation(event, None).await
+    }
+}

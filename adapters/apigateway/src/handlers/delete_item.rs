@@ -1,0 +1,41 @@
+//! `DELETE /items/{id}`: an item, removed. Needs a store that can read and delete.
+
+use items_domain::{DeleteItem, ItemDeleter, ItemReader, Port, UsesPorts};
+
+use crate::handlers::{RequestContext, RouteHandler};
+use crate::input::{if_match, path_id};
+use crate::problem::Problem;
+use crate::response::ApiResponse;
+use crate::route::Route;
+
+/// The handler of `DELETE /items/{id}`.
+#[derive(Debug, Clone)]
+pub struct Handler<S> {
+    use_case: DeleteItem<S>,
+}
+
+impl<S: ItemReader + ItemDeleter> Handler<S> {
+    /// The handler over a store that can read and delete.
+    pub fn new(store: S) -> Self {
+        Self {
+            use_case: DeleteItem::new(store),
+        }
+    }
+}
+
+impl<S: ItemReader + ItemDeleter + 'static> RouteHandler for Handler<S> {
+    const ROUTE: Route = Route::DeleteItem;
+    const PORTS: &'static [Port] = <DeleteItem<S> as UsesPorts>::PORTS;
+
+    async fn handle(&self, context: &RequestContext<'_>) -> Result<ApiResponse, Problem> {
+        let request = context.request;
+        let mut errors = Vec::new();
+        let id = path_id(request).map_err(|e| errors.push(e)).ok();
+        let expected = if_match(request).map_err(|e| errors.push(e)).ok();
+        let (Some(id), Some(expected)) = (id, expected) else {
+            return Err(Problem::validation(errors));
+        };
+        self.use_case.delete(context.caller, &id, expected).await?;
+        Ok(ApiResponse::no_content())
+    }
+}

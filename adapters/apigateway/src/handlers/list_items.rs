@@ -1,0 +1,40 @@
+//! `GET /items`: one page of items. Needs a store that can list, nothing more.
+
+use items_domain::{ItemLister, ListItems, PageRequest, Port, UsesPorts};
+
+use crate::handlers::{RequestContext, RouteHandler};
+use crate::problem::Problem;
+use crate::response::ApiResponse;
+use crate::route::Route;
+use crate::views::PageView;
+
+/// The handler of `GET /items`.
+#[derive(Debug, Clone)]
+pub struct Handler<S> {
+    use_case: ListItems<S>,
+}
+
+impl<S: ItemLister> Handler<S> {
+    /// The handler over a store that can list.
+    pub fn new(store: S) -> Self {
+        Self {
+            use_case: ListItems::new(store),
+        }
+    }
+}
+
+impl<S: ItemLister + 'static> RouteHandler for Handler<S> {
+    const ROUTE: Route = Route::ListItems;
+    const PORTS: &'static [Port] = <ListItems<S> as UsesPorts>::PORTS;
+
+    async fn handle(&self, context: &RequestContext<'_>) -> Result<ApiResponse, Problem> {
+        let request = context.request;
+        let page_request = PageRequest::parse(
+            request.query_parameter("limit"),
+            request.query_parameter("category"),
+            request.query_parameter("cursor"),
+        )?;
+        let page = self.use_case.list(context.caller, &page_request).await?;
+        Ok(ApiResponse::json(200, &PageView::from(&page)))
+    }
+}
