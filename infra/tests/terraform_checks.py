@@ -557,8 +557,8 @@ def check_consistency(repo: Path, files: list[TerraformFile]) -> list[str]:
         env_names.get("ITEMS_TABLE_ENV"): "aws_dynamodb_table.items",
         env_names.get("IDEMPOTENCY_TABLE_ENV"): "aws_dynamodb_table.idempotency",
     }
-    admin_variable = re.search(r'std::env::var\("(\w+)"\)', apigateway_config)
-    read_by_code = set(expected_env) | {admin_variable.group(1) if admin_variable else None, "RUST_LOG"}
+    admin_variable = _rust_constants(apigateway_config).get("ADMIN_GROUP_ENV")
+    read_by_code = set(expected_env) | {admin_variable, "RUST_LOG"}
     for name, body in per_route("aws_lambda_function").items():
         where = f"infra: aws_lambda_function.{name}"
         for attribute, value in (("runtime", "provided.al2023"), ("handler", "bootstrap")):
@@ -575,8 +575,8 @@ def check_consistency(repo: Path, files: list[TerraformFile]) -> list[str]:
                 problems.append("adapters/dynamodb/src/config.rs: table variable names not found")
             elif _reference(environment.get(variable)) != table:
                 problems.append(f"{where}: {variable} (read by items-dynamodb) must be {table}.name")
-        if admin_variable and admin_variable.group(1) not in environment:
-            problems.append(f"{where}: {admin_variable.group(1)} (read by items-apigateway) is not set")
+        if admin_variable and admin_variable not in environment:
+            problems.append(f"{where}: {admin_variable} (read by items-apigateway) is not set")
         if environment.keys() - read_by_code:
             problems.append(f"{where}: sets variables the code does not read: {sorted(environment.keys() - read_by_code)}")
 
