@@ -5,10 +5,11 @@
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};
 
-use local_stage::authorizer::VerifiedClaims;
-use local_stage::events::{build_event, IncomingRequest, MatchedRoute};
-use local_stage::issuer::{LOCAL_AUDIENCE, LOCAL_ISSUER};
-use local_stage::{JwtAuthorizer, LocalIssuer, PayloadVersion};
+use apigateway_emulator::events::{build_event, IncomingRequest, MatchedRoute};
+use apigateway_emulator::{
+    JwtAuthorizer, LocalIssuer, PayloadVersion, VerifiedClaims, DEFAULT_TOKEN_LIFETIME,
+    LOCAL_AUDIENCE, LOCAL_ISSUER,
+};
 use serde_json::{json, Value};
 
 use crate::BoxError;
@@ -90,7 +91,7 @@ impl EventFactory {
     /// Mints a token for [`CALLER`] with `issuer` and has the stage's authorizer verify it, so
     /// the claims are those a deployed API Gateway would pass.
     pub fn new(issuer: &LocalIssuer) -> Result<Self, BoxError> {
-        let token = issuer.mint(CALLER, &[], local_stage::issuer::DEFAULT_TOKEN_LIFETIME)?;
+        let token = issuer.mint(CALLER, &[], DEFAULT_TOKEN_LIFETIME)?;
         let authorizer = JwtAuthorizer::new(
             LOCAL_ISSUER,
             vec![LOCAL_AUDIENCE.to_owned()],

@@ -7,7 +7,7 @@ use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use local_stage::runtime_api::{self, Invocation, Outcome, RuntimeChannel};
+use lambda_emulator::runtime_api::{self, Invocation, Outcome, RuntimeChannel};
 use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
@@ -209,7 +209,7 @@ async fn drain(stdout: Option<tokio::process::ChildStdout>) -> Vec<String> {
 
 /// The environment Lambda gives a function process (`provided.al2023`, 128 MB).
 fn lambda_environment(name: &str, runtime_api: &str) -> Vec<(String, String)> {
-    let region = runtime_api::region();
+    let region = lambda_emulator::region();
     [
         ("AWS_LAMBDA_RUNTIME_API", runtime_api.to_owned()),
         ("AWS_LAMBDA_FUNCTION_NAME", name.to_owned()),

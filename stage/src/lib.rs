@@ -1,10 +1,11 @@
-//! The local stage: the whole items API on one machine, served as API Gateway serves it, so
-//! the end-to-end suite and a developer's curl see what a deployed stage would answer.
+//! The items API on one machine, served as a deployed stage serves it, so the end-to-end suite
+//! and a developer's curl see what API Gateway and Lambda would answer.
 //!
-//! Requests go through the same steps as on API Gateway: stage throttling, the payload limit,
-//! CORS preflight, routing from `routes.json`, the JWT authorizer, the Lambda integration (the
-//! functions called in-process, or their real binaries behind the Lambda Runtime API), CORS
-//! headers, and one JSON access-log line.
+//! This crate is the thin piece that wires two emulators, which know nothing about items, to
+//! this API: the [API Gateway emulator](apigateway_emulator) gets the routes of `routes.json`
+//! and the local issuer's keys; the functions run in this process on one shared store, or as
+//! their real binaries in the [Lambda emulator](lambda_emulator)'s process pool. The
+//! local-only endpoints (`/_local/...`) are in [`local_endpoints`].
 //!
 //! ```no_run
 //! # async fn example() -> Result<(), local_stage::StageError> {
@@ -16,31 +17,20 @@
 //! # Ok(()) }
 //! ```
 
-pub mod access_log;
-pub mod authorizer;
-pub mod cors;
+mod auth;
 pub mod docs;
-pub mod events;
-pub mod integration;
-pub mod issuer;
-pub mod process_pool;
-pub mod router;
+mod functions;
+pub mod local_endpoints;
+mod processes;
 pub mod routes;
-pub mod runtime_api;
-mod server;
-pub mod sink;
 mod stage;
-pub mod store;
-pub mod throttle;
+mod store;
 
-pub use authorizer::JwtAuthorizer;
-pub use cors::CorsConfig;
-pub use events::PayloadVersion;
-pub use integration::{FunctionFuture, FunctionHandler};
-pub use issuer::LocalIssuer;
-pub use process_pool::ProcessConfig;
-pub use server::DEV_PREFIX;
-pub use sink::LineSink;
-pub use stage::{start, AuthConfig, FunctionMode, RunningStage, StageConfig, StageError};
-pub use store::{DynamoDbStore, StoreConfig};
-pub use throttle::ThrottleConfig;
+pub use apigateway_emulator::{
+    CorsConfig, FunctionFailure, Integration, IntegrationFuture, LineSink, LocalIssuer,
+    PayloadVersion, ThrottleConfig, LOCAL_AUDIENCE, LOCAL_ISSUER,
+};
+pub use auth::{default_key_path, AuthConfig};
+pub use lambda_emulator::ProcessConfig;
+pub use stage::{api_cors, start, FunctionMode, RunningStage, StageConfig, StageError};
+pub use store::{DynamoDbStore, StoreConfig, StoreError};

@@ -7,10 +7,10 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use local_stage::issuer::{self, LocalIssuer};
 use local_stage::{
-    AuthConfig, CorsConfig, DynamoDbStore, FunctionMode, LineSink, PayloadVersion, ProcessConfig,
-    RunningStage, StageConfig, StoreConfig, ThrottleConfig,
+    api_cors, default_key_path, AuthConfig, CorsConfig, DynamoDbStore, FunctionMode, LineSink,
+    LocalIssuer, PayloadVersion, ProcessConfig, RunningStage, StageConfig, StoreConfig,
+    ThrottleConfig,
 };
 
 /// The items API on one machine, served as API Gateway serves it.
@@ -31,9 +31,13 @@ enum Command {
 
 #[derive(Args)]
 struct ServeArgs {
-    /// Address to listen on.
+    /// Address to listen on; anything but a loopback address needs --allow-non-loopback.
     #[arg(long, default_value = "127.0.0.1")]
     host: IpAddr,
+    /// Allow --host to be reachable from other machines: anyone who reaches it can call the
+    /// API (the local-only endpoints still answer this machine only).
+    #[arg(long)]
+    allow_non_loopback: bool,
     /// Port to listen on (0 picks a free one).
     #[arg(long, default_value_t = 3000)]
     port: u16,
@@ -92,35 +96,24 @@ struct ServeArgs {
     access_log: LogTarget,
 }
 
+/// Each CORS setting defaults to the API's own (as the Terraform configures it).
 #[derive(Args)]
 struct CorsArgs {
-    /// CORS allowed origins.
-    #[arg(long, value_delimiter = ',', default_value = "*")]
-    cors_allow_origins: Vec<String>,
-    /// CORS allowed methods.
-    #[arg(
-        long,
-        value_delimiter = ',',
-        default_value = "GET,POST,PUT,DELETE,OPTIONS"
-    )]
-    cors_allow_methods: Vec<String>,
-    /// CORS allowed request headers.
-    #[arg(
-        long,
-        value_delimiter = ',',
-        default_value = "authorization,content-type,idempotency-key,if-match"
-    )]
-    cors_allow_headers: Vec<String>,
-    /// CORS headers a browser may read.
-    #[arg(
-        long,
-        value_delimiter = ',',
-        default_value = "etag,location,x-request-id,retry-after"
-    )]
-    cors_expose_headers: Vec<String>,
-    /// CORS preflight cache time, seconds.
-    #[arg(long, default_value_t = 600)]
-    cors_max_age: u32,
+    /// CORS allowed origins [default: *].
+    #[arg(long, value_delimiter = ',')]
+    cors_allow_origins: Option<Vec<String>>,
+    /// CORS allowed methods [default: the API's methods and OPTIONS].
+    #[arg(long, value_delimiter = ',')]
+    cors_allow_methods: Option<Vec<String>>,
+    /// CORS allowed request headers [default: the headers the API reads].
+    #[arg(long, value_delimiter = ',')]
+    cors_allow_headers: Option<Vec<String>>,
+    /// CORS headers a browser may read [default: the headers a client reads].
+    #[arg(long, value_delimiter = ',')]
+    cors_expose_headers: Option<Vec<String>>,
+    /// CORS preflight cache time, seconds [default: 600].
+    #[arg(long)]
+    cors_max_age: Option<u32>,
     /// Allow credentials cross-origin.
     #[arg(long)]
     cors_allow_credentials: bool,
@@ -173,7 +166,7 @@ async fn main() -> ExitCode {
 }
 
 fn token(args: TokenArgs) -> ExitCode {
-    let key_file = args.key_file.unwrap_or_else(issuer::default_key_path);
+    let key_file = args.key_file.unwrap_or_else(default_key_path);
     let groups: Vec<&str> = args
         .groups
         .iter()
@@ -210,6 +203,12 @@ async fn serve(args: ServeArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if !stage.address().ip().to_canonical().is_loopback() {
+        eprintln!(
+            "local-stage: WARNING: listening on {}, which other machines may reach: whoever reaches it can call the API with any token this machine mints. The local-only endpoints (/_local/...) answer this machine only.",
+            stage.address()
+        );
+    }
     print_banner(&stage, in_process);
     wait_for_stop_signal().await;
     eprintln!("local-stage: stopping");
@@ -253,17 +252,10 @@ fn stage_config(args: ServeArgs) -> Result<StageConfig, String> {
             jwks_file,
         },
         _ => AuthConfig::LocalIssuer {
-            key_file: args.key_file.unwrap_or_else(issuer::default_key_path),
+            key_file: args.key_file.unwrap_or_else(default_key_path),
         },
     };
-    let cors = (!args.cors.no_cors).then_some(CorsConfig {
-        allow_origins: args.cors.cors_allow_origins,
-        allow_methods: args.cors.cors_allow_methods,
-        allow_headers: args.cors.cors_allow_headers,
-        expose_headers: args.cors.cors_expose_headers,
-        max_age: Some(args.cors.cors_max_age),
-        allow_credentials: args.cors.cors_allow_credentials,
-    });
+    let cors = (!args.cors.no_cors).then(|| cors_config(args.cors));
     let sink = match args.access_log {
         LogTarget::Stdout => LineSink::Stdout,
         LogTarget::Stderr => LineSink::Stderr,
@@ -271,6 +263,7 @@ fn stage_config(args: ServeArgs) -> Result<StageConfig, String> {
     };
     Ok(StageConfig {
         address: SocketAddr::new(args.host, args.port),
+        allow_non_loopback: args.allow_non_loopback,
         payload,
         functions,
         store,
@@ -284,6 +277,18 @@ fn stage_config(args: ServeArgs) -> Result<StageConfig, String> {
         reports: LineSink::Stdout,
         ..StageConfig::default()
     })
+}
+
+fn cors_config(args: CorsArgs) -> CorsConfig {
+    let api = api_cors();
+    CorsConfig {
+        allow_origins: args.cors_allow_origins.unwrap_or(api.allow_origins),
+        allow_methods: args.cors_allow_methods.unwrap_or(api.allow_methods),
+        allow_headers: args.cors_allow_headers.unwrap_or(api.allow_headers),
+        expose_headers: args.cors_expose_headers.unwrap_or(api.expose_headers),
+        max_age: args.cors_max_age.or(api.max_age),
+        allow_credentials: args.cors_allow_credentials || api.allow_credentials,
+    }
 }
 
 fn print_banner(stage: &RunningStage, in_process: bool) {

@@ -1,9 +1,9 @@
 //! The API's routes, read from the project's `routes.json`: the one list the functions, the
-//! Terraform, the tests and this stage share.
+//! Terraform, the tests and this stage share. Each route's target is its function's name.
 
 use serde::Deserialize;
 
-use crate::router::{BadRouteKey, RouteTable};
+use apigateway_emulator::router::{BadRouteKey, RouteTable};
 
 const ROUTES_JSON: &str = include_str!("../../routes.json");
 

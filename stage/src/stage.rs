@@ -1,30 +1,27 @@
-//! Starting and stopping a stage: configuration, wiring, and the running server's handle.
+//! Starting and stopping a stage: configuration, wiring the emulators to this API, and the
+//! running stage's handle.
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use apigateway_emulator::authorizer::AuthorizerConfigError;
+use apigateway_emulator::issuer::IssuerError;
+use apigateway_emulator::{
+    CorsConfig, Gateway, GatewayConfig, Integration, LineSink, LocalIssuer, PayloadVersion, Server,
+    ThrottleConfig, DEFAULT_TOKEN_LIFETIME, INTEGRATION_TIMEOUT, MAX_REQUEST_BYTES,
+};
+use lambda_emulator::{ProcessConfig, ProcessPool};
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
 
-use crate::authorizer::{AuthorizerConfigError, JwtAuthorizer};
-use crate::cors::CorsConfig;
+use crate::auth::{AuthConfig, Authorization};
 use crate::docs::{self, SwaggerUi};
-use crate::events::PayloadVersion;
-use crate::integration::{FunctionHandler, Integration};
-use crate::issuer::{self, IssuerError, LocalIssuer, LOCAL_AUDIENCE, LOCAL_ISSUER};
-use crate::process_pool::{ProcessConfig, ProcessPool};
+use crate::functions::in_process_functions;
+use crate::local_endpoints::{self, LocalState};
+use crate::processes::{function_processes, FunctionProcesses};
 use crate::routes::{self, RoutesError};
-use crate::server::{self, Gateway};
-use crate::sink::LineSink;
-use crate::store::{self, StoreConfig, StoreError};
-use crate::throttle::{ThrottleConfig, TokenBucket};
-
-/// API Gateway's request payload limit for HTTP APIs.
-pub const MAX_REQUEST_BYTES: usize = 10 * 1024 * 1024;
-/// API Gateway's longest integration timeout for HTTP APIs.
-pub const INTEGRATION_TIMEOUT: Duration = Duration::from_secs(30);
+use crate::store::{StoreConfig, StoreError};
 
 /// How the stage runs its functions.
 #[derive(Clone, Default)]
@@ -34,8 +31,8 @@ pub enum FunctionMode {
     InProcess,
     /// The real function binaries as child processes behind the Lambda Runtime API.
     Processes(ProcessConfig),
-    /// Any in-process handler in place of the API's functions: for testing the stage itself.
-    Custom(Arc<dyn FunctionHandler>),
+    /// Any integration in place of the API's functions: for testing the stage itself.
+    Custom(Arc<dyn Integration>),
 }
 
 impl std::fmt::Debug for FunctionMode {
@@ -48,42 +45,35 @@ impl std::fmt::Debug for FunctionMode {
     }
 }
 
-/// Whose tokens the authorizer accepts.
-#[derive(Debug, Clone)]
-pub enum AuthConfig {
-    /// The local issuer, with its key in `key_file` (created on first use); tokens come from
-    /// [`RunningStage::mint_token`], `local-stage token` or `POST /_local/token`.
-    LocalIssuer {
-        /// The PEM key file; `.local-stage/issuer.pem` at the project root by default.
-        key_file: PathBuf,
-    },
-    /// Another issuer, e.g. a Cognito user pool: its `iss`, accepted audiences (app client
-    /// ids) and a JWKS file (its `/.well-known/jwks.json`).
-    External {
-        /// The expected `iss`.
-        issuer: String,
-        /// Accepted `aud` (or `client_id`) values.
-        audiences: Vec<String>,
-        /// The JWKS file.
-        jwks_file: PathBuf,
-    },
-}
-
-impl Default for AuthConfig {
-    fn default() -> Self {
-        AuthConfig::LocalIssuer {
-            key_file: issuer::default_key_path(),
-        }
+/// This API's CORS configuration, as the Terraform's `cors_configuration` sets it: any origin,
+/// the API's methods, the headers it reads, and the ones a client reads.
+pub fn api_cors() -> CorsConfig {
+    let list = |values: &[&str]| values.iter().map(|v| (*v).to_owned()).collect();
+    CorsConfig {
+        allow_origins: list(&["*"]),
+        allow_methods: list(&["GET", "POST", "PUT", "DELETE", "OPTIONS"]),
+        allow_headers: list(&[
+            "authorization",
+            "content-type",
+            "idempotency-key",
+            "if-match",
+        ]),
+        expose_headers: list(&["etag", "location", "x-request-id", "retry-after"]),
+        max_age: Some(600),
+        allow_credentials: false,
     }
 }
 
 /// Everything a stage can be configured with. The default is what tests want: in-process
 /// functions on the in-memory store, 127.0.0.1 on a free port, payload 2.0, the local issuer,
-/// CORS for any origin, API Gateway's default throttling, access log on stdout.
+/// the API's CORS configuration, API Gateway's default throttling, access log on stdout.
 #[derive(Debug, Clone)]
 pub struct StageConfig {
     /// Where to listen; port 0 picks a free port (see [`RunningStage::url`]).
     pub address: SocketAddr,
+    /// Whether `address` may be other than a loopback address: anyone who reaches it can
+    /// call the API (the local-only endpoints still answer loopback clients only).
+    pub allow_non_loopback: bool,
     /// The event format the functions receive.
     pub payload: PayloadVersion,
     /// How functions run.
@@ -115,11 +105,12 @@ impl Default for StageConfig {
     fn default() -> Self {
         Self {
             address: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            allow_non_loopback: false,
             payload: PayloadVersion::V2,
             functions: FunctionMode::InProcess,
             store: StoreConfig::Memory,
             auth: AuthConfig::default(),
-            cors: Some(CorsConfig::default()),
+            cors: Some(api_cors()),
             throttle: ThrottleConfig::default(),
             max_request_bytes: MAX_REQUEST_BYTES,
             integration_timeout: INTEGRATION_TIMEOUT,
@@ -133,6 +124,9 @@ impl Default for StageConfig {
 /// Why a stage could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum StageError {
+    /// The address is not a loopback address and that was not explicitly allowed.
+    #[error("{0} is not a loopback address: anyone who can reach it could call the API; allow it explicitly (--allow-non-loopback) to listen there")]
+    NonLoopback(SocketAddr),
     /// The local issuer's key could not be loaded or created.
     #[error(transparent)]
     Issuer(#[from] IssuerError),
@@ -169,158 +163,95 @@ pub enum StageError {
 /// A running stage. Stop it with [`RunningStage::shutdown`]; dropping it also stops it when
 /// the runtime ends, killing any function processes.
 pub struct RunningStage {
-    address: SocketAddr,
-    issuer: LocalIssuer,
-    gateway: Arc<Gateway>,
-    stop: Option<oneshot::Sender<()>>,
-    server: tokio::task::JoinHandle<()>,
+    server: Server,
+    signer: LocalIssuer,
+    processes: Option<Arc<ProcessPool>>,
 }
 
 impl std::fmt::Debug for RunningStage {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RunningStage")
-            .field("address", &self.address)
+            .field("address", &self.server.address())
             .finish_non_exhaustive()
     }
 }
 
 /// Starts a stage and returns once it accepts connections.
 pub async fn start(config: StageConfig) -> Result<RunningStage, StageError> {
-    let (issuer, authorizer, dev_issuer) = authorization(&config.auth)?;
+    if !config.address.ip().to_canonical().is_loopback() && !config.allow_non_loopback {
+        return Err(StageError::NonLoopback(config.address));
+    }
+    let authorization = Authorization::new(&config.auth)?;
     let routes = routes::table()?;
-    let integration = match &config.functions {
-        FunctionMode::Custom(handler) => Integration::InProcess(Arc::clone(handler)),
-        FunctionMode::InProcess => {
-            Integration::InProcess(store::in_process_functions(&config.store).await?)
-        }
-        FunctionMode::Processes(process_config) => {
-            let functions: Vec<String> = routes::all()?.into_iter().map(|r| r.function).collect();
-            let mut process_config = process_config.clone();
-            // With the memory store the processes get no store settings: only functions that
-            // need no store (as in tests of the stage itself) can work that way.
-            if let StoreConfig::DynamoDb(dynamodb) = &config.store {
-                store::prepare_tables(dynamodb).await?;
-                process_config
-                    .environment
-                    .extend(dynamodb.process_environment());
-            }
-            let pool = ProcessPool::new(
-                functions.iter().map(String::as_str),
-                process_config,
-                config.reports.clone(),
-            );
-            let missing: Vec<String> = pool
-                .binaries()
-                .into_iter()
-                .filter(|binary| !binary.is_file())
-                .map(|binary| binary.display().to_string())
-                .collect();
-            if !missing.is_empty() {
-                return Err(StageError::MissingBinaries(missing));
-            }
-            Integration::Processes(pool)
-        }
-    };
+    let (integration, processes) = integration(&config).await?;
 
-    let listener = TcpListener::bind(config.address)
-        .await
-        .map_err(|source| StageError::Bind {
-            address: config.address,
-            source,
-        })?;
-    let address = listener.local_addr().map_err(|source| StageError::Bind {
+    let bind_error = |source| StageError::Bind {
         address: config.address,
         source,
-    })?;
-    let gateway = Arc::new(Gateway {
+    };
+    let listener = TcpListener::bind(config.address)
+        .await
+        .map_err(bind_error)?;
+    let port = listener.local_addr().map_err(bind_error)?.port();
+    let gateway = Gateway::new(
         routes,
-        authorizer,
-        cors: config.cors.clone(),
-        throttle: TokenBucket::new(config.throttle),
-        payload: config.payload,
-        max_request_bytes: config.max_request_bytes,
+        authorization.authorizer,
         integration,
-        integration_timeout: config.integration_timeout,
-        access_log: config.access_log.clone(),
+        GatewayConfig {
+            payload: config.payload,
+            cors: config.cors.clone(),
+            throttle: config.throttle,
+            max_request_bytes: config.max_request_bytes,
+            integration_timeout: config.integration_timeout,
+            access_log: config.access_log.clone(),
+            errors: config.reports.clone(),
+        },
+        port,
+    );
+    let local = local_endpoints::router(LocalState {
+        issuer: authorization.token_endpoint_issuer,
+        swagger_ui: Arc::new(SwaggerUi::new(config.swagger_ui.clone())),
         errors: config.reports.clone(),
-        dev_issuer,
-        port: address.port(),
-        swagger_ui: SwaggerUi::new(config.swagger_ui.clone()),
     });
-    let app = axum::Router::new()
-        .fallback(server::handle)
-        .with_state(Arc::clone(&gateway))
-        .into_make_service_with_connect_info::<SocketAddr>();
-    let (stop, stopped) = oneshot::channel::<()>();
-    let server = tokio::spawn(async move {
-        let graceful = axum::serve(listener, app).with_graceful_shutdown(async {
-            // A dropped sender also stops the server.
-            let _ = stopped.await;
-        });
-        // Serving only ends with an accept-loop error, which nothing here can repair.
-        let _ = graceful.await;
-    });
+    let server = apigateway_emulator::serve(listener, local.merge(gateway.into_router()))
+        .map_err(bind_error)?;
     Ok(RunningStage {
-        address,
-        issuer,
-        gateway,
-        stop: Some(stop),
         server,
+        signer: authorization.signer,
+        processes,
     })
 }
 
-fn authorization(
-    auth: &AuthConfig,
-) -> Result<(LocalIssuer, JwtAuthorizer, Option<LocalIssuer>), StageError> {
-    match auth {
-        AuthConfig::LocalIssuer { key_file } => {
-            let issuer = LocalIssuer::load_or_create(key_file)?;
-            let authorizer = JwtAuthorizer::new(
-                LOCAL_ISSUER,
-                vec![LOCAL_AUDIENCE.to_owned()],
-                &issuer.jwks()?,
-            )?;
-            Ok((issuer.clone(), authorizer, Some(issuer)))
+/// The integration behind every route, and the process pool to stop with the stage.
+async fn integration(
+    config: &StageConfig,
+) -> Result<(Arc<dyn Integration>, Option<Arc<ProcessPool>>), StageError> {
+    Ok(match &config.functions {
+        FunctionMode::Custom(integration) => (Arc::clone(integration), None),
+        FunctionMode::InProcess => (in_process_functions(&config.store).await?, None),
+        FunctionMode::Processes(process_config) => {
+            let pool = function_processes(process_config, &config.store, &config.reports).await?;
+            (Arc::new(FunctionProcesses(Arc::clone(&pool))), Some(pool))
         }
-        AuthConfig::External {
-            issuer: expected_issuer,
-            audiences,
-            jwks_file,
-        } => {
-            let jwks_error = |reason: String| StageError::Jwks {
-                path: jwks_file.clone(),
-                reason,
-            };
-            let text = std::fs::read_to_string(jwks_file).map_err(|e| jwks_error(e.to_string()))?;
-            let jwks = serde_json::from_str(&text).map_err(|e| jwks_error(e.to_string()))?;
-            let authorizer = JwtAuthorizer::new(expected_issuer.clone(), audiences.clone(), &jwks)?;
-            // Minted tokens cannot pass this authorizer; the local key still signs them so
-            // `mint_token` keeps working, and the dev endpoint is off.
-            let issuer = LocalIssuer::load_or_create(&issuer::default_key_path())?;
-            Ok((issuer, authorizer, None))
-        }
-    }
+    })
 }
 
 impl RunningStage {
     /// The stage's base URL, e.g. `http://127.0.0.1:3000`.
     pub fn url(&self) -> String {
-        format!("http://{}", self.address)
+        format!("http://{}", self.server.address())
     }
 
     /// The address the stage listens on.
     pub fn address(&self) -> SocketAddr {
-        self.address
+        self.server.address()
     }
 
     /// A token from the local issuer for `sub` in `groups` (e.g. `&["admin"]`), valid for an
     /// hour. Signing with a loaded RSA key cannot fail short of a broken crypto backend, which
     /// would make every test meaningless, so that case panics with the reason.
     pub fn mint_token(&self, sub: &str, groups: &[&str]) -> String {
-        match self
-            .issuer
-            .mint(sub, groups, issuer::DEFAULT_TOKEN_LIFETIME)
-        {
+        match self.signer.mint(sub, groups, DEFAULT_TOKEN_LIFETIME) {
             Ok(token) => token,
             Err(error) => panic!("the local issuer could not sign a token: {error}"),
         }
@@ -328,17 +259,14 @@ impl RunningStage {
 
     /// The local issuer, to sign unusual tokens (expired, other audience) in tests.
     pub fn issuer(&self) -> &LocalIssuer {
-        &self.issuer
+        &self.signer
     }
 
     /// Stops accepting requests, lets in-flight ones finish, and kills function processes.
-    pub async fn shutdown(mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
+    pub async fn shutdown(self) {
+        self.server.shutdown().await;
+        if let Some(processes) = self.processes {
+            processes.shutdown().await;
         }
-        // The server task only ends by the signal above; a join error means it panicked,
-        // and there is nothing left to stop then.
-        let _ = (&mut self.server).await;
-        self.gateway.integration.shutdown().await;
     }
 }

@@ -1,16 +1,7 @@
 //! The store behind the functions: the in-memory repository shared by in-process functions,
 //! or a DynamoDB endpoint whose tables the stage creates when missing.
 
-use std::collections::HashMap;
-use std::sync::Arc;
-
-use items_apigateway::{handler_for, Config, EventHandler, Route};
-use items_domain::ItemRepository;
-use items_dynamodb::{table_design, DynamoDbItemRepository, TableNames};
-use items_memory::InMemoryItemRepository;
-use serde_json::{json, Value};
-
-use crate::integration::{FunctionFuture, FunctionHandler};
+use items_dynamodb::{table_design, TableNames};
 
 /// Which store the functions use.
 #[derive(Debug, Clone, Default)]
@@ -58,7 +49,7 @@ impl DynamoDbStore {
     /// configured.
     pub async fn client(&self) -> aws_sdk_dynamodb::Client {
         let mut loader = items_dynamodb::sdk_config_loader(items_dynamodb::Timeouts::default())
-            .region(aws_config::Region::new(crate::runtime_api::region()));
+            .region(aws_config::Region::new(lambda_emulator::region()));
         if let Some(endpoint) = &self.endpoint {
             loader = loader.endpoint_url(endpoint);
             if std::env::var("AWS_ACCESS_KEY_ID").is_err() {
@@ -126,36 +117,12 @@ pub enum StoreError {
     Config(String),
 }
 
-/// The API's functions, called in-process over the configured store: each route's handler, all
-/// over one shared repository.
-pub(crate) async fn in_process_functions(
-    store: &StoreConfig,
-) -> Result<Arc<dyn FunctionHandler>, StoreError> {
-    let repository: Arc<dyn ItemRepository> = match store {
-        StoreConfig::Memory => Arc::new(InMemoryItemRepository::new()),
-        StoreConfig::DynamoDb(dynamodb) => {
-            let client = dynamodb.client().await;
-            create_tables(&client, dynamodb).await?;
-            Arc::new(DynamoDbItemRepository::new(client, dynamodb.table_names()))
-        }
-    };
-    let config = Config::from_env().map_err(StoreError::Config)?;
-    let functions = Route::ALL
-        .into_iter()
-        .map(|route| {
-            let handler = handler_for(route, Arc::clone(&repository), &config);
-            (route.function_name(), handler)
-        })
-        .collect();
-    Ok(Arc::new(ApiFunctions { functions }))
-}
-
 /// Creates the tables if they are missing (process mode: before any process starts).
 pub(crate) async fn prepare_tables(store: &DynamoDbStore) -> Result<(), StoreError> {
     create_tables(&store.client().await, store).await
 }
 
-async fn create_tables(
+pub(crate) async fn create_tables(
     client: &aws_sdk_dynamodb::Client,
     store: &DynamoDbStore,
 ) -> Result<(), StoreError> {
@@ -165,24 +132,4 @@ async fn create_tables(
             endpoint: store.endpoint.clone().unwrap_or_else(|| "AWS".to_owned()),
             reason: error.to_string(),
         })
-}
-
-/// The API's functions behind the in-process integration, by function name.
-struct ApiFunctions {
-    functions: HashMap<&'static str, Arc<dyn EventHandler>>,
-}
-
-impl FunctionHandler for ApiFunctions {
-    fn handle<'a>(&'a self, function: &'a str, event: Value) -> FunctionFuture<'a> {
-        Box::pin(async move {
-            match self.functions.get(function) {
-                Some(handler) => handler.handle_event(event).await,
-                // Every route of the table comes from routes.json, which Route mirrors; a
-                // mismatch is a broken build, answered as API Gateway answers a broken function.
-                None => {
-                    json!({"statusCode": 500, "body": "{\"message\":\"Internal Server Error\"}"})
-                }
-            }
-        })
-    }
 }

@@ -1,6 +1,7 @@
 //! Process mode over real HTTP: function binaries run as child processes behind the stage's
-//! Lambda Runtime API. The functions here are a stand-in binary (the `fake-function` example)
-//! that echoes its event, or fails on request, so the tests need no store.
+//! Lambda Runtime API. The functions here are a stand-in binary (the Lambda emulator's
+//! `stand-in-function` example, built by this crate too) that echoes its event, or fails on
+//! request, so the tests need no store.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -17,10 +18,10 @@ fn functions_dir() -> PathBuf {
         .and_then(|deps| deps.parent())
         .unwrap()
         .to_path_buf();
-    let fake = build_dir.join("examples").join("fake-function");
+    let fake = build_dir.join("examples").join("stage-stand-in-function");
     assert!(
         fake.is_file(),
-        "cargo test builds the fake-function example: {}",
+        "cargo test builds the stage-stand-in-function example: {}",
         fake.display()
     );
     let dir = std::env::temp_dir().join(format!("local-stage-functions-{}", uuid::Uuid::new_v4()));

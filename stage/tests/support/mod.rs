@@ -6,7 +6,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use local_stage::{FunctionFuture, FunctionHandler, LineSink, RunningStage, StageConfig};
+use local_stage::{Integration, IntegrationFuture, LineSink, RunningStage, StageConfig};
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
@@ -16,20 +16,20 @@ pub struct Echo {
     pub calls: AtomicUsize,
 }
 
-impl FunctionHandler for Echo {
-    fn handle<'a>(&'a self, function: &'a str, event: Value) -> FunctionFuture<'a> {
+impl Integration for Echo {
+    fn invoke<'a>(
+        &'a self,
+        function: &'a str,
+        event: Value,
+        _trace_id: &'a str,
+    ) -> IntegrationFuture<'a> {
         self.calls.fetch_add(1, Ordering::SeqCst);
         Box::pin(async move {
-            match event["queryStringParameters"]["behaviour"].as_str() {
-                Some("malformed") => json!({"statusCode": "two hundred"}),
-                Some("hang") => std::future::pending().await,
-                _ => json!({
-                    "statusCode": 200,
-                    "headers": {"content-type": "application/json", "access-control-allow-origin": "https://backend.example"},
-                    "cookies": ["session=1"],
-                    "body": json!({"function": function, "event": event}).to_string(),
-                }),
-            }
+            Ok(json!({
+                "statusCode": 200,
+                "headers": {"content-type": "application/json"},
+                "body": json!({"function": function, "event": event}).to_string(),
+            }))
         })
     }
 }

@@ -3,8 +3,7 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use local_stage::issuer::{LOCAL_AUDIENCE, LOCAL_ISSUER};
-use local_stage::LocalIssuer;
+use local_stage::{LocalIssuer, LOCAL_AUDIENCE, LOCAL_ISSUER};
 use reqwest::Method;
 use serde_json::json;
 

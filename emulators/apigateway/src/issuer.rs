@@ -1,5 +1,6 @@
-//! The local token issuer: an RSA key kept in a git-ignored file, used to mint RS256 tokens that
-//! the stage's JWT authorizer accepts, and published to it as a JWKS.
+//! A local stand-in for an identity provider such as Cognito: an RSA key (kept in a git-ignored
+//! file, or only in memory) that mints RS256 tokens the JWT authorizer accepts, published to it
+//! as a JWKS.
 
 use std::fs;
 use std::io::Write;
@@ -19,8 +20,8 @@ use sha2::{Digest, Sha256};
 
 /// The `iss` claim of locally minted tokens; `.invalid` so it can never name a real issuer.
 pub const LOCAL_ISSUER: &str = "https://local-stage.invalid";
-/// The `aud` claim of locally minted tokens, which the local authorizer expects.
-pub const LOCAL_AUDIENCE: &str = "items-api";
+/// The `aud` claim of locally minted tokens (an app client id, as Cognito puts in ID tokens).
+pub const LOCAL_AUDIENCE: &str = "local-app-client";
 /// How long a minted token stays valid unless the caller says otherwise (Cognito's default).
 pub const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(3600);
 
@@ -167,7 +168,7 @@ impl LocalIssuer {
         if !ignore.exists() {
             fs::write(
                 &ignore,
-                "# Local-only secrets of the local stage; never commit them.\n*\n",
+                "# Local-only signing keys; never commit them.\n*\n",
             )
             .map_err(io)?;
         }
@@ -216,20 +217,6 @@ impl LocalIssuer {
             exponent,
         })
     }
-}
-
-/// Where the stage keeps its issuer key unless told otherwise: `.local-stage/issuer.pem` in the
-/// nearest directory at or above the working directory that holds `routes.json` (the project
-/// root), so the stage, the `token` command and tests run from any sub-directory share one key.
-pub fn default_key_path() -> PathBuf {
-    let relative = Path::new(".local-stage").join("issuer.pem");
-    let Ok(cwd) = std::env::current_dir() else {
-        return relative;
-    };
-    cwd.ancestors()
-        .find(|dir| dir.join("routes.json").is_file())
-        .map(|root| root.join(&relative))
-        .unwrap_or_else(|| cwd.join(relative))
 }
 
 fn generate_key() -> Result<RsaPrivateKey, IssuerError> {

@@ -270,14 +270,14 @@ mod tests {
 
     #[test]
     fn a_bare_token_and_a_lower_case_bearer_prefix_are_accepted() {
-        let token = token(json!({"scope": "items/read items/write"}));
+        let token = token(json!({"scope": "pets/read pets/write"}));
         assert!(authorizer().authorize(Some(&token)).is_ok());
         let verified = authorizer()
             .authorize(Some(&format!("bearer {token}")))
             .unwrap();
         assert_eq!(
             verified.scopes,
-            Some(vec!["items/read".to_owned(), "items/write".to_owned()])
+            Some(vec!["pets/read".to_owned(), "pets/write".to_owned()])
         );
     }
 

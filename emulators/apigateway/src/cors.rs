@@ -20,25 +20,15 @@ pub struct CorsConfig {
 }
 
 impl Default for CorsConfig {
-    /// Any origin, the API's methods, the headers the API reads, and the ones a client reads.
+    /// Any origin, method and request header; nothing exposed, no preflight caching, no
+    /// credentials.
     fn default() -> Self {
         Self {
             allow_origins: vec!["*".to_owned()],
-            allow_methods: ["GET", "POST", "PUT", "DELETE", "OPTIONS"]
-                .map(String::from)
-                .to_vec(),
-            allow_headers: [
-                "authorization",
-                "content-type",
-                "idempotency-key",
-                "if-match",
-            ]
-            .map(String::from)
-            .to_vec(),
-            expose_headers: ["etag", "location", "x-request-id", "retry-after"]
-                .map(String::from)
-                .to_vec(),
-            max_age: Some(600),
+            allow_methods: vec!["*".to_owned()],
+            allow_headers: vec!["*".to_owned()],
+            expose_headers: Vec::new(),
+            max_age: None,
             allow_credentials: false,
         }
     }
@@ -160,17 +150,33 @@ mod tests {
             .map(|(_, v)| v.as_str())
     }
 
+    /// An API's usual configuration: any origin, its methods and headers listed.
+    fn listed() -> CorsConfig {
+        CorsConfig {
+            allow_origins: vec!["*".to_owned()],
+            allow_methods: ["GET", "POST", "PUT", "DELETE", "OPTIONS"]
+                .map(String::from)
+                .to_vec(),
+            allow_headers: ["authorization", "content-type", "if-match"]
+                .map(String::from)
+                .to_vec(),
+            expose_headers: ["etag", "location"].map(String::from).to_vec(),
+            max_age: Some(600),
+            allow_credentials: false,
+        }
+    }
+
     fn only(origin: &str) -> CorsConfig {
         CorsConfig {
             allow_origins: vec![origin.to_owned()],
             allow_credentials: true,
-            ..CorsConfig::default()
+            ..listed()
         }
     }
 
     #[test]
     fn an_allowed_preflight_gets_the_configured_access_control_headers() {
-        let headers = CorsConfig::default().preflight_headers(
+        let headers = listed().preflight_headers(
             Some("https://app.example"),
             Some("PUT"),
             Some("Authorization, If-Match"),
@@ -192,13 +198,13 @@ mod tests {
         assert!(config
             .preflight_headers(Some("https://evil.example"), Some("GET"), None)
             .is_empty());
-        assert!(CorsConfig::default()
+        assert!(listed()
             .preflight_headers(Some("https://a"), Some("PATCH"), None)
             .is_empty());
-        assert!(CorsConfig::default()
+        assert!(listed()
             .preflight_headers(Some("https://a"), Some("GET"), Some("x-secret"))
             .is_empty());
-        assert!(CorsConfig::default()
+        assert!(listed()
             .preflight_headers(None, Some("GET"), None)
             .is_empty());
     }
@@ -226,5 +232,24 @@ mod tests {
         let mut foreign = Vec::new();
         config.apply(Some("https://evil.example"), &mut foreign);
         assert!(foreign.is_empty());
+    }
+
+    #[test]
+    fn the_default_allows_any_method_and_header_by_naming_the_requested_ones() {
+        let headers = CorsConfig::default().preflight_headers(
+            Some("https://a"),
+            Some("PATCH"),
+            Some("x-custom"),
+        );
+        assert_eq!(header(&headers, "access-control-allow-origin"), Some("*"));
+        assert_eq!(
+            header(&headers, "access-control-allow-methods"),
+            Some("PATCH")
+        );
+        assert_eq!(
+            header(&headers, "access-control-allow-headers"),
+            Some("x-custom")
+        );
+        assert_eq!(header(&headers, "access-control-max-age"), None);
     }
 }

@@ -1,4 +1,5 @@
-//! Where the stage's log lines (access log, REPORT lines) go.
+//! Where log lines (access log, integration errors) go: a terminal stream, nowhere, or a
+//! channel a test reads.
 
 use std::io::Write;
 

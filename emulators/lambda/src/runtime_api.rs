@@ -17,7 +17,7 @@ use serde_json::{json, Value};
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, oneshot, watch};
 
-use crate::events::ACCOUNT_ID;
+use crate::{region, ACCOUNT_ID};
 
 /// Path prefix of every Runtime API call.
 pub const RUNTIME_PREFIX: &str = "/2018-06-01/runtime";
@@ -172,7 +172,7 @@ async fn next(State(channel): State<Arc<RuntimeChannel>>) -> Response {
         .get_or_init(|| channel.spawned_at.elapsed());
     let mut inbox = channel.inbox.lock().await;
     let Some(invocation) = inbox.recv().await else {
-        // The pool is gone: the stage is stopping.
+        // The pool is gone: it is shutting down.
         return StatusCode::GONE.into_response();
     };
     drop(inbox);
@@ -248,11 +248,4 @@ async fn init_error(State(channel): State<Arc<RuntimeChannel>>, body: Bytes) -> 
     *lock(&channel.init_error) = Some(String::from_utf8_lossy(&body).into_owned());
     channel.mark_broken();
     (StatusCode::ACCEPTED, Json(json!({"status": "OK"}))).into_response()
-}
-
-/// The region function processes see (and their ARNs name).
-pub fn region() -> String {
-    std::env::var("AWS_REGION")
-        .or_else(|_| std::env::var("AWS_DEFAULT_REGION"))
-        .unwrap_or_else(|_| "us-east-1".to_owned())
 }

@@ -1,14 +1,15 @@
-//! The stage over real HTTP, as API Gateway would answer: routing, the authorizer, CORS,
-//! throttling, payload limits, events and access logs.
+//! The gateway over real HTTP, as API Gateway would answer: routing, the authorizer, CORS,
+//! throttling, payload limits, events, responses and access logs.
 
 mod support;
 
 use std::time::Duration;
 
-use local_stage::issuer::{LOCAL_AUDIENCE, LOCAL_ISSUER};
-use local_stage::{CorsConfig, PayloadVersion, ThrottleConfig};
+use apigateway_emulator::{
+    CorsConfig, LocalIssuer, PayloadVersion, ThrottleConfig, LOCAL_AUDIENCE, LOCAL_ISSUER,
+};
 use serde_json::{json, Value};
-use support::{echoed_event, status_and_json, EchoStage};
+use support::{echoed_event, issuer, status_and_json, EchoGateway};
 
 fn now() -> u64 {
     std::time::SystemTime::now()
@@ -19,11 +20,11 @@ fn now() -> u64 {
 
 #[tokio::test]
 async fn a_route_reaches_its_function_with_a_v2_event() {
-    let stage = EchoStage::start(|_| {}).await;
-    let response = stage
+    let gateway = EchoGateway::start(|_| {}).await;
+    let response = gateway
         .client
-        .get(stage.url("/items/abc?limit=5&tag=a&tag=b"))
-        .bearer_auth(stage.token())
+        .get(gateway.url("/pets/abc?limit=5&tag=a&tag=b"))
+        .bearer_auth(gateway.token())
         .header("X-Multi", "one")
         .header("X-Multi", "two")
         .header("Cookie", "a=1; b=2")
@@ -33,11 +34,11 @@ async fn a_route_reaches_its_function_with_a_v2_event() {
     assert!(response.headers().contains_key("apigw-requestid"));
     let (status, body) = status_and_json(response).await;
     assert_eq!(status, 200);
-    assert_eq!(body["function"], "get-item");
+    assert_eq!(body["function"], "get-pet");
     let event = &body["event"];
     assert_eq!(event["version"], "2.0");
-    assert_eq!(event["routeKey"], "GET /items/{id}");
-    assert_eq!(event["rawPath"], "/items/abc");
+    assert_eq!(event["routeKey"], "GET /pets/{id}");
+    assert_eq!(event["rawPath"], "/pets/abc");
     assert_eq!(event["rawQueryString"], "limit=5&tag=a&tag=b");
     assert_eq!(
         event["queryStringParameters"],
@@ -47,7 +48,7 @@ async fn a_route_reaches_its_function_with_a_v2_event() {
     assert_eq!(event["headers"]["x-multi"], "one,two");
     assert_eq!(event["cookies"], json!(["a=1", "b=2"]));
     let context = &event["requestContext"];
-    assert_eq!(context["routeKey"], "GET /items/{id}");
+    assert_eq!(context["routeKey"], "GET /pets/{id}");
     assert_eq!(context["stage"], "$default");
     assert_eq!(context["http"]["method"], "GET");
     assert_eq!(context["http"]["sourceIp"], "127.0.0.1");
@@ -61,12 +62,12 @@ async fn a_route_reaches_its_function_with_a_v2_event() {
 
 #[tokio::test]
 async fn a_json_body_is_passed_as_text_and_other_bodies_as_base64() {
-    let stage = EchoStage::start(|_| {}).await;
+    let gateway = EchoGateway::start(|_| {}).await;
     let post = |content_type: &'static str, body: &'static str| {
-        stage
+        gateway
             .client
-            .post(stage.url("/items"))
-            .bearer_auth(stage.token())
+            .post(gateway.url("/pets"))
+            .bearer_auth(gateway.token())
             .header("content-type", content_type)
             .body(body)
             .send()
@@ -82,17 +83,17 @@ async fn a_json_body_is_passed_as_text_and_other_bodies_as_base64() {
 
 #[tokio::test]
 async fn unknown_routes_and_methods_are_not_found_without_calling_a_function() {
-    let stage = EchoStage::start(|_| {}).await;
+    let gateway = EchoGateway::start(|_| {}).await;
     for (method, path) in [
         ("GET", "/nothing"),
-        ("PATCH", "/items"),
-        ("POST", "/items/abc"),
-        ("GET", "/items/a/b"),
+        ("PATCH", "/pets"),
+        ("POST", "/pets/abc"),
+        ("GET", "/pets/a/b"),
     ] {
-        let response = stage
+        let response = gateway
             .client
-            .request(method.parse().unwrap(), stage.url(path))
-            .bearer_auth(stage.token())
+            .request(method.parse().unwrap(), gateway.url(path))
+            .bearer_auth(gateway.token())
             .send()
             .await
             .unwrap();
@@ -102,14 +103,13 @@ async fn unknown_routes_and_methods_are_not_found_without_calling_a_function() {
             "{method} {path}"
         );
     }
-    assert_eq!(stage.calls(), 0);
+    assert_eq!(gateway.calls(), 0);
 }
 
 #[tokio::test]
 async fn requests_without_a_valid_token_are_unauthorized_before_any_function_runs() {
-    let stage = EchoStage::start(|_| {}).await;
-    let issuer = stage.stage.issuer();
-    let signed = |claims: Value| issuer.sign(&claims).unwrap();
+    let gateway = EchoGateway::start(|_| {}).await;
+    let signed = |claims: Value| issuer().sign(&claims).unwrap();
     let now = now();
     let bad_tokens = [
         None,
@@ -124,14 +124,14 @@ async fn requests_without_a_valid_token_are_unauthorized_before_any_function_run
             json!({"sub": "a", "iss": "https://elsewhere.example", "aud": LOCAL_AUDIENCE, "exp": now + 60}),
         )),
         Some(
-            local_stage::LocalIssuer::generate()
+            LocalIssuer::generate()
                 .unwrap()
                 .mint("a", &[], Duration::from_secs(60))
                 .unwrap(),
         ),
     ];
     for token in bad_tokens {
-        let mut request = stage.client.get(stage.url("/items"));
+        let mut request = gateway.client.get(gateway.url("/pets"));
         if let Some(token) = &token {
             request = request.bearer_auth(token);
         }
@@ -149,21 +149,21 @@ async fn requests_without_a_valid_token_are_unauthorized_before_any_function_run
             "{token:?}"
         );
     }
-    assert_eq!(stage.calls(), 0);
+    assert_eq!(gateway.calls(), 0);
 }
 
 #[tokio::test]
 async fn a_preflight_is_answered_by_the_stage_without_a_token() {
-    let stage = EchoStage::start(|config| {
+    let gateway = EchoGateway::start(|config| {
         config.cors = Some(CorsConfig {
             allow_origins: vec!["https://app.example".to_owned()],
-            ..CorsConfig::default()
+            ..support::cors()
         });
     })
     .await;
-    let preflight = stage
+    let preflight = gateway
         .client
-        .request(reqwest::Method::OPTIONS, stage.url("/items/abc"))
+        .request(reqwest::Method::OPTIONS, gateway.url("/pets/abc"))
         .header("Origin", "https://app.example")
         .header("Access-Control-Request-Method", "PUT")
         .header("Access-Control-Request-Headers", "authorization,if-match")
@@ -189,9 +189,9 @@ async fn a_preflight_is_answered_by_the_stage_without_a_token() {
         .contains("if-match"));
     assert_eq!(header("access-control-max-age").as_deref(), Some("600"));
 
-    let foreign = stage
+    let foreign = gateway
         .client
-        .request(reqwest::Method::OPTIONS, stage.url("/items"))
+        .request(reqwest::Method::OPTIONS, gateway.url("/pets"))
         .header("Origin", "https://evil.example")
         .header("Access-Control-Request-Method", "GET")
         .send()
@@ -201,16 +201,16 @@ async fn a_preflight_is_answered_by_the_stage_without_a_token() {
         .headers()
         .get("access-control-allow-origin")
         .is_none());
-    assert_eq!(stage.calls(), 0);
+    assert_eq!(gateway.calls(), 0);
 }
 
 #[tokio::test]
 async fn responses_to_an_allowed_origin_carry_the_stage_cors_headers_not_the_functions() {
-    let stage = EchoStage::start(|_| {}).await;
-    let response = stage
+    let gateway = EchoGateway::start(|_| {}).await;
+    let response = gateway
         .client
-        .get(stage.url("/items"))
-        .bearer_auth(stage.token())
+        .get(gateway.url("/pets"))
+        .bearer_auth(gateway.token())
         .header("Origin", "https://app.example")
         .send()
         .await
@@ -229,9 +229,9 @@ async fn responses_to_an_allowed_origin_carry_the_stage_cors_headers_not_the_fun
         .unwrap()
         .contains("etag"));
     assert_eq!(response.headers().get("set-cookie").unwrap(), "session=1");
-    let unauthorized = stage
+    let unauthorized = gateway
         .client
-        .get(stage.url("/items"))
+        .get(gateway.url("/pets"))
         .header("Origin", "https://app.example")
         .send()
         .await
@@ -244,30 +244,30 @@ async fn responses_to_an_allowed_origin_carry_the_stage_cors_headers_not_the_fun
 
 #[tokio::test]
 async fn requests_beyond_the_burst_are_throttled() {
-    let stage = EchoStage::start(|config| {
+    let gateway = EchoGateway::start(|config| {
         config.throttle = ThrottleConfig {
             burst: 2,
             rate: 0.001,
         };
     })
     .await;
-    assert_eq!(stage.get("/items").await.status().as_u16(), 200);
-    assert_eq!(stage.get("/items").await.status().as_u16(), 200);
-    let throttled = stage.get("/items").await;
+    assert_eq!(gateway.get("/pets").await.status().as_u16(), 200);
+    assert_eq!(gateway.get("/pets").await.status().as_u16(), 200);
+    let throttled = gateway.get("/pets").await;
     assert_eq!(
         status_and_json(throttled).await,
         (429, json!({"message": "Too Many Requests"}))
     );
-    assert_eq!(stage.calls(), 2);
+    assert_eq!(gateway.calls(), 2);
 }
 
 #[tokio::test]
 async fn a_body_over_the_payload_limit_is_rejected() {
-    let stage = EchoStage::start(|config| config.max_request_bytes = 1024).await;
-    let response = stage
+    let gateway = EchoGateway::start(|config| config.max_request_bytes = 1024).await;
+    let response = gateway
         .client
-        .post(stage.url("/items"))
-        .bearer_auth(stage.token())
+        .post(gateway.url("/pets"))
+        .bearer_auth(gateway.token())
         .header("content-type", "application/json")
         .body(vec![b' '; 1025])
         .send()
@@ -277,16 +277,16 @@ async fn a_body_over_the_payload_limit_is_rejected() {
         status_and_json(response).await,
         (413, json!({"message": "Request Entity Too Large"}))
     );
-    assert_eq!(stage.calls(), 0);
+    assert_eq!(gateway.calls(), 0);
 }
 
 #[tokio::test]
 async fn payload_1_0_events_have_the_rest_api_shape() {
-    let stage = EchoStage::start(|config| config.payload = PayloadVersion::V1).await;
-    let event = echoed_event(stage.get("/items/abc?tag=a&tag=b").await).await;
+    let gateway = EchoGateway::start(|config| config.payload = PayloadVersion::V1).await;
+    let event = echoed_event(gateway.get("/pets/abc?tag=a&tag=b").await).await;
     assert_eq!(event["version"], "1.0");
-    assert_eq!(event["resource"], "/items/{id}");
-    assert_eq!(event["path"], "/items/abc");
+    assert_eq!(event["resource"], "/pets/{id}");
+    assert_eq!(event["path"], "/pets/abc");
     assert_eq!(event["httpMethod"], "GET");
     assert_eq!(event["pathParameters"], json!({"id": "abc"}));
     assert_eq!(
@@ -303,14 +303,14 @@ async fn payload_1_0_events_have_the_rest_api_shape() {
 
 #[tokio::test]
 async fn malformed_results_are_internal_errors_and_slow_ones_unavailable() {
-    let stage =
-        EchoStage::start(|config| config.integration_timeout = Duration::from_millis(200)).await;
-    let malformed = stage.get("/items?behaviour=malformed").await;
+    let gateway =
+        EchoGateway::start(|config| config.integration_timeout = Duration::from_millis(200)).await;
+    let malformed = gateway.get("/pets?behaviour=malformed").await;
     assert_eq!(
         status_and_json(malformed).await,
         (500, json!({"message": "Internal Server Error"}))
     );
-    let hanging = stage.get("/items?behaviour=hang").await;
+    let hanging = gateway.get("/pets?behaviour=hang").await;
     assert_eq!(
         status_and_json(hanging).await,
         (503, json!({"message": "Service Unavailable"}))
@@ -319,18 +319,18 @@ async fn malformed_results_are_internal_errors_and_slow_ones_unavailable() {
 
 #[tokio::test]
 async fn every_request_writes_one_access_log_line_with_the_stage_keys() {
-    let mut stage = EchoStage::start(|_| {}).await;
-    let ok = stage.get("/items/abc").await;
+    let mut gateway = EchoGateway::start(|_| {}).await;
+    let ok = gateway.get("/pets/abc").await;
     let request_id = ok.headers()["apigw-requestid"].to_str().unwrap().to_owned();
     let length = ok.bytes().await.unwrap().len();
-    stage
+    gateway
         .client
-        .get(stage.url("/nowhere"))
+        .get(gateway.url("/nowhere"))
         .send()
         .await
         .unwrap();
 
-    let first: Value = serde_json::from_str(&stage.access_log.recv().await.unwrap()).unwrap();
+    let first: Value = serde_json::from_str(&gateway.access_log.recv().await.unwrap()).unwrap();
     let mut keys: Vec<&str> = first
         .as_object()
         .unwrap()
@@ -355,7 +355,7 @@ async fn every_request_writes_one_access_log_line_with_the_stage_keys() {
     assert_eq!(first["requestId"], request_id);
     assert_eq!(first["ip"], "127.0.0.1");
     assert_eq!(first["httpMethod"], "GET");
-    assert_eq!(first["routeKey"], "GET /items/{id}");
+    assert_eq!(first["routeKey"], "GET /pets/{id}");
     assert_eq!(first["status"], "200");
     assert_eq!(first["responseLength"], length.to_string());
     assert!(first["integrationLatency"]
@@ -364,48 +364,8 @@ async fn every_request_writes_one_access_log_line_with_the_stage_keys() {
         .parse::<u64>()
         .is_ok());
 
-    let second: Value = serde_json::from_str(&stage.access_log.recv().await.unwrap()).unwrap();
+    let second: Value = serde_json::from_str(&gateway.access_log.recv().await.unwrap()).unwrap();
     assert_eq!(second["status"], "404");
     assert_eq!(second["routeKey"], "-");
     assert_eq!(second["integrationLatency"], "-");
-}
-
-#[tokio::test]
-async fn the_dev_endpoint_mints_tokens_the_authorizer_accepts() {
-    let stage = EchoStage::start(|_| {}).await;
-    let minted = stage
-        .client
-        .post(stage.url("/_local/token"))
-        .json(&json!({"sub": "bob", "groups": ["admin"]}))
-        .send()
-        .await
-        .unwrap();
-    let (status, body) = status_and_json(minted).await;
-    assert_eq!(status, 200);
-    let token = body["token"].as_str().unwrap();
-    let response = stage
-        .client
-        .get(stage.url("/items"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    let event = echoed_event(response).await;
-    assert_eq!(
-        event["requestContext"]["authorizer"]["jwt"]["claims"]["sub"],
-        "bob"
-    );
-    assert_eq!(
-        event["requestContext"]["authorizer"]["jwt"]["claims"]["cognito:groups"],
-        "[admin]"
-    );
-
-    let refused = stage
-        .client
-        .post(stage.url("/_local/token"))
-        .json(&json!({"groups": []}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(refused.status().as_u16(), 400);
 }

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-/// A route table built from route keys such as `GET /items/{id}`.
+/// A route table built from route keys such as `GET /pets/{id}`.
 #[derive(Debug, Clone)]
 pub struct RouteTable<R> {
     routes: Vec<RouteEntry<R>>,
@@ -29,9 +29,9 @@ enum Segment {
 pub struct RouteMatch<R> {
     /// The route's target (the function it is integrated with).
     pub target: R,
-    /// The route key, e.g. `GET /items/{id}`.
+    /// The route key, e.g. `GET /pets/{id}`.
     pub route_key: String,
-    /// The resource path, e.g. `/items/{id}`.
+    /// The resource path, e.g. `/pets/{id}`.
     pub resource: String,
     /// The values captured by `{name}` segments, e.g. `id -> "42"`.
     pub path_parameters: BTreeMap<String, String>,
@@ -120,20 +120,20 @@ mod tests {
 
     fn table() -> RouteTable<&'static str> {
         RouteTable::new([
-            ("GET /items", "list"),
-            ("GET /items/{id}", "get"),
-            ("GET /items/special", "special"),
-            ("DELETE /items/{id}", "delete"),
+            ("GET /pets", "list"),
+            ("GET /pets/{id}", "get"),
+            ("GET /pets/special", "special"),
+            ("DELETE /pets/{id}", "delete"),
         ])
         .unwrap()
     }
 
     #[test]
     fn a_parameter_segment_captures_the_path_value() {
-        let found = table().find("GET", "/items/abc").unwrap();
+        let found = table().find("GET", "/pets/abc").unwrap();
         assert_eq!(found.target, "get");
-        assert_eq!(found.route_key, "GET /items/{id}");
-        assert_eq!(found.resource, "/items/{id}");
+        assert_eq!(found.route_key, "GET /pets/{id}");
+        assert_eq!(found.resource, "/pets/{id}");
         assert_eq!(
             found.path_parameters.get("id").map(String::as_str),
             Some("abc")
@@ -143,7 +143,7 @@ mod tests {
     #[test]
     fn literal_segments_win_over_parameters() {
         assert_eq!(
-            table().find("GET", "/items/special").unwrap().target,
+            table().find("GET", "/pets/special").unwrap().target,
             "special"
         );
     }
@@ -152,15 +152,15 @@ mod tests {
     fn unknown_paths_methods_empty_parameters_and_extra_segments_are_not_found() {
         let table = table();
         assert!(table.find("GET", "/nothing").is_none());
-        assert!(table.find("PUT", "/items/abc").is_none());
-        assert!(table.find("GET", "/items/").is_none());
-        assert!(table.find("GET", "/items/abc/more").is_none());
-        assert!(table.find("get", "/items").is_none());
+        assert!(table.find("PUT", "/pets/abc").is_none());
+        assert!(table.find("GET", "/pets/").is_none());
+        assert!(table.find("GET", "/pets/abc/more").is_none());
+        assert!(table.find("get", "/pets").is_none());
     }
 
     #[test]
     fn a_route_key_without_a_method_and_path_is_rejected() {
-        assert!(RouteTable::new([("/items", ())]).is_err());
-        assert!(RouteTable::new([("GET items", ())]).is_err());
+        assert!(RouteTable::new([("/pets", ())]).is_err());
+        assert!(RouteTable::new([("GET pets", ())]).is_err());
     }
 }

@@ -1,6 +1,7 @@
-//! A stand-in Lambda function for testing the stage's process mode: it speaks the Lambda
-//! Runtime API like a real function and answers with the event it received, or misbehaves
-//! on request (`?behaviour=error|crash|hang|malformed` in the query string).
+//! A stand-in Lambda function for tests: it speaks the Lambda Runtime API like a real function
+//! and answers with a proxy response echoing the event it received, or misbehaves on request:
+//! `behaviour` (at the event's top level, or in an API Gateway event's query string) set to
+//! `error`, `crash`, `hang` or `malformed`.
 
 use std::time::Duration;
 
@@ -20,9 +21,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             .ok_or("no request id")?
             .to_owned();
         let deadline = next.headers().get("lambda-runtime-deadline-ms").cloned();
+        let trace_id = next
+            .headers()
+            .get("lambda-runtime-trace-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
         let event: Value = next.json().await?;
-        let behaviour = event["queryStringParameters"]["behaviour"]
-            .as_str()
+        let behaviour = event
+            .pointer("/behaviour")
+            .or_else(|| event.pointer("/queryStringParameters/behaviour"))
+            .and_then(Value::as_str)
             .unwrap_or_default()
             .to_owned();
         let invocation = format!("{base}/invocation/{request_id}");
@@ -49,6 +57,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                     "function": std::env::var("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_default(),
                     "pid": std::process::id(),
                     "deadline_header": deadline.is_some(),
+                    "trace_id": trace_id,
+                    "memory_size": std::env::var("AWS_LAMBDA_FUNCTION_MEMORY_SIZE").unwrap_or_default(),
                 });
                 client
                     .post(format!("{invocation}/response"))

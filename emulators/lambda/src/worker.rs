@@ -1,0 +1,175 @@
+//! One function process: its child process, the Runtime API it polls, and Lambda's
+//! environment variables.
+
+use std::path::Path;
+use std::process::Stdio;
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex};
+
+use tokio::process::{Child, Command};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::pool::{lock, InvokeError, ProcessConfig};
+use crate::region;
+use crate::runtime_api::{self, Invocation, RuntimeChannel};
+
+/// One function process and the Runtime API it polls.
+#[derive(Debug)]
+pub(crate) struct Worker {
+    pid: Option<u32>,
+    /// Shared with the process's Runtime API server.
+    pub(crate) channel: Arc<RuntimeChannel>,
+    /// Where the pool posts invocations.
+    pub(crate) mailbox: mpsc::Sender<Invocation>,
+    /// Invocations so far; the first is the cold start.
+    pub(crate) invocations: AtomicU64,
+    kill: Mutex<Option<oneshot::Sender<()>>>,
+    exited: Mutex<Option<oneshot::Receiver<String>>>,
+    exit_reason: Mutex<Option<String>>,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Worker {
+    /// Starts the process with its own Runtime API; it initialises and polls in the background.
+    pub(crate) async fn spawn(
+        name: &str,
+        binary: &Path,
+        config: &ProcessConfig,
+    ) -> Result<Self, InvokeError> {
+        let spawned_at = std::time::Instant::now();
+        let (channel, mailbox) = RuntimeChannel::new(name, spawned_at);
+        let spawn_error = |source| InvokeError::Spawn {
+            binary: binary.to_owned(),
+            source,
+        };
+        let (address, server) = runtime_api::serve(Arc::clone(&channel))
+            .await
+            .map_err(spawn_error)?;
+        let mut command = Command::new(binary);
+        command
+            .env_clear()
+            .envs(lambda_environment(name, config, &address.to_string()))
+            .stdin(Stdio::null())
+            .stdout(Stdio::inherit())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true);
+        let child = match command.spawn() {
+            Ok(child) => child,
+            Err(error) => {
+                server.abort();
+                return Err(spawn_error(error));
+            }
+        };
+        let pid = child.id();
+        let (kill, killed) = oneshot::channel();
+        let (exit_sender, exited) = oneshot::channel();
+        tokio::spawn(watch_process(
+            child,
+            killed,
+            exit_sender,
+            Arc::clone(&channel),
+        ));
+        Ok(Self {
+            pid,
+            channel,
+            mailbox,
+            invocations: AtomicU64::new(0),
+            kill: Mutex::new(Some(kill)),
+            exited: Mutex::new(Some(exited)),
+            exit_reason: Mutex::new(None),
+            server,
+        })
+    }
+
+    /// Kills the process (if still running), waits for it and stops its Runtime API.
+    pub(crate) async fn stop(&self) {
+        if let Some(kill) = lock(&self.kill).take() {
+            let _ = kill.send(());
+        }
+        let exited = lock(&self.exited).take();
+        if let Some(exited) = exited {
+            if let Ok(reason) = exited.await {
+                *lock(&self.exit_reason) = Some(reason);
+            }
+        }
+        self.server.abort();
+    }
+
+    /// Why the process is gone: its init error, how it exited, or that it exited.
+    pub(crate) fn exit_reason(&self) -> String {
+        self.channel
+            .init_error()
+            .map(|e| format!("init error: {e}"))
+            .or_else(|| lock(&self.exit_reason).clone())
+            .unwrap_or_else(|| "the process exited".to_owned())
+    }
+
+    /// The process's peak resident memory (VmHWM), in MB as Lambda reports it.
+    pub(crate) fn max_memory_used_mb(&self) -> Option<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid?)).ok()?;
+        let kilobytes: u64 = status
+            .lines()
+            .find_map(|line| line.strip_prefix("VmHWM:"))?
+            .trim()
+            .trim_end_matches("kB")
+            .trim()
+            .parse()
+            .ok()?;
+        Some(kilobytes.div_ceil(1024))
+    }
+}
+
+async fn watch_process(
+    mut child: Child,
+    killed: oneshot::Receiver<()>,
+    exit_sender: oneshot::Sender<String>,
+    channel: Arc<RuntimeChannel>,
+) {
+    let reason = tokio::select! {
+        status = child.wait() => match status {
+            Ok(status) => format!("Runtime exited with {status}"),
+            Err(error) => format!("could not wait for the process: {error}"),
+        },
+        // Asked to stop, or the worker was dropped: either way the process must go.
+        _ = killed => {
+            let _ = child.kill().await;
+            "killed by the pool".to_owned()
+        }
+    };
+    channel.mark_broken();
+    let _ = exit_sender.send(reason);
+}
+
+/// The environment Lambda gives a function process, plus the configured extras.
+fn lambda_environment(
+    name: &str,
+    config: &ProcessConfig,
+    runtime_api: &str,
+) -> Vec<(String, String)> {
+    let mut environment: Vec<(String, String)> = [
+        ("AWS_LAMBDA_RUNTIME_API", runtime_api.to_owned()),
+        ("AWS_LAMBDA_FUNCTION_NAME", name.to_owned()),
+        (
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+            config.memory_size_mb.to_string(),
+        ),
+        ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST".to_owned()),
+        ("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{name}")),
+        (
+            "AWS_LAMBDA_LOG_STREAM_NAME",
+            format!("local/[$LATEST]{}", uuid::Uuid::new_v4().simple()),
+        ),
+        ("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand".to_owned()),
+        ("AWS_EXECUTION_ENV", "AWS_Lambda_provided.al2023".to_owned()),
+        ("AWS_REGION", region()),
+        ("AWS_DEFAULT_REGION", region()),
+        ("TZ", ":UTC".to_owned()),
+        ("LANG", "en_US.UTF-8".to_owned()),
+        ("PATH", "/usr/local/bin:/usr/bin/:/bin".to_owned()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    environment.extend(config.environment.iter().cloned());
+    environment
+}

@@ -1,0 +1,62 @@
+//! The API's functions called in this process: the one place where the local stage calls the
+//! driving adapter. Each route's handler runs over one shared repository, as one table is
+//! shared by every deployed function.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use apigateway_emulator::{FunctionFailure, Integration, IntegrationFuture};
+use items_apigateway::{handler_for, Config, EventHandler, Route};
+use items_domain::ItemRepository;
+use items_dynamodb::DynamoDbItemRepository;
+use items_memory::InMemoryItemRepository;
+use serde_json::Value;
+
+use crate::store::{create_tables, StoreConfig, StoreError};
+
+/// The API's functions, called in-process over the configured store.
+pub(crate) async fn in_process_functions(
+    store: &StoreConfig,
+) -> Result<Arc<dyn Integration>, StoreError> {
+    let repository: Arc<dyn ItemRepository> = match store {
+        StoreConfig::Memory => Arc::new(InMemoryItemRepository::new()),
+        StoreConfig::DynamoDb(dynamodb) => {
+            let client = dynamodb.client().await;
+            create_tables(&client, dynamodb).await?;
+            Arc::new(DynamoDbItemRepository::new(client, dynamodb.table_names()))
+        }
+    };
+    let config = Config::from_env().map_err(StoreError::Config)?;
+    let functions = Route::ALL
+        .into_iter()
+        .map(|route| {
+            let handler = handler_for(route, Arc::clone(&repository), &config);
+            (route.function_name(), handler)
+        })
+        .collect();
+    Ok(Arc::new(ApiFunctions { functions }))
+}
+
+/// The API's functions behind the in-process integration, by function name.
+struct ApiFunctions {
+    functions: HashMap<&'static str, Arc<dyn EventHandler>>,
+}
+
+impl Integration for ApiFunctions {
+    fn invoke<'a>(
+        &'a self,
+        function: &'a str,
+        event: Value,
+        _trace_id: &'a str,
+    ) -> IntegrationFuture<'a> {
+        Box::pin(async move {
+            // Every route of the table comes from routes.json, which Route mirrors; a mismatch
+            // is a broken build, answered as API Gateway answers a broken function.
+            let handler = self
+                .functions
+                .get(function)
+                .ok_or_else(|| FunctionFailure::Error(format!("no function named {function}")))?;
+            Ok(handler.handle_event(event).await)
+        })
+    }
+}

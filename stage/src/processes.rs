@@ -1,0 +1,65 @@
+//! Process mode: the real function binaries in the Lambda emulator's process pool, behind the
+//! gateway's integration.
+
+use std::sync::Arc;
+
+use apigateway_emulator::{FunctionFailure, Integration, IntegrationFuture, LineSink};
+use lambda_emulator::{InvokeError, ProcessConfig, ProcessPool, ReportSink};
+use serde_json::Value;
+
+use crate::routes;
+use crate::stage::StageError;
+use crate::store::{prepare_tables, StoreConfig};
+
+/// A pool for every function of routes.json, with the environment that reaches `store`
+/// (whose tables are created first); fails when a binary is missing.
+pub(crate) async fn function_processes(
+    config: &ProcessConfig,
+    store: &StoreConfig,
+    reports: &LineSink,
+) -> Result<Arc<ProcessPool>, StageError> {
+    let functions: Vec<String> = routes::all()?.into_iter().map(|r| r.function).collect();
+    let mut config = config.clone();
+    // With the memory store the processes get no store settings: only functions that need no
+    // store (as in tests of the stage itself) can work that way.
+    if let StoreConfig::DynamoDb(dynamodb) = store {
+        prepare_tables(dynamodb).await?;
+        config.environment.extend(dynamodb.process_environment());
+    }
+    let reports = reports.clone();
+    let report_sink: ReportSink = Arc::new(move |line: &str| reports.write(line));
+    let pool = ProcessPool::new(functions.iter().map(String::as_str), config, report_sink);
+    let missing: Vec<String> = pool
+        .binaries()
+        .into_iter()
+        .filter(|binary| !binary.is_file())
+        .map(|binary| binary.display().to_string())
+        .collect();
+    if !missing.is_empty() {
+        return Err(StageError::MissingBinaries(missing));
+    }
+    Ok(Arc::new(pool))
+}
+
+/// The pool as the gateway's integration.
+pub(crate) struct FunctionProcesses(pub(crate) Arc<ProcessPool>);
+
+impl Integration for FunctionProcesses {
+    fn invoke<'a>(
+        &'a self,
+        function: &'a str,
+        event: Value,
+        trace_id: &'a str,
+    ) -> IntegrationFuture<'a> {
+        Box::pin(async move {
+            self.0
+                .invoke(function, event, trace_id)
+                .await
+                .map_err(|error| match error {
+                    // The pool's REPORT line already says so.
+                    InvokeError::Timeout => FunctionFailure::Timeout,
+                    other => FunctionFailure::Error(other.to_string()),
+                })
+        })
+    }
+}
