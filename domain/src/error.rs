@@ -51,9 +51,10 @@ pub enum DomainError {
     /// The store is throttled or unreachable; the caller may retry.
     #[error("the service is temporarily unavailable")]
     Unavailable,
-    /// Anything else; the details were logged where they happened.
+    /// Anything else. The text says what failed, for the log line every 500 writes; it is never
+    /// shown to callers, and details were logged where they happened.
     #[error("internal error")]
-    Internal,
+    Internal(&'static str),
 }
 
 impl DomainError {
@@ -84,6 +85,9 @@ pub enum RepositoryError {
     /// A conditional write found no item.
     #[error("no item has this id")]
     NotFound,
+    /// A conditional write found an item another caller created, and the writer is no admin.
+    #[error("the item was created by another caller")]
+    NotCreator,
     /// A conditional write found the item at another version.
     #[error("the stored version differs from the expected one")]
     VersionMismatch,
@@ -101,8 +105,14 @@ impl From<RepositoryError> for DomainError {
         match error {
             RepositoryError::Unavailable => Self::Unavailable,
             RepositoryError::NotFound => Self::NotFound,
+            RepositoryError::NotCreator => Self::Forbidden,
             RepositoryError::VersionMismatch => Self::PreconditionFailed,
-            RepositoryError::AlreadyExists | RepositoryError::Internal => Self::Internal,
+            RepositoryError::AlreadyExists => {
+                Self::Internal("the store already holds an item with the new item's id")
+            }
+            RepositoryError::Internal => {
+                Self::Internal("the store failed (its own error line has the details)")
+            }
         }
     }
 }

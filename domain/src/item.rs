@@ -90,16 +90,16 @@ impl Item {
         }
     }
 
-    /// This item with its fields updated at `now`, one version on. Creation facts stay.
-    pub fn updated(&self, changes: ItemChanges, now: Timestamp) -> Self {
+    /// This item with its fields updated at `updated_at`, one version on. Creation facts stay.
+    /// The stores apply exactly this in their atomic update.
+    pub fn updated(&self, changes: ItemChanges, updated_at: Timestamp) -> Self {
         Self {
             id: self.id,
             name: changes.name,
             description: changes.description,
             category: changes.category,
             created_at: self.created_at,
-            // A store clock that steps back must not make an update older than its creation.
-            updated_at: now.max(self.created_at),
+            updated_at,
             created_by: self.created_by.clone(),
             version: self.version.next(),
         }

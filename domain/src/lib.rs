@@ -5,7 +5,8 @@
 //! - field rules and their messages: [`values`] (one type per field) and [`limits`] (the numbers);
 //! - request-body rules (every bad field reported at once): [`item::ItemFields::parse`];
 //! - paging rules (limit, category, cursor): [`page::PageRequest::parse`];
-//! - who may change an item, versions, idempotency: the [`use_cases`], one per route;
+//! - who may change an item, versions, idempotency: the [`use_cases`], one per route, with the
+//!   precondition every update and delete carries to the store in [`precondition`];
 //! - change events and their ids: [`events`].
 //!
 //! The crate knows nothing of AWS, HTTP or JSON. Adapters translate their world into these types.
@@ -17,6 +18,7 @@ pub mod item;
 pub mod limits;
 pub mod page;
 pub mod ports;
+pub mod precondition;
 pub mod use_cases;
 pub mod values;
 
@@ -33,5 +35,6 @@ pub use ports::{
     Clock, IdGenerator, ItemCreator, ItemDeleter, ItemLister, ItemReader, ItemRepository,
     ItemUpdater, Port, SystemClock, UsesPorts, UuidV4Ids,
 };
+pub use precondition::WritePrecondition;
 pub use use_cases::{CreateItem, Creation, DeleteItem, GetItem, ListItems, UpdateItem};
 pub use values::{Caller, Category, Description, ItemId, ItemName, Subject, Timestamp, Version};

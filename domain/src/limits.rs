@@ -20,5 +20,3 @@ pub const IDEMPOTENCY_TTL_HOURS: i64 = 24;
 pub const BODY_MAX_BYTES: usize = 16 * 1024;
 /// Longest caller subject we accept from a token; real issuers use far fewer.
 pub const SUBJECT_MAX_CHARS: usize = 256;
-/// How often an update or delete without `If-Match` is retried when a concurrent writer wins.
-pub const UNCONDITIONAL_WRITE_ATTEMPTS: usize = 5;

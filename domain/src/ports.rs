@@ -8,9 +8,10 @@ use async_trait::async_trait;
 
 use crate::error::RepositoryError;
 use crate::idempotency::{IdempotencyRecord, IdempotentInsert};
-use crate::item::Item;
+use crate::item::{Item, ItemChanges};
 use crate::page::{Page, PageRequest};
-use crate::values::{ItemId, Timestamp, Version};
+use crate::precondition::WritePrecondition;
+use crate::values::{ItemId, Timestamp};
 
 /// Reads one item.
 #[async_trait]
@@ -41,19 +42,34 @@ pub trait ItemCreator: Send + Sync {
     ) -> Result<IdempotentInsert, RepositoryError>;
 }
 
-/// Writes a changed item over the stored one, conditionally.
+/// Updates items in place, each update one atomic conditional write.
 #[async_trait]
 pub trait ItemUpdater: Send + Sync {
-    /// Stores `item` in place of the stored one if the stored one is at `expected`;
-    /// `NotFound` if there is none, `VersionMismatch` if it is at another version.
-    async fn update(&self, item: &Item, expected: Version) -> Result<(), RepositoryError>;
+    /// In one atomic step, if `precondition` holds for the stored item: replaces its fields with
+    /// `changes` (an absent category is removed), sets `updated_at`, moves the version one on,
+    /// and returns the item as stored. Otherwise changes nothing and fails with the first part
+    /// of the precondition that does not hold (see [`WritePrecondition::check`]). A write the
+    /// store's client sent again after its answer was lost is recognised as this call's own:
+    /// it is applied once and the call succeeds.
+    async fn update(
+        &self,
+        id: &ItemId,
+        changes: &ItemChanges,
+        updated_at: Timestamp,
+        precondition: &WritePrecondition,
+    ) -> Result<Item, RepositoryError>;
 }
 
-/// Deletes items, conditionally.
+/// Deletes items, each delete one atomic conditional write.
 #[async_trait]
 pub trait ItemDeleter: Send + Sync {
-    /// Deletes the item if it is at `expected`; errors as for [`ItemUpdater::update`].
-    async fn delete(&self, id: &ItemId, expected: Version) -> Result<(), RepositoryError>;
+    /// In one atomic step, deletes the item if `precondition` holds; errors as for
+    /// [`ItemUpdater::update`].
+    async fn delete(
+        &self,
+        id: &ItemId,
+        precondition: &WritePrecondition,
+    ) -> Result<(), RepositoryError>;
 }
 
 /// The store capabilities, by name: what a use case declares it holds, so the permissions its
@@ -122,15 +138,25 @@ impl<T: ItemCreator + ?Sized> ItemCreator for Arc<T> {
 
 #[async_trait]
 impl<T: ItemUpdater + ?Sized> ItemUpdater for Arc<T> {
-    async fn update(&self, item: &Item, expected: Version) -> Result<(), RepositoryError> {
-        (**self).update(item, expected).await
+    async fn update(
+        &self,
+        id: &ItemId,
+        changes: &ItemChanges,
+        updated_at: Timestamp,
+        precondition: &WritePrecondition,
+    ) -> Result<Item, RepositoryError> {
+        (**self).update(id, changes, updated_at, precondition).await
     }
 }
 
 #[async_trait]
 impl<T: ItemDeleter + ?Sized> ItemDeleter for Arc<T> {
-    async fn delete(&self, id: &ItemId, expected: Version) -> Result<(), RepositoryError> {
-        (**self).delete(id, expected).await
+    async fn delete(
+        &self,
+        id: &ItemId,
+        precondition: &WritePrecondition,
+    ) -> Result<(), RepositoryError> {
+        (**self).delete(id, precondition).await
     }
 }
 
@@ -161,12 +187,22 @@ mockall::mock! {
 
     #[async_trait]
     impl ItemUpdater for ItemRepository {
-        async fn update(&self, item: &Item, expected: Version) -> Result<(), RepositoryError>;
+        async fn update(
+            &self,
+            id: &ItemId,
+            changes: &ItemChanges,
+            updated_at: Timestamp,
+            precondition: &WritePrecondition,
+        ) -> Result<Item, RepositoryError>;
     }
 
     #[async_trait]
     impl ItemDeleter for ItemRepository {
-        async fn delete(&self, id: &ItemId, expected: Version) -> Result<(), RepositoryError>;
+        async fn delete(
+            &self,
+            id: &ItemId,
+            precondition: &WritePrecondition,
+        ) -> Result<(), RepositoryError>;
     }
 }
 

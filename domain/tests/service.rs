@@ -8,7 +8,7 @@ use items_conformance::MockItemRepository;
 use items_domain::{
     Caller, Clock, CreateItem, Creation, DeleteItem, DomainError, GetItem, IdempotencyKey, Item,
     ItemChanges, ItemId, ItemLister, ItemRepository, ListItems, NewItem, Page, PageLimit,
-    PageRequest, RepositoryError, UpdateItem, UuidV4Ids, Version,
+    PageRequest, RepositoryError, UpdateItem, UuidV4Ids, Version, WritePrecondition,
 };
 use items_memory::InMemoryItemRepository;
 
@@ -414,7 +414,7 @@ async fn an_unavailable_store_surfaces_as_unavailable_on_create() {
 }
 
 #[tokio::test]
-async fn a_failing_store_surfaces_as_internal_on_reads() {
+async fn a_failing_store_surfaces_as_internal_with_its_cause() {
     let mut store = MockItemRepository::new();
     store
         .expect_get()
@@ -422,87 +422,111 @@ async fn a_failing_store_surfaces_as_internal_on_reads() {
     store
         .expect_list_page()
         .returning(|_| Err(RepositoryError::Internal));
-    let service = service_over(store);
-    let id = items_conformance::fixtures::item("x", None).id;
-    assert_eq!(service.get(&alice(), &id).await, Err(DomainError::Internal));
-    let listed = service.list(&alice(), &PageRequest::default()).await;
-    assert_eq!(listed, Err(DomainError::Internal));
-}
-
-#[tokio::test]
-async fn a_failed_read_before_an_update_writes_nothing() {
-    let mut store = MockItemRepository::new();
     store
-        .expect_get()
-        .times(2)
-        .returning(|_| Err(RepositoryError::Unavailable));
-    store.expect_update().never();
-    store.expect_delete().never();
+        .expect_insert()
+        .returning(|_| Err(RepositoryError::AlreadyExists));
     let service = service_over(store);
     let id = items_conformance::fixtures::item("x", None).id;
-    let updated = service.update(&alice(), &id, fields("y", None), None).await;
-    assert_eq!(updated, Err(DomainError::Unavailable));
+    let is_internal = |outcome: DomainError| match outcome {
+        DomainError::Internal(cause) => !cause.is_empty(),
+        _ => false,
+    };
+    assert!(is_internal(
+        service.get(&alice(), &id).await.expect_err("fails")
+    ));
+    let listed = service.list(&alice(), &PageRequest::default()).await;
+    assert!(is_internal(listed.expect_err("fails")));
+    // A fresh id already taken cannot be the caller's doing: a 500, with its own cause.
+    let created = service.create(&alice(), fields("x", None), None).await;
     assert_eq!(
-        service.delete(&alice(), &id, None).await,
-        Err(DomainError::Unavailable)
+        created,
+        Err(DomainError::Internal(
+            "the store already holds an item with the new item's id"
+        ))
     );
 }
 
 #[tokio::test]
-async fn an_update_without_if_match_retries_when_a_concurrent_writer_wins() {
-    let stored = items_conformance::fixtures::item("contested", None);
-    let newer = stored.updated(fields("by someone else", None), stored.created_at);
+async fn an_update_is_one_store_write_carrying_the_callers_precondition() {
+    let stored = items_conformance::fixtures::item("stored", None);
+    let clock = Arc::new(ManualClock::new());
+    let now = clock.now();
+    let updated = stored.updated(fields("mine", None), now);
+    let returned = updated.clone();
     let mut store = MockItemRepository::new();
-    let reads = [stored.clone(), newer.clone()];
-    let mut read = 0;
-    store.expect_get().times(2).returning(move |_| {
-        read += 1;
-        Ok(Some(reads[read - 1].clone()))
-    });
-    let mut sequence = mockall::Sequence::new();
+    store.expect_get().never();
     store
         .expect_update()
-        .withf(|_, expected| *expected == Version::FIRST)
+        .withf(move |_, changes, updated_at, precondition| {
+            changes.name.as_str() == "mine"
+                && *updated_at == now
+                && *precondition
+                    == WritePrecondition {
+                        creator: Some(subject("alice")),
+                        version: Some(Version::FIRST),
+                    }
+        })
         .times(1)
-        .in_sequence(&mut sequence)
-        .returning(|_, _| Err(RepositoryError::VersionMismatch));
-    store
-        .expect_update()
-        .withf(|_, expected| expected.get() == 2)
-        .times(1)
-        .in_sequence(&mut sequence)
-        .returning(|_, _| Ok(()));
-    let service = service_over(store);
-    let caller = Caller::user(stored.created_by.clone());
-    let updated = service
-        .update(&caller, &stored.id, fields("mine", None), None)
-        .await
-        .expect("retried on the newer version");
-    assert_eq!(updated.version.get(), 3);
-}
-
-#[tokio::test]
-async fn an_update_with_if_match_is_not_retried_after_losing_a_race() {
-    let stored = items_conformance::fixtures::item("contested", None);
-    let mut store = MockItemRepository::new();
-    let read = stored.clone();
-    store
-        .expect_get()
-        .times(1)
-        .returning(move |_| Ok(Some(read.clone())));
-    store
-        .expect_update()
-        .times(1)
-        .returning(|_, _| Err(RepositoryError::VersionMismatch));
-    let service = service_over(store);
-    let caller = Caller::user(stored.created_by.clone());
+        .returning(move |_, _, _, _| Ok(returned.clone()));
+    let service = Service::new(Arc::new(store), clock);
     let outcome = service
         .update(
-            &caller,
+            &alice(),
             &stored.id,
             fields("mine", None),
             Some(Version::FIRST),
         )
         .await;
-    assert_eq!(outcome, Err(DomainError::PreconditionFailed));
+    assert_eq!(outcome, Ok(updated));
+}
+
+#[tokio::test]
+async fn a_delete_is_one_store_write_and_an_admin_needs_no_creator() {
+    let mut store = MockItemRepository::new();
+    store.expect_get().never();
+    store
+        .expect_delete()
+        .withf(|_, precondition| {
+            *precondition
+                == WritePrecondition {
+                    creator: None,
+                    version: None,
+                }
+        })
+        .times(1)
+        .returning(|_, _| Ok(()));
+    let service = service_over(store);
+    let id = items_conformance::fixtures::item("x", None).id;
+    assert_eq!(service.delete(&admin(), &id, None).await, Ok(()));
+}
+
+#[tokio::test]
+async fn failed_write_preconditions_become_the_contracts_outcomes() {
+    let cases = [
+        (RepositoryError::NotFound, DomainError::NotFound),
+        (RepositoryError::NotCreator, DomainError::Forbidden),
+        (
+            RepositoryError::VersionMismatch,
+            DomainError::PreconditionFailed,
+        ),
+        (RepositoryError::Unavailable, DomainError::Unavailable),
+    ];
+    for (failure, outcome) in cases {
+        let mut store = MockItemRepository::new();
+        store
+            .expect_update()
+            .times(1)
+            .returning(move |_, _, _, _| Err(failure));
+        store
+            .expect_delete()
+            .times(1)
+            .returning(move |_, _| Err(failure));
+        let service = service_over(store);
+        let id = items_conformance::fixtures::item("x", None).id;
+        let updated = service
+            .update(&alice(), &id, fields("y", None), None)
+            .await;
+        assert_eq!(updated, Err(outcome.clone()), "{failure:?}");
+        assert_eq!(service.delete(&alice(), &id, None).await, Err(outcome));
+    }
 }

@@ -1,9 +1,18 @@
-//! A loopback TCP proxy whose upstream can be cut.
+//! A loopback proxy in front of a DynamoDB-compatible server whose upstream can be cut, which
+//! can lose the answers to writes that landed, and which counts the requests it sees.
 
+use std::collections::BTreeMap;
 use std::io;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
+use http_body_util::{BodyExt, Full};
+use hyper::body::{Bytes, Incoming};
+use hyper::client::conn::http1::SendRequest;
+use hyper::service::service_fn;
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
@@ -20,13 +29,42 @@ pub enum Outage {
     /// New connections are accepted but never answered: the client sees timeouts, as in a
     /// network partition.
     Blackhole,
+    /// Every request is answered `ThrottlingException` without reaching the server, as a
+    /// table over its throughput does: a failure the SDK retries.
+    Throttled,
+    /// Every `TransactWriteItems` is answered as cancelled by a concurrent transaction
+    /// (`TransactionConflict`) without reaching the server; other requests pass.
+    TransactionConflict,
 }
 
-/// A TCP proxy on 127.0.0.1 in front of `upstream`.
+/// How the answer to a write that reached the server is lost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LostAnswer {
+    /// The server's answer is held back this long (longer than the client's attempt timeout,
+    /// so it gives up and sends the write again), as a store that stalls after applying it.
+    Held(Duration),
+    /// The connection is closed once the server has answered, before the answer is passed
+    /// on, as a connection dropped after the request was sent.
+    Dropped,
+}
+
+/// The DynamoDB operations that change data.
+const WRITE_OPERATIONS: [&str; 4] = ["PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems"];
+
+/// A proxy on 127.0.0.1 in front of `upstream`.
 pub struct FaultProxy {
     address: SocketAddr,
-    state: Arc<watch::Sender<Outage>>,
+    shared: Arc<Shared>,
     accept_loop: JoinHandle<()>,
+}
+
+/// What every connection of the proxy reads and updates.
+struct Shared {
+    outage: watch::Sender<Outage>,
+    /// Answers to writes still to lose, and how.
+    lost_answers: Mutex<(u32, LostAnswer)>,
+    /// Requests seen, by DynamoDB operation (`X-Amz-Target`), refused or faulted ones included.
+    requests: Mutex<BTreeMap<String, u32>>,
 }
 
 impl FaultProxy {
@@ -34,18 +72,24 @@ impl FaultProxy {
     pub async fn start(upstream: SocketAddr) -> io::Result<Self> {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let address = listener.local_addr()?;
-        let (state, _) = watch::channel(Outage::None);
-        let state = Arc::new(state);
-        let accept_state = Arc::clone(&state);
+        let shared = Arc::new(Shared {
+            outage: watch::channel(Outage::None).0,
+            lost_answers: Mutex::new((0, LostAnswer::Dropped)),
+            requests: Mutex::new(BTreeMap::new()),
+        });
+        let accept_shared = Arc::clone(&shared);
         let accept_loop = tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
-                let outage = accept_state.subscribe();
-                tokio::spawn(serve_connection(client, upstream, outage));
+                tokio::spawn(serve_connection(
+                    client,
+                    upstream,
+                    Arc::clone(&accept_shared),
+                ));
             }
         });
         Ok(Self {
             address,
-            state,
+            shared,
             accept_loop,
         })
     }
@@ -63,7 +107,30 @@ impl FaultProxy {
     /// Starts or ends an outage. Open connections are cut on any change, so every client
     /// meets the new state on its next connection.
     pub fn set(&self, outage: Outage) {
-        self.state.send_replace(outage);
+        self.shared.outage.send_replace(outage);
+    }
+
+    /// Loses the answers to the next `count` writes (`PutItem`, `UpdateItem`, `DeleteItem`,
+    /// `TransactWriteItems`) after the server has applied them, so the client cannot know
+    /// they landed and sends them again. Reads and later writes pass.
+    pub fn lose_write_answers(&self, count: u32, how: LostAnswer) {
+        *lock(&self.shared.lost_answers) = (count, how);
+    }
+
+    /// How many requests of each DynamoDB operation reached the proxy since it started or
+    /// since [`FaultProxy::reset_counts`], faulted ones included.
+    pub fn requests(&self) -> BTreeMap<String, u32> {
+        lock(&self.shared.requests).clone()
+    }
+
+    /// All requests counted, of every operation.
+    pub fn total_requests(&self) -> u32 {
+        lock(&self.shared.requests).values().sum()
+    }
+
+    /// Starts counting from zero.
+    pub fn reset_counts(&self) {
+        lock(&self.shared.requests).clear();
     }
 }
 
@@ -73,11 +140,29 @@ impl Drop for FaultProxy {
     }
 }
 
-async fn serve_connection(
-    mut client: TcpStream,
-    upstream: SocketAddr,
-    mut outage: watch::Receiver<Outage>,
-) {
+/// The proxy's state stays usable when a test thread panicked while holding it.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Shared {
+    fn count(&self, operation: &str) {
+        *lock(&self.requests).entry(operation.to_owned()).or_default() += 1;
+    }
+
+    /// How to lose this write's answer, if one is still to be lost.
+    fn take_lost_answer(&self) -> Option<LostAnswer> {
+        let mut lost = lock(&self.lost_answers);
+        if lost.0 == 0 {
+            return None;
+        }
+        lost.0 -= 1;
+        Some(lost.1)
+    }
+}
+
+async fn serve_connection(mut client: TcpStream, upstream: SocketAddr, shared: Arc<Shared>) {
+    let mut outage = shared.outage.subscribe();
     let current = *outage.borrow_and_update();
     match current {
         Outage::Refuse => {
@@ -89,15 +174,90 @@ async fn serve_connection(
             let _ = outage.wait_for(|o| *o != Outage::Blackhole).await;
             return;
         }
-        Outage::None => {}
+        Outage::None | Outage::Throttled | Outage::TransactionConflict => {}
     }
-    let Ok(mut server) = TcpStream::connect(upstream).await else {
+    let Ok(server) = TcpStream::connect(upstream).await else {
         return;
     };
+    let Ok((sender, server_connection)) = hyper::client::conn::http1::handshake(TokioIo::new(server)).await
+    else {
+        return;
+    };
+    tokio::spawn(server_connection);
+    let sender = Arc::new(tokio::sync::Mutex::new(sender));
+    let service = service_fn(move |request| {
+        let (sender, shared) = (Arc::clone(&sender), Arc::clone(&shared));
+        async move { relay(request, current, &sender, &shared).await }
+    });
+    let connection =
+        hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(client), service);
     tokio::select! {
-        _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
+        _ = connection => {}
         // Any change of state cuts the open connection: the client must reconnect and meet
         // the new state.
         _ = outage.changed() => {}
     }
+}
+
+/// Why a request got no answer; hyper closes the connection on it.
+#[derive(Debug, thiserror::Error)]
+enum Unanswered {
+    #[error("the answer to a write that reached the server was dropped on purpose")]
+    Dropped,
+    #[error("the upstream server failed: {0}")]
+    Upstream(#[from] hyper::Error),
+}
+
+/// Passes one request to the server (or answers it with the outage's fault) and its answer
+/// back, unless this write's answer is to be lost.
+async fn relay(
+    request: Request<Incoming>,
+    outage: Outage,
+    sender: &tokio::sync::Mutex<SendRequest<Incoming>>,
+    shared: &Shared,
+) -> Result<Response<Full<Bytes>>, Unanswered> {
+    let operation = request
+        .headers()
+        .get("x-amz-target")
+        .and_then(|target| target.to_str().ok())
+        .and_then(|target| target.rsplit('.').next())
+        .unwrap_or("unknown")
+        .to_owned();
+    shared.count(&operation);
+    match outage {
+        Outage::Throttled => {
+            return Ok(dynamodb_error(
+                r#"{"__type":"com.amazonaws.dynamodb.v20120810#ThrottlingException","message":"Rate of requests exceeds the allowed throughput."}"#,
+            ))
+        }
+        Outage::TransactionConflict if operation == "TransactWriteItems" => {
+            return Ok(dynamodb_error(
+                r#"{"__type":"com.amazonaws.dynamodb.v20120810#TransactionCanceledException","Message":"Transaction cancelled, please refer cancellation reasons for specific reasons [TransactionConflict, None]","CancellationReasons":[{"Code":"TransactionConflict","Message":"Transaction is ongoing for the item"},{"Code":"None"}]}"#,
+            ))
+        }
+        _ => {}
+    }
+    let response = sender.lock().await.send_request(request).await?;
+    let (parts, body) = response.into_parts();
+    // The whole answer is read first: once it is here, the server has applied the write.
+    let body = body.collect().await?.to_bytes();
+    if WRITE_OPERATIONS.contains(&operation.as_str()) {
+        match shared.take_lost_answer() {
+            Some(LostAnswer::Dropped) => return Err(Unanswered::Dropped),
+            Some(LostAnswer::Held(delay)) => tokio::time::sleep(delay).await,
+            None => {}
+        }
+    }
+    Ok(Response::from_parts(parts, Full::new(body)))
+}
+
+/// A DynamoDB error answer: status 400 with the JSON body the SDK parses.
+fn dynamodb_error(body: &'static str) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from_static(body.as_bytes())));
+    *response.status_mut() = StatusCode::BAD_REQUEST;
+    response.headers_mut().insert(
+        "content-type",
+        hyper::header::HeaderValue::from_static("application/x-amz-json-1.0"),
+    );
+    response
 }

@@ -17,6 +17,8 @@ pub struct Problem {
     pub title: &'static str,
     pub detail: String,
     pub errors: Vec<FieldError>,
+    /// For a 500, what failed: written to the log, never to the caller.
+    pub cause: Option<&'static str>,
 }
 
 impl Problem {
@@ -26,6 +28,7 @@ impl Problem {
             title,
             detail: detail.into(),
             errors: Vec::new(),
+            cause: None,
         }
     }
 
@@ -73,8 +76,17 @@ impl Problem {
         )
     }
 
-    /// The response for this problem.
+    /// The response for this problem. Every 500 writes an error line with its cause here, the
+    /// one place every problem becomes a response, so no 500 goes unexplained in the log.
     pub fn into_response(self, request_id: &str) -> ApiResponse {
+        if self.status == 500 {
+            tracing::error!(
+                request_id,
+                status = self.status,
+                cause = self.cause.unwrap_or("unknown"),
+                "request failed"
+            );
+        }
         let mut body = json!({
             "type": "about:blank",
             "title": self.title,
@@ -110,11 +122,14 @@ impl From<DomainError> for Problem {
             DomainError::PreconditionFailed => Problem::new(412, "Precondition Failed", detail),
             DomainError::IdempotencyConflict => Problem::new(409, "Conflict", detail),
             DomainError::Unavailable => Problem::new(503, "Service Unavailable", detail),
-            DomainError::Internal => Problem::new(
-                500,
-                "Internal Server Error",
-                "the request failed; quote the request id when reporting it",
-            ),
+            DomainError::Internal(cause) => Problem {
+                cause: Some(cause),
+                ..Problem::new(
+                    500,
+                    "Internal Server Error",
+                    "the request failed; quote the request id when reporting it",
+                )
+            },
         }
     }
 }
@@ -138,7 +153,7 @@ mod tests {
             (DomainError::PreconditionFailed, 412),
             (DomainError::IdempotencyConflict, 409),
             (DomainError::Unavailable, 503),
-            (DomainError::Internal, 500),
+            (DomainError::Internal("a cause"), 500),
         ];
         for (error, status) in cases {
             assert_eq!(Problem::from(error).status, status);
@@ -149,7 +164,7 @@ mod tests {
     fn only_a_503_carries_retry_after() {
         let unavailable = Problem::from(DomainError::Unavailable).into_response("r");
         assert_eq!(unavailable.header_value("retry-after"), Some("1"));
-        let internal = Problem::from(DomainError::Internal).into_response("r");
+        let internal = Problem::from(DomainError::Internal("a cause")).into_response("r");
         assert_eq!(internal.header_value("retry-after"), None);
     }
 }

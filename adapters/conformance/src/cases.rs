@@ -5,8 +5,8 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use items_domain::{
-    Category, IdempotentInsert, Item, ItemId, ItemRepository, Page, PageLimit, PageRequest,
-    RepositoryError, Version,
+    Caller, Category, IdempotentInsert, Item, ItemId, ItemRepository, Page, PageLimit,
+    PageRequest, RepositoryError, Version, WritePrecondition,
 };
 
 use crate::fixtures::{self, fields, idempotency_record, item, next_timestamp, unique_category};
@@ -92,67 +92,215 @@ pub async fn insert_of_an_existing_id_fails_and_keeps_the_first_item(store: Stor
     assert_eq!(store.get(&first.id).await, Ok(Some(first)));
 }
 
-pub async fn update_at_the_stored_version_stores_the_new_item(store: Store) {
+/// The creator of every fixture item, and callers who are not.
+fn creator() -> Caller {
+    Caller::user(fixtures::subject(fixtures::CREATOR))
+}
+
+fn someone_else() -> Caller {
+    Caller::user(fixtures::subject("someone-else"))
+}
+
+fn admin() -> Caller {
+    Caller::admin(fixtures::subject("an-admin"))
+}
+
+fn precondition(caller: &Caller, version: Option<Version>) -> WritePrecondition {
+    WritePrecondition::new(caller, version)
+}
+
+/// Replaces `item`'s fields with a new name at a fresh time, as `caller` expecting `version`.
+async fn update_as(
+    store: &Store,
+    item: &Item,
+    name: &str,
+    caller: &Caller,
+    version: Option<Version>,
+) -> Result<Item, RepositoryError> {
+    store
+        .update(
+            &item.id,
+            &fields(name, None),
+            next_timestamp(),
+            &precondition(caller, version),
+        )
+        .await
+}
+
+pub async fn update_at_the_stored_version_stores_and_returns_the_new_item(store: Store) {
     let original = item("original", Some(fixtures::category("a")));
     insert_all(&store, std::slice::from_ref(&original)).await;
-    let updated = original.updated(fields("updated", None), next_timestamp());
-    assert_eq!(store.update(&updated, Version::FIRST).await, Ok(()));
-    let stored = store.get(&original.id).await.expect("get").expect("exists");
-    assert_eq!(stored, updated);
-    assert_eq!(stored.version, Version::FIRST.next());
-    assert_eq!(stored.category, None);
+    let at = next_timestamp();
+    let returned = store
+        .update(
+            &original.id,
+            &fields("updated", None),
+            at,
+            &precondition(&creator(), Some(Version::FIRST)),
+        )
+        .await
+        .expect("update");
+    let expected = original.updated(fields("updated", None), at);
+    assert_eq!(returned, expected);
+    assert_eq!(returned.version, Version::FIRST.next());
+    assert_eq!(returned.category, None, "an absent category is removed");
+    assert_eq!(store.get(&original.id).await, Ok(Some(expected)));
+}
+
+pub async fn update_without_a_version_applies_to_the_stored_one(store: Store) {
+    let original = item("original", None);
+    insert_all(&store, std::slice::from_ref(&original)).await;
+    let first = update_as(&store, &original, "first", &creator(), None)
+        .await
+        .expect("first update");
+    let second = update_as(&store, &original, "second", &creator(), None)
+        .await
+        .expect("second update");
+    assert_eq!(first.version.get(), 2);
+    assert_eq!(second.version.get(), 3);
+    assert_eq!(second.created_at, original.created_at, "creation facts stay");
+    assert_eq!(second.created_by, original.created_by);
+    assert_eq!(store.get(&original.id).await, Ok(Some(second)));
 }
 
 pub async fn update_at_a_stale_version_is_a_mismatch_and_changes_nothing(store: Store) {
     let original = item("original", None);
     insert_all(&store, std::slice::from_ref(&original)).await;
-    let first_update = original.updated(fields("first update", None), next_timestamp());
-    store
-        .update(&first_update, Version::FIRST)
+    let first = update_as(&store, &original, "first", &creator(), Some(Version::FIRST))
         .await
         .expect("first update");
-    let stale = original.updated(fields("stale update", None), next_timestamp());
     assert_eq!(
-        store.update(&stale, Version::FIRST).await,
+        update_as(&store, &original, "stale", &creator(), Some(Version::FIRST)).await,
         Err(RepositoryError::VersionMismatch)
     );
-    assert_eq!(store.get(&original.id).await, Ok(Some(first_update)));
+    assert_eq!(store.get(&original.id).await, Ok(Some(first)));
+}
+
+pub async fn update_by_another_caller_is_not_creator_and_changes_nothing(store: Store) {
+    let original = item("original", None);
+    insert_all(&store, std::slice::from_ref(&original)).await;
+    for version in [None, Some(Version::FIRST)] {
+        assert_eq!(
+            update_as(&store, &original, "taken over", &someone_else(), version).await,
+            Err(RepositoryError::NotCreator)
+        );
+    }
+    assert_eq!(store.get(&original.id).await, Ok(Some(original)));
+}
+
+pub async fn update_by_an_admin_needs_no_creator_but_the_version(store: Store) {
+    let original = item("original", None);
+    insert_all(&store, std::slice::from_ref(&original)).await;
+    assert_eq!(
+        update_as(&store, &original, "stale", &admin(), Some(Version::FIRST.next())).await,
+        Err(RepositoryError::VersionMismatch)
+    );
+    let by_admin = update_as(&store, &original, "by an admin", &admin(), Some(Version::FIRST))
+        .await
+        .expect("an admin may update any item");
+    assert_eq!(by_admin.created_by, original.created_by, "the creator stays");
+    assert_eq!(store.get(&original.id).await, Ok(Some(by_admin)));
 }
 
 pub async fn update_of_a_missing_item_is_not_found_and_creates_nothing(store: Store) {
     let never_stored = item("never stored", None);
-    let updated = never_stored.updated(fields("updated", None), next_timestamp());
+    for caller in [creator(), admin()] {
+        assert_eq!(
+            update_as(&store, &never_stored, "updated", &caller, None).await,
+            Err(RepositoryError::NotFound)
+        );
+    }
+    assert_eq!(store.get(&never_stored.id).await, Ok(None));
+}
+
+pub async fn failing_preconditions_are_reported_in_the_contracts_order(store: Store) {
+    let stored = item("stored", None);
+    let missing = item("missing", None);
+    insert_all(&store, std::slice::from_ref(&stored)).await;
+    let stale = Some(Version::FIRST.next());
+    // Missing, another creator and a stale version at once: absence comes first.
     assert_eq!(
-        store.update(&updated, Version::FIRST).await,
+        update_as(&store, &missing, "x", &someone_else(), stale).await,
         Err(RepositoryError::NotFound)
     );
-    assert_eq!(store.get(&never_stored.id).await, Ok(None));
+    assert_eq!(
+        store
+            .delete(&missing.id, &precondition(&someone_else(), stale))
+            .await,
+        Err(RepositoryError::NotFound)
+    );
+    // Another creator and a stale version: the creator comes first, so a non-creator learns
+    // nothing about versions.
+    assert_eq!(
+        update_as(&store, &stored, "x", &someone_else(), stale).await,
+        Err(RepositoryError::NotCreator)
+    );
+    assert_eq!(
+        store
+            .delete(&stored.id, &precondition(&someone_else(), stale))
+            .await,
+        Err(RepositoryError::NotCreator)
+    );
+    assert_eq!(store.get(&stored.id).await, Ok(Some(stored)));
 }
 
 pub async fn delete_at_the_stored_version_removes_the_item(store: Store) {
     let doomed = item("doomed", None);
     insert_all(&store, std::slice::from_ref(&doomed)).await;
-    assert_eq!(store.delete(&doomed.id, Version::FIRST).await, Ok(()));
+    assert_eq!(
+        store
+            .delete(&doomed.id, &precondition(&creator(), Some(Version::FIRST)))
+            .await,
+        Ok(())
+    );
     assert_eq!(store.get(&doomed.id).await, Ok(None));
 }
 
 pub async fn delete_at_a_stale_version_is_a_mismatch_and_keeps_the_item(store: Store) {
     let kept = item("kept", None);
     insert_all(&store, std::slice::from_ref(&kept)).await;
-    let stale = Version::FIRST.next();
+    let stale = Some(Version::FIRST.next());
+    for caller in [creator(), admin()] {
+        assert_eq!(
+            store.delete(&kept.id, &precondition(&caller, stale)).await,
+            Err(RepositoryError::VersionMismatch)
+        );
+    }
+    assert_eq!(store.get(&kept.id).await, Ok(Some(kept)));
+}
+
+pub async fn delete_by_another_caller_is_not_creator_and_keeps_the_item(store: Store) {
+    let kept = item("kept", None);
+    insert_all(&store, std::slice::from_ref(&kept)).await;
     assert_eq!(
-        store.delete(&kept.id, stale).await,
-        Err(RepositoryError::VersionMismatch)
+        store
+            .delete(&kept.id, &precondition(&someone_else(), None))
+            .await,
+        Err(RepositoryError::NotCreator)
     );
     assert_eq!(store.get(&kept.id).await, Ok(Some(kept)));
 }
 
+pub async fn delete_by_an_admin_removes_any_item(store: Store) {
+    let doomed = item("doomed", None);
+    insert_all(&store, std::slice::from_ref(&doomed)).await;
+    assert_eq!(
+        store.delete(&doomed.id, &precondition(&admin(), None)).await,
+        Ok(())
+    );
+    assert_eq!(store.get(&doomed.id).await, Ok(None));
+}
+
 pub async fn delete_of_a_missing_item_is_not_found(store: Store) {
     let never_stored = item("never stored", None);
-    assert_eq!(
-        store.delete(&never_stored.id, Version::FIRST).await,
-        Err(RepositoryError::NotFound)
-    );
+    for caller in [creator(), admin()] {
+        assert_eq!(
+            store
+                .delete(&never_stored.id, &precondition(&caller, Some(Version::FIRST)))
+                .await,
+            Err(RepositoryError::NotFound)
+        );
+    }
 }
 
 pub async fn listing_an_empty_store_is_one_empty_last_page(store: Store) {
@@ -233,9 +381,7 @@ pub async fn update_that_removes_the_category_drops_the_item_from_its_listing(st
     let staying = item("staying", Some(category.clone()));
     let leaving = item("leaving", Some(category.clone()));
     insert_all(&store, &[staying.clone(), leaving.clone()]).await;
-    let uncategorised = leaving.updated(fields("leaving", None), next_timestamp());
-    store
-        .update(&uncategorised, Version::FIRST)
+    update_as(&store, &leaving, "leaving", &creator(), Some(Version::FIRST))
         .await
         .expect("update");
     let pages = all_pages(&store, 20, Some(category)).await;
@@ -319,25 +465,72 @@ pub async fn concurrent_updates_at_one_version_have_exactly_one_winner(store: St
     insert_all(&store, std::slice::from_ref(&contested)).await;
     let attempts: Vec<_> = (0..50)
         .map(|n| {
-            let store = Arc::clone(&store);
-            let update = contested.updated(fields(&format!("writer {n}"), None), next_timestamp());
+            let (store, contested) = (Arc::clone(&store), contested.clone());
             tokio::spawn(async move {
-                let outcome = store.update(&update, Version::FIRST).await;
-                (update, outcome)
+                let name = format!("writer {n}");
+                update_as(&store, &contested, &name, &creator(), Some(Version::FIRST)).await
             })
         })
         .collect();
     let mut winners = Vec::new();
     for attempt in attempts {
-        let (update, outcome) = attempt.await.expect("task");
-        match outcome {
-            Ok(()) => winners.push(update),
+        match attempt.await.expect("task") {
+            Ok(item) => winners.push(item),
             Err(RepositoryError::VersionMismatch) => {}
             Err(other) => panic!("a losing writer must see VersionMismatch, saw {other:?}"),
         }
     }
     assert_eq!(winners.len(), 1, "exactly one writer wins");
     assert_eq!(store.get(&contested.id).await, Ok(Some(winners.remove(0))));
+}
+
+pub async fn concurrent_updates_without_a_version_each_apply_once(store: Store) {
+    let contested = item("contested", None);
+    insert_all(&store, std::slice::from_ref(&contested)).await;
+    let writers = 20;
+    let attempts: Vec<_> = (0..writers)
+        .map(|n| {
+            let (store, contested) = (Arc::clone(&store), contested.clone());
+            let caller = if n % 2 == 0 { creator() } else { admin() };
+            tokio::spawn(async move {
+                update_as(&store, &contested, &format!("writer {n}"), &caller, None).await
+            })
+        })
+        .collect();
+    let mut versions = HashSet::new();
+    let mut last = None;
+    for attempt in attempts {
+        let item = attempt.await.expect("task").expect("every writer applies");
+        versions.insert(item.version.get());
+        if item.version.get() == 1 + writers {
+            last = Some(item);
+        }
+    }
+    let expected: HashSet<u64> = (2..=1 + writers).collect();
+    assert_eq!(versions, expected, "each write moved the version on exactly once");
+    assert_eq!(store.get(&contested.id).await, Ok(last));
+}
+
+pub async fn concurrent_deletes_have_exactly_one_winner(store: Store) {
+    let contested = item("contested", None);
+    insert_all(&store, std::slice::from_ref(&contested)).await;
+    let attempts: Vec<_> = (0..20)
+        .map(|_| {
+            let store = Arc::clone(&store);
+            let id = contested.id;
+            tokio::spawn(async move { store.delete(&id, &precondition(&creator(), None)).await })
+        })
+        .collect();
+    let mut deleted = 0;
+    for attempt in attempts {
+        match attempt.await.expect("task") {
+            Ok(()) => deleted += 1,
+            Err(RepositoryError::NotFound) => {}
+            Err(other) => panic!("a losing delete must see NotFound, saw {other:?}"),
+        }
+    }
+    assert_eq!(deleted, 1, "exactly one delete wins");
+    assert_eq!(store.get(&contested.id).await, Ok(None));
 }
 
 pub async fn concurrent_idempotent_inserts_store_exactly_one_item(store: Store) {

@@ -45,12 +45,15 @@ pub fn fields(name: &str, category: Option<Category>) -> ItemFields {
     }
 }
 
-/// A new item at version 1 with a fresh id, created now by "conformance-user".
+/// The subject that creates every fixture item.
+pub const CREATOR: &str = "conformance-user";
+
+/// A new item at version 1 with a fresh id, created now by [`CREATOR`].
 pub fn item(name: &str, category: Option<Category>) -> Item {
     Item::create(
         ItemId::from_uuid(uuid::Uuid::new_v4()),
         fields(name, category),
-        subject("conformance-user"),
+        subject(CREATOR),
         next_timestamp(),
     )
 }

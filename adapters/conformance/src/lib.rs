@@ -13,7 +13,7 @@
 pub mod cases;
 pub mod fixtures;
 
-pub use items_domain::ports::MockItemRepository;
+pub use items_domain::ports::{MockItemRepository};
 pub use items_domain::ItemRepository;
 
 /// Expands to one `#[tokio::test]` per conformance case, each on a fresh store made by `$make`
@@ -25,11 +25,17 @@ macro_rules! repository_conformance_tests {
             insert_then_get_returns_the_stored_item,
             get_of_an_unknown_id_is_none,
             insert_of_an_existing_id_fails_and_keeps_the_first_item,
-            update_at_the_stored_version_stores_the_new_item,
+            update_at_the_stored_version_stores_and_returns_the_new_item,
+            update_without_a_version_applies_to_the_stored_one,
             update_at_a_stale_version_is_a_mismatch_and_changes_nothing,
+            update_by_another_caller_is_not_creator_and_changes_nothing,
+            update_by_an_admin_needs_no_creator_but_the_version,
             update_of_a_missing_item_is_not_found_and_creates_nothing,
+            failing_preconditions_are_reported_in_the_contracts_order,
             delete_at_the_stored_version_removes_the_item,
             delete_at_a_stale_version_is_a_mismatch_and_keeps_the_item,
+            delete_by_another_caller_is_not_creator_and_keeps_the_item,
+            delete_by_an_admin_removes_any_item,
             delete_of_a_missing_item_is_not_found,
             listing_an_empty_store_is_one_empty_last_page,
             listing_one_item_is_one_page_without_cursor,
@@ -43,6 +49,8 @@ macro_rules! repository_conformance_tests {
             idempotent_record_expires_after_24_hours,
             idempotency_keys_are_scoped_to_the_caller,
             concurrent_updates_at_one_version_have_exactly_one_winner,
+            concurrent_updates_without_a_version_each_apply_once,
+            concurrent_deletes_have_exactly_one_winner,
             concurrent_idempotent_inserts_store_exactly_one_item,
         );
     };

@@ -9,6 +9,8 @@
 
 #![warn(missing_docs)]
 
+mod budget;
+mod conditions;
 pub mod config;
 mod errors;
 mod records;
@@ -17,6 +19,7 @@ pub mod stream;
 pub mod table_design;
 mod warm_up;
 
+pub use budget::MAX_REQUESTS_PER_CALL;
 pub use config::{sdk_config_from_env, sdk_config_loader, ConfigError, TableNames, Timeouts};
 pub use repository::DynamoDbItemRepository;
 pub use warm_up::{WarmUp, WarmUpOutcome, WARM_UP_TIMEOUT};

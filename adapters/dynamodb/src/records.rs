@@ -5,8 +5,8 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use items_domain::{
-    Category, Description, Fingerprint, IdempotencyRecord, IdempotencyScope, Item, ItemId,
-    ItemName, ListPosition, RepositoryError, Subject, Timestamp, Version,
+    Category, Description, Fingerprint, IdempotencyRecord, IdempotencyScope, Item, ItemChanges,
+    ItemId, ItemName, ListPosition, RepositoryError, Subject, Timestamp, Version,
 };
 use serde::{Deserialize, Serialize};
 
@@ -30,6 +30,17 @@ struct StoredItem {
     version: u64,
 }
 
+/// What an update writes: the caller's fields and the update time, named as in [`StoredItem`].
+/// An absent category is left out here and removed from the item by the update.
+#[derive(Debug, Serialize)]
+struct StoredChanges {
+    name: String,
+    description: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    category: Option<String>,
+    updated_at: String,
+}
+
 /// An idempotency record's attributes: the item it made is kept whole, so a replay answers
 /// without reading the items table.
 #[derive(Debug, Serialize, Deserialize)]
@@ -49,6 +60,14 @@ struct StoredIdempotency {
 pub const RECORD_EXPIRY_MS_ATTRIBUTE: &str = "expires_at_ms";
 /// The items table attribute holding the version, for conditions.
 pub const VERSION_ATTRIBUTE: &str = "version";
+/// The items table attribute holding the creator, for the owner condition.
+pub const CREATED_BY_ATTRIBUTE: &str = "created_by";
+/// The items table attribute holding the category, which an update without one removes.
+pub const CATEGORY_ATTRIBUTE: &str = CATEGORY_INDEX_PARTITION_KEY;
+/// The items table attribute holding a random id of the request that last updated the item.
+/// An update the SDK sends again after its first answer was lost finds its own id there, and
+/// so knows the write is its own. The API never shows it.
+pub const WRITE_ID_ATTRIBUTE: &str = "last_write_id";
 
 fn stored_item(item: &Item) -> StoredItem {
     StoredItem {
@@ -101,6 +120,20 @@ pub fn item_from_image(image: serde_dynamo::Item) -> Result<Item, String> {
 /// An item's attributes.
 pub fn item_to_attributes(item: &Item) -> Result<Attributes, RepositoryError> {
     serde_dynamo::to_item(stored_item(item)).map_err(|e| corrupt("item", e))
+}
+
+/// The attributes an update sets: the caller's fields and `updated_at`.
+pub fn changes_to_attributes(
+    changes: &ItemChanges,
+    updated_at: Timestamp,
+) -> Result<Attributes, RepositoryError> {
+    serde_dynamo::to_item(StoredChanges {
+        name: changes.name.as_str().to_owned(),
+        description: changes.description.as_str().to_owned(),
+        category: changes.category.as_ref().map(|c| c.as_str().to_owned()),
+        updated_at: updated_at.to_rfc3339(),
+    })
+    .map_err(|e| corrupt("item changes", e))
 }
 
 /// An item from its attributes.
@@ -215,6 +248,26 @@ mod tests {
             Some(&AttributeValue::N("1".into()))
         );
         assert_eq!(item_from_attributes(attributes), Ok(item));
+    }
+
+    #[test]
+    fn an_update_sets_exactly_the_stored_attributes_it_changes() {
+        let item = item_with(Some("lighting"));
+        let stored = item_to_attributes(&item).expect("attributes");
+        let changes =
+            changes_to_attributes(&item.fields(), item.updated_at).expect("change attributes");
+        assert_eq!(changes.len(), 4);
+        for (name, value) in &changes {
+            assert_eq!(stored.get(name), Some(value), "{name} is named as stored");
+        }
+        let uncategorised = ItemFields {
+            category: None,
+            ..item.fields()
+        };
+        let changes =
+            changes_to_attributes(&uncategorised, item.updated_at).expect("change attributes");
+        assert!(!changes.contains_key(CATEGORY_ATTRIBUTE));
+        assert!(stored.contains_key(CREATED_BY_ATTRIBUTE));
     }
 
     #[test]

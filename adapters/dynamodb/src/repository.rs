@@ -1,6 +1,5 @@
 //! The repository: one conditional request per write.
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -9,27 +8,30 @@ use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
+    AttributeValue, Put, ReturnValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
 };
 use aws_sdk_dynamodb::Client;
 use items_domain::{
-    Cursor, IdempotencyRecord, IdempotentInsert, Item, ItemCreator, ItemDeleter, ItemId,
-    ItemLister, ItemReader, ItemUpdater, Page, PageRequest, RepositoryError, Version,
+    Cursor, IdempotencyRecord, IdempotentInsert, Item, ItemChanges, ItemCreator, ItemDeleter,
+    ItemId, ItemLister, ItemReader, ItemUpdater, Page, PageRequest, RepositoryError, Timestamp,
+    WritePrecondition,
 };
 
+use crate::budget::RequestBudget;
+use crate::conditions::{delete_expression, failed_delete, failed_update, update_expression};
 use crate::config::{sdk_config_from_env, ConfigError, TableNames, Timeouts};
 use crate::errors::store_error;
 use crate::records::{
-    item_from_attributes, item_key, item_to_attributes, record_from_attributes,
-    record_to_attributes, start_key, Attributes, RECORD_EXPIRY_MS_ATTRIBUTE, VERSION_ATTRIBUTE,
+    changes_to_attributes, item_from_attributes, item_key, item_to_attributes,
+    record_from_attributes, record_to_attributes, start_key, Attributes,
+    RECORD_EXPIRY_MS_ATTRIBUTE,
 };
 use crate::table_design::{
     CATEGORY_INDEX, CATEGORY_INDEX_PARTITION_KEY, IDEMPOTENCY_KEY, ITEM_KEY,
 };
 
-/// How often a transaction cancelled by a concurrent one is tried again before giving up.
-const TRANSACTION_CONFLICT_ATTEMPTS: u32 = 4;
 /// The pause before the first retry of a conflicting transaction; doubled each time.
 const TRANSACTION_CONFLICT_BACKOFF: Duration = Duration::from_millis(20);
 
@@ -70,18 +72,14 @@ impl DynamoDbItemRepository {
         &self.tables
     }
 
-    fn version_condition(expected: Version) -> (String, HashMap<String, String>, Attributes) {
-        (
-            "attribute_exists(#id) AND #version = :expected".to_owned(),
-            HashMap::from([
-                ("#id".to_owned(), ITEM_KEY.to_owned()),
-                ("#version".to_owned(), VERSION_ATTRIBUTE.to_owned()),
-            ]),
-            HashMap::from([(
-                ":expected".to_owned(),
-                AttributeValue::N(expected.get().to_string()),
-            )]),
-        )
+    /// A fresh request budget for one call.
+    fn budget(&self) -> RequestBudget {
+        let client_attempts = self
+            .client
+            .config()
+            .retry_config()
+            .map_or(1, |retry| retry.max_attempts());
+        RequestBudget::new(client_attempts)
     }
 
     /// Follows the pages of a scan or query until it has one more item than the page holds (so
@@ -90,6 +88,7 @@ impl DynamoDbItemRepository {
         &self,
         request: &PageRequest,
     ) -> Result<(Vec<Attributes>, bool), RepositoryError> {
+        let budget = self.budget();
         let wanted = request.limit.get() as usize + 1;
         let mut items: Vec<Attributes> = Vec::with_capacity(wanted);
         let mut start = request.cursor.as_ref().map(|c| start_key(c.position()));
@@ -97,19 +96,22 @@ impl DynamoDbItemRepository {
             let remaining = (wanted - items.len()) as i32;
             let (found, last_key) = match &request.category {
                 None => {
-                    let output = self
+                    let scan = self
                         .client
                         .scan()
                         .table_name(&self.tables.items)
                         .limit(remaining)
                         .set_exclusive_start_key(start.take())
+                        .customize();
+                    let output = budget
+                        .limit(scan)?
                         .send()
                         .await
                         .map_err(|e| store_error("Scan", &e))?;
                     (output.items, output.last_evaluated_key)
                 }
                 Some(category) => {
-                    let output = self
+                    let query = self
                         .client
                         .query()
                         .table_name(&self.tables.items)
@@ -123,6 +125,9 @@ impl DynamoDbItemRepository {
                         .scan_index_forward(false)
                         .limit(remaining)
                         .set_exclusive_start_key(start.take())
+                        .customize();
+                    let output = budget
+                        .limit(query)?
                         .send()
                         .await
                         .map_err(|e| store_error("Query", &e))?;
@@ -142,56 +147,79 @@ impl DynamoDbItemRepository {
     }
 }
 
-/// Whether a conditional PutItem/DeleteItem failed its condition, and what was stored then.
-enum ConditionOutcome {
-    Failed(Option<Attributes>),
-    Other,
-}
-
-fn put_condition(error: &SdkError<PutItemError>) -> ConditionOutcome {
+/// The item as it was when a PutItem's condition failed, or `None` for any other error.
+fn put_condition_failed(error: &SdkError<PutItemError>) -> Option<Option<Attributes>> {
     match error.as_service_error() {
-        Some(PutItemError::ConditionalCheckFailedException(failed)) => {
-            ConditionOutcome::Failed(failed.item.clone())
-        }
-        _ => ConditionOutcome::Other,
+        Some(PutItemError::ConditionalCheckFailedException(failed)) => Some(failed.item.clone()),
+        _ => None,
     }
 }
 
-fn delete_condition(error: &SdkError<DeleteItemError>) -> ConditionOutcome {
+/// The item as it was when an UpdateItem's condition failed, or `None` for any other error.
+fn update_condition_failed(error: &SdkError<UpdateItemError>) -> Option<Option<Attributes>> {
+    match error.as_service_error() {
+        Some(UpdateItemError::ConditionalCheckFailedException(failed)) => {
+            Some(failed.item.clone())
+        }
+        _ => None,
+    }
+}
+
+/// The item as it was when a DeleteItem's condition failed, or `None` for any other error.
+fn delete_condition_failed(error: &SdkError<DeleteItemError>) -> Option<Option<Attributes>> {
     match error.as_service_error() {
         Some(DeleteItemError::ConditionalCheckFailedException(failed)) => {
-            ConditionOutcome::Failed(failed.item.clone())
+            Some(failed.item.clone())
         }
-        _ => ConditionOutcome::Other,
+        _ => None,
     }
 }
 
-/// A failed version condition: the stored item, if any, tells mismatch from absence.
-fn version_failure(stored: Option<Attributes>) -> RepositoryError {
+/// Whether the item a create found under its id is the one this create made: an attempt whose
+/// answer was lost, sent again by the SDK. Ids are fresh random UUIDs, so the same id, creator
+/// and creation time can only be this request's own.
+fn is_own_creation(stored: &Option<Attributes>, item: &Item) -> Result<bool, RepositoryError> {
     match stored {
-        Some(item) if !item.is_empty() => RepositoryError::VersionMismatch,
-        _ => RepositoryError::NotFound,
+        Some(attributes) if !attributes.is_empty() => {
+            let stored = item_from_attributes(attributes.clone())?;
+            Ok(stored.id == item.id
+                && stored.created_by == item.created_by
+                && stored.created_at == item.created_at)
+        }
+        _ => Ok(false),
     }
+}
+
+/// A request that could not be built: our bug, logged.
+fn unbuildable(what: &'static str, error: impl std::fmt::Display) -> RepositoryError {
+    tracing::error!(request = what, %error, "a DynamoDB request could not be built");
+    RepositoryError::Internal
 }
 
 #[async_trait]
 impl ItemCreator for DynamoDbItemRepository {
     async fn insert(&self, item: &Item) -> Result<(), RepositoryError> {
-        let outcome = self
+        let budget = self.budget();
+        let put = self
             .client
             .put_item()
             .table_name(&self.tables.items)
             .set_item(Some(item_to_attributes(item)?))
             .condition_expression("attribute_not_exists(#id)")
             .expression_attribute_names("#id", ITEM_KEY)
-            .send()
-            .await;
-        match outcome {
-            Ok(_) => Ok(()),
-            Err(error) => match put_condition(&error) {
-                ConditionOutcome::Failed(_) => Err(RepositoryError::AlreadyExists),
-                ConditionOutcome::Other => Err(store_error("PutItem", &error)),
-            },
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .customize();
+        let error = match budget.limit(put)?.send().await {
+            Ok(_) => return Ok(()),
+            Err(error) => error,
+        };
+        match put_condition_failed(&error) {
+            Some(stored) if is_own_creation(&stored, item)? => {
+                tracing::info!(id = %item.id, "a create sent again found its own earlier write");
+                Ok(())
+            }
+            Some(_) => Err(RepositoryError::AlreadyExists),
+            None => Err(store_error("PutItem", &error)),
         }
     }
 
@@ -207,7 +235,7 @@ impl ItemCreator for DynamoDbItemRepository {
             .condition_expression("attribute_not_exists(#id)")
             .expression_attribute_names("#id", ITEM_KEY)
             .build()
-            .map_err(|_| RepositoryError::Internal)?;
+            .map_err(|e| unbuildable("item Put", e))?;
         // A record whose expiry has passed counts as absent even before TTL removes it.
         let put_record = Put::builder()
             .table_name(&self.tables.idempotency)
@@ -218,21 +246,25 @@ impl ItemCreator for DynamoDbItemRepository {
             .expression_attribute_values(":now_ms", AttributeValue::N(now_ms.to_string()))
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .build()
-            .map_err(|_| RepositoryError::Internal)?;
+            .map_err(|e| unbuildable("idempotency record Put", e))?;
         let transaction = [
             TransactWriteItem::builder().put(put_item).build(),
             TransactWriteItem::builder().put(put_record).build(),
         ];
-        for attempt in 0..TRANSACTION_CONFLICT_ATTEMPTS {
-            if attempt > 0 {
-                tokio::time::sleep(TRANSACTION_CONFLICT_BACKOFF * 2u32.pow(attempt - 1)).await;
+        // Each try draws on the call's request budget, which ends the loop when spent.
+        let budget = self.budget();
+        let mut backoff = TRANSACTION_CONFLICT_BACKOFF;
+        loop {
+            if budget.sent() > 0 {
+                tokio::time::sleep(backoff).await;
+                backoff *= 2;
             }
-            let outcome = self
+            let transact = self
                 .client
                 .transact_write_items()
                 .set_transact_items(Some(transaction.to_vec()))
-                .send()
-                .await;
+                .customize();
+            let outcome = budget.limit(transact)?.send().await;
             let error = match outcome {
                 Ok(_) => return Ok(IdempotentInsert::Created),
                 Err(error) => error,
@@ -245,10 +277,10 @@ impl ItemCreator for DynamoDbItemRepository {
             let reasons = cancelled.cancellation_reasons();
             let code = |i: usize| reasons.get(i).and_then(|r| r.code()).unwrap_or("None");
             if code(1) == "ConditionalCheckFailed" {
-                let stored = reasons
-                    .get(1)
-                    .and_then(|r| r.item.clone())
-                    .ok_or(RepositoryError::Internal)?;
+                let Some(stored) = reasons.get(1).and_then(|r| r.item.clone()) else {
+                    tracing::error!("a cancelled transaction did not return the idempotency record");
+                    return Err(RepositoryError::Internal);
+                };
                 let (fingerprint, item) = record_from_attributes(stored)?;
                 return Ok(if fingerprint == record.fingerprint {
                     IdempotentInsert::Replayed(item)
@@ -257,6 +289,8 @@ impl ItemCreator for DynamoDbItemRepository {
                 });
             }
             if code(0) == "ConditionalCheckFailed" {
+                // The record was free but the new item's id was taken: ids are fresh random
+                // UUIDs, so this is a bug or a corrupted table, never the caller's doing.
                 return Err(RepositoryError::AlreadyExists);
             }
             if code(0) == "TransactionConflict" || code(1) == "TransactionConflict" {
@@ -266,22 +300,23 @@ impl ItemCreator for DynamoDbItemRepository {
             }
             return Err(store_error("TransactWriteItems", &error));
         }
-        tracing::warn!("idempotent insert kept conflicting with concurrent transactions");
-        Err(RepositoryError::Unavailable)
     }
 }
 
 #[async_trait]
 impl ItemReader for DynamoDbItemRepository {
     async fn get(&self, id: &ItemId) -> Result<Option<Item>, RepositoryError> {
-        let output = self
+        let get = self
             .client
             .get_item()
             .table_name(&self.tables.items)
             .set_key(Some(item_key(id)))
-            // Updates read before their conditional write: a stale read would only cost a
-            // retry, but a caller reading their own write expects to see it.
+            // A caller reading their own write expects to see it.
             .consistent_read(true)
+            .customize();
+        let output = self
+            .budget()
+            .limit(get)?
             .send()
             .await
             .map_err(|e| store_error("GetItem", &e))?;
@@ -291,24 +326,42 @@ impl ItemReader for DynamoDbItemRepository {
 
 #[async_trait]
 impl ItemUpdater for DynamoDbItemRepository {
-    async fn update(&self, item: &Item, expected: Version) -> Result<(), RepositoryError> {
-        let (condition, names, values) = Self::version_condition(expected);
-        let outcome = self
+    async fn update(
+        &self,
+        id: &ItemId,
+        changes: &ItemChanges,
+        updated_at: Timestamp,
+        precondition: &WritePrecondition,
+    ) -> Result<Item, RepositoryError> {
+        // Identifies this call's write on the item, so that the SDK sending it again after a
+        // lost answer recognises its own write instead of applying it twice.
+        let write_id = uuid::Uuid::new_v4().simple().to_string();
+        let expression = update_expression(
+            precondition,
+            changes_to_attributes(changes, updated_at)?,
+            &write_id,
+        );
+        let budget = self.budget();
+        let update = self
             .client
-            .put_item()
+            .update_item()
             .table_name(&self.tables.items)
-            .set_item(Some(item_to_attributes(item)?))
-            .condition_expression(condition)
-            .set_expression_attribute_names(Some(names))
-            .set_expression_attribute_values(Some(values))
+            .set_key(Some(item_key(id)))
+            .condition_expression(expression.condition)
+            .set_update_expression(expression.update)
+            .set_expression_attribute_names(Some(expression.names))
+            .set_expression_attribute_values(Some(expression.values))
+            .return_values(ReturnValue::AllNew)
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-            .send()
-            .await;
-        match outcome {
-            Ok(_) => Ok(()),
-            Err(error) => match put_condition(&error) {
-                ConditionOutcome::Failed(stored) => Err(version_failure(stored)),
-                ConditionOutcome::Other => Err(store_error("PutItem", &error)),
+            .customize();
+        match budget.limit(update)?.send().await {
+            Ok(output) => match output.attributes {
+                Some(attributes) => item_from_attributes(attributes),
+                None => Err(unbuildable("UpdateItem answer", "no attributes returned")),
+            },
+            Err(error) => match update_condition_failed(&error) {
+                Some(stored) => failed_update(stored, precondition, &write_id),
+                None => Err(store_error("UpdateItem", &error)),
             },
         }
     }
@@ -316,24 +369,31 @@ impl ItemUpdater for DynamoDbItemRepository {
 
 #[async_trait]
 impl ItemDeleter for DynamoDbItemRepository {
-    async fn delete(&self, id: &ItemId, expected: Version) -> Result<(), RepositoryError> {
-        let (condition, names, values) = Self::version_condition(expected);
-        let outcome = self
+    async fn delete(
+        &self,
+        id: &ItemId,
+        precondition: &WritePrecondition,
+    ) -> Result<(), RepositoryError> {
+        let expression = delete_expression(precondition);
+        let budget = self.budget();
+        let delete = self
             .client
             .delete_item()
             .table_name(&self.tables.items)
             .set_key(Some(item_key(id)))
-            .condition_expression(condition)
-            .set_expression_attribute_names(Some(names))
-            .set_expression_attribute_values(Some(values))
+            .condition_expression(expression.condition)
+            .set_expression_attribute_names(Some(expression.names))
+            // DynamoDB rejects an empty map (an admin's delete without If-Match has no values).
+            .set_expression_attribute_values(
+                (!expression.values.is_empty()).then_some(expression.values),
+            )
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-            .send()
-            .await;
-        match outcome {
+            .customize();
+        match budget.limit(delete)?.send().await {
             Ok(_) => Ok(()),
-            Err(error) => match delete_condition(&error) {
-                ConditionOutcome::Failed(stored) => Err(version_failure(stored)),
-                ConditionOutcome::Other => Err(store_error("DeleteItem", &error)),
+            Err(error) => match delete_condition_failed(&error) {
+                Some(stored) => failed_delete(stored, precondition, budget.retried()),
+                None => Err(store_error("DeleteItem", &error)),
             },
         }
     }

@@ -60,7 +60,7 @@ pub enum Operation {
     InsertIdempotent,
     /// `ItemReader::get`: a GetItem.
     Get,
-    /// `ItemUpdater::update`: a conditional PutItem.
+    /// `ItemUpdater::update`: a conditional UpdateItem.
     Update,
     /// `ItemDeleter::delete`: a conditional DeleteItem.
     Delete,
@@ -82,7 +82,7 @@ pub fn permissions(operation: Operation) -> &'static [(Resource, &'static str)] 
             (IdempotencyTable, "dynamodb:PutItem"),
         ],
         Operation::Get => &[(ItemsTable, "dynamodb:GetItem")],
-        Operation::Update => &[(ItemsTable, "dynamodb:PutItem")],
+        Operation::Update => &[(ItemsTable, "dynamodb:UpdateItem")],
         Operation::Delete => &[(ItemsTable, "dynamodb:DeleteItem")],
         Operation::ListAll => &[(ItemsTable, "dynamodb:Scan")],
         Operation::ListCategory => &[(CategoryIndex, "dynamodb:Query")],
@@ -110,8 +110,8 @@ pub fn operations_of_use_case(use_case: &str) -> Option<&'static [Operation]> {
         "list" => &[ListAll, ListCategory],
         "get" => &[Get],
         "create" => &[Insert, InsertIdempotent],
-        "update" => &[Get, Update],
-        "delete" => &[Get, Delete],
+        "update" => &[Update],
+        "delete" => &[Delete],
         _ => return None,
     })
 }

@@ -13,8 +13,8 @@ use items_conformance::fixtures::{
     fields, idempotency_record, item, next_timestamp, unique_category,
 };
 use items_domain::{
-    Category, Cursor, IdempotentInsert, Item, ItemCreator, ItemDeleter, ItemLister, ItemReader,
-    PageLimit, PageRequest, RepositoryError, Timestamp,
+    Caller, Category, Cursor, IdempotentInsert, Item, ItemCreator, ItemDeleter, ItemLister,
+    ItemReader, PageLimit, PageRequest, RepositoryError, Timestamp, WritePrecondition,
 };
 use items_dynamodb::table_design::{
     create_tables, CATEGORY_INDEX, CATEGORY_INDEX_PARTITION_KEY, CATEGORY_INDEX_SORT_KEY,
@@ -166,8 +166,9 @@ async fn a_replay_returns_the_item_as_first_created_without_reading_the_items_ta
         Ok(IdempotentInsert::Created)
     );
     // The item changes and then disappears; the record still answers with what was created.
+    let as_creator = WritePrecondition::new(&Caller::user(first.item.created_by.clone()), None);
     repository
-        .delete(&first.item.id, first.item.version)
+        .delete(&first.item.id, &as_creator)
         .await
         .expect("delete");
     let again = idempotency_record(

@@ -8,8 +8,8 @@ use items_conformance::fixtures::{
     fields, idempotency_record, item, next_timestamp, unique_category,
 };
 use items_domain::{
-    ItemCreator, ItemDeleter, ItemLister, ItemReader, ItemUpdater, PageLimit, PageRequest,
-    RepositoryError,
+    Caller, ItemCreator, ItemDeleter, ItemLister, ItemReader, ItemUpdater, PageLimit, PageRequest,
+    RepositoryError, WritePrecondition,
 };
 use items_dynamodb::{sdk_config_loader, DynamoDbItemRepository, TableNames, Timeouts};
 
@@ -54,6 +54,7 @@ async fn an_unreachable_store_is_unavailable_for_every_operation() {
         fields("unreachable", None),
         next_timestamp(),
     );
+    let precondition = WritePrecondition::new(&Caller::user(new_item.created_by.clone()), None);
     let by_category = PageRequest {
         limit: PageLimit::default(),
         category: Some(unique_category("down")),
@@ -69,11 +70,14 @@ async fn an_unreachable_store_is_unavailable_for_every_operation() {
             ),
             (
                 "update",
-                repository.update(&new_item, new_item.version).await,
+                repository
+                    .update(&new_item.id, &new_item.fields(), next_timestamp(), &precondition)
+                    .await
+                    .map(|_| ()),
             ),
             (
                 "delete",
-                repository.delete(&new_item.id, new_item.version).await,
+                repository.delete(&new_item.id, &precondition).await,
             ),
             (
                 "list all",

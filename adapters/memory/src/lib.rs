@@ -13,9 +13,9 @@ use std::sync::{Mutex, MutexGuard};
 
 use async_trait::async_trait;
 use items_domain::{
-    Cursor, IdempotencyRecord, IdempotencyScope, IdempotentInsert, Item, ItemCreator, ItemDeleter,
-    ItemId, ItemLister, ItemReader, ItemUpdater, ListPosition, Page, PageRequest, RepositoryError,
-    Version,
+    Cursor, IdempotencyRecord, IdempotencyScope, IdempotentInsert, Item, ItemChanges, ItemCreator,
+    ItemDeleter, ItemId, ItemLister, ItemReader, ItemUpdater, ListPosition, Page, PageRequest,
+    RepositoryError, Timestamp, WritePrecondition,
 };
 
 #[derive(Default)]
@@ -39,16 +39,10 @@ impl InMemoryItemRepository {
 
     fn tables(&self) -> Result<MutexGuard<'_, Tables>, RepositoryError> {
         // A poisoned lock means a writer panicked mid-change: refuse rather than serve it.
-        self.tables.lock().map_err(|_| RepositoryError::Internal)
-    }
-}
-
-/// Checks a conditional write's condition against the stored item.
-fn check_version(stored: Option<&Item>, expected: Version) -> Result<(), RepositoryError> {
-    match stored {
-        None => Err(RepositoryError::NotFound),
-        Some(item) if item.version != expected => Err(RepositoryError::VersionMismatch),
-        Some(_) => Ok(()),
+        self.tables.lock().map_err(|_| {
+            tracing::error!("the in-memory store's lock is poisoned: a writer panicked mid-change");
+            RepositoryError::Internal
+        })
     }
 }
 
@@ -98,19 +92,33 @@ impl ItemReader for InMemoryItemRepository {
 
 #[async_trait]
 impl ItemUpdater for InMemoryItemRepository {
-    async fn update(&self, item: &Item, expected: Version) -> Result<(), RepositoryError> {
+    async fn update(
+        &self,
+        id: &ItemId,
+        changes: &ItemChanges,
+        updated_at: Timestamp,
+        precondition: &WritePrecondition,
+    ) -> Result<Item, RepositoryError> {
+        // The lock is held from the check to the write: the same atomicity as a conditional
+        // UpdateItem.
         let mut tables = self.tables()?;
-        check_version(tables.items.get(&item.id), expected)?;
-        tables.items.insert(item.id, item.clone());
-        Ok(())
+        let updated = precondition
+            .check(tables.items.get(id))?
+            .updated(changes.clone(), updated_at);
+        tables.items.insert(*id, updated.clone());
+        Ok(updated)
     }
 }
 
 #[async_trait]
 impl ItemDeleter for InMemoryItemRepository {
-    async fn delete(&self, id: &ItemId, expected: Version) -> Result<(), RepositoryError> {
+    async fn delete(
+        &self,
+        id: &ItemId,
+        precondition: &WritePrecondition,
+    ) -> Result<(), RepositoryError> {
         let mut tables = self.tables()?;
-        check_version(tables.items.get(id), expected)?;
+        precondition.check(tables.items.get(id))?;
         tables.items.remove(id);
         Ok(())
     }

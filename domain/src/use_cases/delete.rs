@@ -1,8 +1,8 @@
 //! `DELETE /items/{id}`: an item, removed.
 
 use crate::error::DomainError;
-use crate::ports::{ItemDeleter, ItemReader, Port, UsesPorts};
-use crate::use_cases::write_checked;
+use crate::ports::{ItemDeleter, Port, UsesPorts};
+use crate::precondition::WritePrecondition;
 use crate::values::{Caller, ItemId, Version};
 
 /// Deletes items: only an item's creator or an admin may.
@@ -12,11 +12,11 @@ pub struct DeleteItem<S> {
 }
 
 impl<S> UsesPorts for DeleteItem<S> {
-    const PORTS: &'static [Port] = &[Port::Reader, Port::Deleter];
+    const PORTS: &'static [Port] = &[Port::Deleter];
 }
 
-impl<S: ItemReader + ItemDeleter> DeleteItem<S> {
-    /// The use case over a store that can read and delete.
+impl<S: ItemDeleter> DeleteItem<S> {
+    /// The use case over a store that can delete.
     pub fn new(store: S) -> Self {
         Self { store }
     }
@@ -28,9 +28,7 @@ impl<S: ItemReader + ItemDeleter> DeleteItem<S> {
         id: &ItemId,
         expected: Option<Version>,
     ) -> Result<(), DomainError> {
-        write_checked(&self.store, caller, id, expected, |stored| async move {
-            self.store.delete(&stored.id, stored.version).await
-        })
-        .await
+        let precondition = WritePrecondition::new(caller, expected);
+        Ok(self.store.delete(id, &precondition).await?)
     }
 }

@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use crate::error::DomainError;
 use crate::item::{Item, ItemChanges};
-use crate::ports::{Clock, ItemReader, ItemUpdater, Port, UsesPorts};
-use crate::use_cases::write_checked;
+use crate::ports::{Clock, ItemUpdater, Port, UsesPorts};
+use crate::precondition::WritePrecondition;
 use crate::values::{Caller, ItemId, Version};
 
 /// Updates items: only an item's creator or an admin may.
@@ -16,18 +16,20 @@ pub struct UpdateItem<S> {
 }
 
 impl<S> UsesPorts for UpdateItem<S> {
-    const PORTS: &'static [Port] = &[Port::Reader, Port::Updater];
+    const PORTS: &'static [Port] = &[Port::Updater];
 }
 
-impl<S: ItemReader + ItemUpdater> UpdateItem<S> {
-    /// The use case over a store that can read and update, and a clock.
+impl<S: ItemUpdater> UpdateItem<S> {
+    /// The use case over a store that can update, and a clock.
     pub fn new(store: S, clock: Arc<dyn Clock>) -> Self {
         Self { store, clock }
     }
 
     /// Replaces an item's fields (an absent category removes it). With `expected`, the stored
     /// version must be that one (`PreconditionFailed` otherwise, and nothing changes); without,
-    /// a concurrent update is retried on the newer version.
+    /// the update applies to whatever version is stored. One atomic store write: the store
+    /// checks the precondition and writes in the same step, so no concurrent writer is
+    /// overwritten unseen.
     pub async fn update(
         &self,
         caller: &Caller,
@@ -35,13 +37,10 @@ impl<S: ItemReader + ItemUpdater> UpdateItem<S> {
         changes: ItemChanges,
         expected: Option<Version>,
     ) -> Result<Item, DomainError> {
-        write_checked(&self.store, caller, id, expected, |stored| {
-            let updated = stored.updated(changes.clone(), self.clock.now());
-            async move {
-                self.store.update(&updated, stored.version).await?;
-                Ok(updated)
-            }
-        })
-        .await
+        let precondition = WritePrecondition::new(caller, expected);
+        Ok(self
+            .store
+            .update(id, &changes, self.clock.now(), &precondition)
+            .await?)
     }
 }
