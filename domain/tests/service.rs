@@ -523,9 +523,7 @@ async fn failed_write_preconditions_become_the_contracts_outcomes() {
             .returning(move |_, _| Err(failure));
         let service = service_over(store);
         let id = items_conformance::fixtures::item("x", None).id;
-        let updated = service
-            .update(&alice(), &id, fields("y", None), None)
-            .await;
+        let updated = service.update(&alice(), &id, fields("y", None), None).await;
         assert_eq!(updated, Err(outcome.clone()), "{failure:?}");
         assert_eq!(service.delete(&alice(), &id, None).await, Err(outcome));
     }

@@ -147,7 +147,9 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 impl Shared {
     fn count(&self, operation: &str) {
-        *lock(&self.requests).entry(operation.to_owned()).or_default() += 1;
+        *lock(&self.requests)
+            .entry(operation.to_owned())
+            .or_default() += 1;
     }
 
     /// How to lose this write's answer, if one is still to be lost.
@@ -179,7 +181,8 @@ async fn serve_connection(mut client: TcpStream, upstream: SocketAddr, shared: A
     let Ok(server) = TcpStream::connect(upstream).await else {
         return;
     };
-    let Ok((sender, server_connection)) = hyper::client::conn::http1::handshake(TokioIo::new(server)).await
+    let Ok((sender, server_connection)) =
+        hyper::client::conn::http1::handshake(TokioIo::new(server)).await
     else {
         return;
     };

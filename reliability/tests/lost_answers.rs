@@ -61,7 +61,11 @@ impl Scenario {
 
     /// An item created while nothing is lost.
     async fn create(&self, name: &str) -> Value {
-        let answer = Self::send(self.request(Method::POST, "/items").json(&item_body(name, None))).await;
+        let answer = Self::send(
+            self.request(Method::POST, "/items")
+                .json(&item_body(name, None)),
+        )
+        .await;
         assert_eq!(answer.status, 201, "set-up create: {}", answer.body);
         answer.body
     }
@@ -146,10 +150,16 @@ async fn replace_is_answered_200_and_applied_once(if_match: Option<&str>) {
         let answer = scenario.send_losing_first_answer(how, request).await;
         assert_eq!(answer.status, 200, "{how:?}: {}", answer.body);
         assert_eq!(answer.body["name"], name.as_str());
-        assert_eq!(answer.body["version"], 2, "{how:?}: the answer is the write it made");
+        assert_eq!(
+            answer.body["version"], 2,
+            "{how:?}: the answer is the write it made"
+        );
         let stored = scenario.get(&id).await;
         assert_eq!(stored.status, 200);
-        assert_eq!(stored.body["version"], 2, "{how:?}: the version went up once");
+        assert_eq!(
+            stored.body["version"], 2,
+            "{how:?}: the version went up once"
+        );
         assert_eq!(stored.body["name"], name.as_str());
     }
     scenario.stage.shutdown().await;

@@ -15,23 +15,55 @@ use tokio::task::JoinSet;
 /// The Lambda timeout the Terraform sets by default; no request may take longer.
 const FUNCTION_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// One request of each kind, as (label, method, path, If-Match, Idempotency-Key).
-const REQUESTS: [(&str, &str, &str, Option<&str>, Option<&str>); 8] = [
-    ("list", "GET", "/items", None, None),
-    ("list a category", "GET", "/items?category=tools", None, None),
-    ("get", "GET", "/items/{id}", None, None),
-    ("create", "POST", "/items", None, None),
-    ("idempotent create", "POST", "/items", None, Some("budget-key")),
-    ("update", "PUT", "/items/{id}", None, None),
-    ("update with If-Match", "PUT", "/items/{id}", Some("\"1\""), None),
-    ("delete", "DELETE", "/items/{id}", None, None),
+/// One kind of request: a label, method, path, and the headers it carries.
+#[derive(Debug, Clone, Copy)]
+struct Case {
+    label: &'static str,
+    method: &'static str,
+    path: &'static str,
+    if_match: Option<&'static str>,
+    idempotency_key: Option<&'static str>,
+}
+
+const fn case(label: &'static str, method: &'static str, path: &'static str) -> Case {
+    Case {
+        label,
+        method,
+        path,
+        if_match: None,
+        idempotency_key: None,
+    }
+}
+
+/// One request of each kind.
+const REQUESTS: [Case; 8] = [
+    case("list", "GET", "/items"),
+    case("list a category", "GET", "/items?category=tools"),
+    case("get", "GET", "/items/{id}"),
+    case("create", "POST", "/items"),
+    Case {
+        idempotency_key: Some("budget-key"),
+        ..case("idempotent create", "POST", "/items")
+    },
+    case("update", "PUT", "/items/{id}"),
+    Case {
+        if_match: Some("\"1\""),
+        ..case("update with If-Match", "PUT", "/items/{id}")
+    },
+    case("delete", "DELETE", "/items/{id}"),
 ];
 
 /// Sends one request through a stage whose store fails as `outage` says, and returns its
 /// status and how many DynamoDB requests it caused.
 async fn requests_caused(
     outage: Outage,
-    (label, method, path, if_match, key): (&str, &str, &str, Option<&str>, Option<&str>),
+    Case {
+        label,
+        method,
+        path,
+        if_match,
+        idempotency_key,
+    }: Case,
 ) -> (u16, u32) {
     let upstream = support::socket_address(&dynamodb_endpoint());
     let proxy = FaultProxy::start(upstream).await.expect("proxy starts");
@@ -62,7 +94,7 @@ async fn requests_caused(
     if let Some(tag) = if_match {
         request = request.header("if-match", tag);
     }
-    if let Some(key) = key {
+    if let Some(key) = idempotency_key {
         request = request.header("idempotency-key", key);
     }
     let started = Instant::now();
@@ -89,7 +121,12 @@ async fn requests_caused(
 async fn a_throttled_store_gets_at_most_the_budget_from_any_request() {
     let mut cases = JoinSet::new();
     for request in REQUESTS {
-        cases.spawn(async move { (request.0, requests_caused(Outage::Throttled, request).await) });
+        cases.spawn(async move {
+            (
+                request.label,
+                requests_caused(Outage::Throttled, request).await,
+            )
+        });
     }
     while let Some(case) = cases.join_next().await {
         let (label, (status, sent)) = case.expect("case task");

@@ -102,7 +102,8 @@ impl CapturedLog {
 fn failing_stores() -> Vec<(&'static str, Route, MockItemRepository)> {
     let mut cases = Vec::new();
     let mut get = MockItemRepository::new();
-    get.expect_get().returning(|_| Err(RepositoryError::Internal));
+    get.expect_get()
+        .returning(|_| Err(RepositoryError::Internal));
     cases.push(("get fails", Route::GetItem, get));
     let mut list = MockItemRepository::new();
     list.expect_list_page()

@@ -5,8 +5,8 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use items_domain::{
-    Caller, Category, IdempotentInsert, Item, ItemId, ItemRepository, Page, PageLimit,
-    PageRequest, RepositoryError, Version, WritePrecondition,
+    Caller, Category, IdempotentInsert, Item, ItemId, ItemRepository, Page, PageLimit, PageRequest,
+    RepositoryError, Version, WritePrecondition,
 };
 
 use crate::fixtures::{self, fields, idempotency_record, item, next_timestamp, unique_category};
@@ -158,7 +158,10 @@ pub async fn update_without_a_version_applies_to_the_stored_one(store: Store) {
         .expect("second update");
     assert_eq!(first.version.get(), 2);
     assert_eq!(second.version.get(), 3);
-    assert_eq!(second.created_at, original.created_at, "creation facts stay");
+    assert_eq!(
+        second.created_at, original.created_at,
+        "creation facts stay"
+    );
     assert_eq!(second.created_by, original.created_by);
     assert_eq!(store.get(&original.id).await, Ok(Some(second)));
 }
@@ -192,13 +195,29 @@ pub async fn update_by_an_admin_needs_no_creator_but_the_version(store: Store) {
     let original = item("original", None);
     insert_all(&store, std::slice::from_ref(&original)).await;
     assert_eq!(
-        update_as(&store, &original, "stale", &admin(), Some(Version::FIRST.next())).await,
+        update_as(
+            &store,
+            &original,
+            "stale",
+            &admin(),
+            Some(Version::FIRST.next())
+        )
+        .await,
         Err(RepositoryError::VersionMismatch)
     );
-    let by_admin = update_as(&store, &original, "by an admin", &admin(), Some(Version::FIRST))
-        .await
-        .expect("an admin may update any item");
-    assert_eq!(by_admin.created_by, original.created_by, "the creator stays");
+    let by_admin = update_as(
+        &store,
+        &original,
+        "by an admin",
+        &admin(),
+        Some(Version::FIRST),
+    )
+    .await
+    .expect("an admin may update any item");
+    assert_eq!(
+        by_admin.created_by, original.created_by,
+        "the creator stays"
+    );
     assert_eq!(store.get(&original.id).await, Ok(Some(by_admin)));
 }
 
@@ -285,7 +304,9 @@ pub async fn delete_by_an_admin_removes_any_item(store: Store) {
     let doomed = item("doomed", None);
     insert_all(&store, std::slice::from_ref(&doomed)).await;
     assert_eq!(
-        store.delete(&doomed.id, &precondition(&admin(), None)).await,
+        store
+            .delete(&doomed.id, &precondition(&admin(), None))
+            .await,
         Ok(())
     );
     assert_eq!(store.get(&doomed.id).await, Ok(None));
@@ -296,7 +317,10 @@ pub async fn delete_of_a_missing_item_is_not_found(store: Store) {
     for caller in [creator(), admin()] {
         assert_eq!(
             store
-                .delete(&never_stored.id, &precondition(&caller, Some(Version::FIRST)))
+                .delete(
+                    &never_stored.id,
+                    &precondition(&caller, Some(Version::FIRST))
+                )
                 .await,
             Err(RepositoryError::NotFound)
         );
@@ -381,9 +405,15 @@ pub async fn update_that_removes_the_category_drops_the_item_from_its_listing(st
     let staying = item("staying", Some(category.clone()));
     let leaving = item("leaving", Some(category.clone()));
     insert_all(&store, &[staying.clone(), leaving.clone()]).await;
-    update_as(&store, &leaving, "leaving", &creator(), Some(Version::FIRST))
-        .await
-        .expect("update");
+    update_as(
+        &store,
+        &leaving,
+        "leaving",
+        &creator(),
+        Some(Version::FIRST),
+    )
+    .await
+    .expect("update");
     let pages = all_pages(&store, 20, Some(category)).await;
     assert_eq!(ids_of(&pages), vec![staying.id]);
 }
@@ -507,7 +537,10 @@ pub async fn concurrent_updates_without_a_version_each_apply_once(store: Store) 
         }
     }
     let expected: HashSet<u64> = (2..=1 + writers).collect();
-    assert_eq!(versions, expected, "each write moved the version on exactly once");
+    assert_eq!(
+        versions, expected,
+        "each write moved the version on exactly once"
+    );
     assert_eq!(store.get(&contested.id).await, Ok(last));
 }
 

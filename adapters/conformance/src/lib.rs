@@ -13,7 +13,7 @@
 pub mod cases;
 pub mod fixtures;
 
-pub use items_domain::ports::{MockItemRepository};
+pub use items_domain::ports::MockItemRepository;
 pub use items_domain::ItemRepository;
 
 /// Expands to one `#[tokio::test]` per conformance case, each on a fresh store made by `$make`

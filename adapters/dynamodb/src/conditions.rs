@@ -11,8 +11,8 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use items_domain::{Item, RepositoryError, WritePrecondition};
 
 use crate::records::{
-    item_from_attributes, Attributes, CATEGORY_ATTRIBUTE, CREATED_BY_ATTRIBUTE,
-    VERSION_ATTRIBUTE, WRITE_ID_ATTRIBUTE,
+    item_from_attributes, Attributes, CATEGORY_ATTRIBUTE, CREATED_BY_ATTRIBUTE, VERSION_ATTRIBUTE,
+    WRITE_ID_ATTRIBUTE,
 };
 use crate::table_design::ITEM_KEY;
 
@@ -297,7 +297,11 @@ mod tests {
             Err(RepositoryError::NotCreator)
         );
         assert_eq!(
-            failed_update(Some(stored("alice", 2, Some("theirs"))), &if_match_1, "mine"),
+            failed_update(
+                Some(stored("alice", 2, Some("theirs"))),
+                &if_match_1,
+                "mine"
+            ),
             Err(RepositoryError::VersionMismatch)
         );
         // This request's own write, applied by an attempt whose answer was lost.

@@ -158,9 +158,7 @@ fn put_condition_failed(error: &SdkError<PutItemError>) -> Option<Option<Attribu
 /// The item as it was when an UpdateItem's condition failed, or `None` for any other error.
 fn update_condition_failed(error: &SdkError<UpdateItemError>) -> Option<Option<Attributes>> {
     match error.as_service_error() {
-        Some(UpdateItemError::ConditionalCheckFailedException(failed)) => {
-            Some(failed.item.clone())
-        }
+        Some(UpdateItemError::ConditionalCheckFailedException(failed)) => Some(failed.item.clone()),
         _ => None,
     }
 }
@@ -168,9 +166,7 @@ fn update_condition_failed(error: &SdkError<UpdateItemError>) -> Option<Option<A
 /// The item as it was when a DeleteItem's condition failed, or `None` for any other error.
 fn delete_condition_failed(error: &SdkError<DeleteItemError>) -> Option<Option<Attributes>> {
     match error.as_service_error() {
-        Some(DeleteItemError::ConditionalCheckFailedException(failed)) => {
-            Some(failed.item.clone())
-        }
+        Some(DeleteItemError::ConditionalCheckFailedException(failed)) => Some(failed.item.clone()),
         _ => None,
     }
 }
@@ -278,7 +274,9 @@ impl ItemCreator for DynamoDbItemRepository {
             let code = |i: usize| reasons.get(i).and_then(|r| r.code()).unwrap_or("None");
             if code(1) == "ConditionalCheckFailed" {
                 let Some(stored) = reasons.get(1).and_then(|r| r.item.clone()) else {
-                    tracing::error!("a cancelled transaction did not return the idempotency record");
+                    tracing::error!(
+                        "a cancelled transaction did not return the idempotency record"
+                    );
                     return Err(RepositoryError::Internal);
                 };
                 let (fingerprint, item) = record_from_attributes(stored)?;

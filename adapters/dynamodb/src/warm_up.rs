@@ -37,6 +37,8 @@ pub enum WarmUp {
     GetItem,
     /// `PutItem` of a bare key under a condition that never holds.
     PutItem,
+    /// `UpdateItem` of a key, changing nothing, under a condition that never holds.
+    UpdateItem,
     /// `DeleteItem` of a key under a condition that never holds.
     DeleteItem,
     /// `Scan` of at most one item.
@@ -58,7 +60,8 @@ impl WarmUp {
     pub fn for_operation(operation: Operation) -> Self {
         match operation {
             Operation::Get => WarmUp::GetItem,
-            Operation::Insert | Operation::InsertIdempotent | Operation::Update => WarmUp::PutItem,
+            Operation::Insert | Operation::InsertIdempotent => WarmUp::PutItem,
+            Operation::Update => WarmUp::UpdateItem,
             Operation::Delete => WarmUp::DeleteItem,
             Operation::ListAll => WarmUp::Scan,
             Operation::ListCategory => WarmUp::Query,
@@ -70,6 +73,7 @@ impl WarmUp {
         match self {
             WarmUp::GetItem => (Resource::ItemsTable, "dynamodb:GetItem"),
             WarmUp::PutItem => (Resource::ItemsTable, "dynamodb:PutItem"),
+            WarmUp::UpdateItem => (Resource::ItemsTable, "dynamodb:UpdateItem"),
             WarmUp::DeleteItem => (Resource::ItemsTable, "dynamodb:DeleteItem"),
             WarmUp::Scan => (Resource::ItemsTable, "dynamodb:Scan"),
             WarmUp::Query => (Resource::CategoryIndex, "dynamodb:Query"),
@@ -149,6 +153,18 @@ impl DynamoDbItemRepository {
                 .put_item()
                 .table_name(&tables.items)
                 .set_item(Some(key))
+                .condition_expression(NEVER)
+                .expression_attribute_names("#id", ITEM_KEY)
+                .customize()
+                .config_override(once())
+                .send()
+                .await
+                .map(drop)
+                .map_err(Failure::from),
+            WarmUp::UpdateItem => client
+                .update_item()
+                .table_name(&tables.items)
+                .set_key(Some(key))
                 .condition_expression(NEVER)
                 .expression_attribute_names("#id", ITEM_KEY)
                 .customize()

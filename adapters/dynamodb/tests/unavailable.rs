@@ -71,7 +71,12 @@ async fn an_unreachable_store_is_unavailable_for_every_operation() {
             (
                 "update",
                 repository
-                    .update(&new_item.id, &new_item.fields(), next_timestamp(), &precondition)
+                    .update(
+                        &new_item.id,
+                        &new_item.fields(),
+                        next_timestamp(),
+                        &precondition,
+                    )
                     .await
                     .map(|_| ()),
             ),

@@ -13,9 +13,10 @@ use items_dynamodb::{
     sdk_config_loader, DynamoDbItemRepository, TableNames, Timeouts, WarmUp, WARM_UP_TIMEOUT,
 };
 
-const EVERY_WARM_UP: [WarmUp; 5] = [
+const EVERY_WARM_UP: [WarmUp; 6] = [
     WarmUp::GetItem,
     WarmUp::PutItem,
+    WarmUp::UpdateItem,
     WarmUp::DeleteItem,
     WarmUp::Scan,
     WarmUp::Query,
