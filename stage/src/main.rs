@@ -65,6 +65,10 @@ struct ServeArgs {
     /// The DynamoDB endpoint, e.g. http://127.0.0.1:8000.
     #[arg(long, env = "AWS_ENDPOINT_URL_DYNAMODB")]
     endpoint: Option<String>,
+    /// With --store dynamodb and no --endpoint: use DynamoDB in AWS itself, with this
+    /// environment's credentials and region (never implied).
+    #[arg(long, conflicts_with = "endpoint")]
+    aws: bool,
     /// The items table.
     #[arg(long, env = "ITEMS_TABLE", default_value = "items")]
     items_table: String,
@@ -222,6 +226,9 @@ fn stage_config(args: ServeArgs) -> Result<StageConfig, String> {
     } else {
         PayloadVersion::V2
     };
+    if matches!(args.store, Store::Dynamodb) && args.endpoint.is_none() && !args.aws {
+        return Err("--store dynamodb needs --endpoint URL (a local DynamoDB-compatible server, e.g. from scripts/dynamodb-server) or AWS_ENDPOINT_URL_DYNAMODB; without one it would reach DynamoDB in AWS with whatever credentials this environment holds, so that takes --aws".to_owned());
+    }
     let store = match args.store {
         Store::Memory => StoreConfig::Memory,
         Store::Dynamodb => StoreConfig::DynamoDb(DynamoDbStore {

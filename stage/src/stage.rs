@@ -9,8 +9,9 @@ use std::time::Duration;
 use apigateway_emulator::authorizer::AuthorizerConfigError;
 use apigateway_emulator::issuer::IssuerError;
 use apigateway_emulator::{
-    CorsConfig, Gateway, GatewayConfig, Integration, LineSink, LocalIssuer, PayloadVersion, Server,
-    ThrottleConfig, DEFAULT_TOKEN_LIFETIME, INTEGRATION_TIMEOUT, MAX_REQUEST_BYTES,
+    CorsConfig, CorsError, Gateway, GatewayConfig, Integration, LineSink, LocalIssuer,
+    PayloadVersion, Server, ThrottleConfig, DEFAULT_TOKEN_LIFETIME, INTEGRATION_TIMEOUT,
+    MAX_REQUEST_BYTES,
 };
 use lambda_emulator::{ProcessConfig, ProcessPool};
 use tokio::net::TcpListener;
@@ -147,6 +148,9 @@ pub enum StageError {
     /// The store could not be set up.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The CORS configuration is one API Gateway refuses.
+    #[error(transparent)]
+    Cors(#[from] CorsError),
     /// Process mode needs function binaries that are not there.
     #[error("function binaries missing (build them first, e.g. cargo build): {}", .0.join(", "))]
     MissingBinaries(Vec<String>),
@@ -180,6 +184,9 @@ impl std::fmt::Debug for RunningStage {
 pub async fn start(config: StageConfig) -> Result<RunningStage, StageError> {
     if !config.address.ip().to_canonical().is_loopback() && !config.allow_non_loopback {
         return Err(StageError::NonLoopback(config.address));
+    }
+    if let Some(cors) = &config.cors {
+        cors.validate()?;
     }
     let authorization = Authorization::new(&config.auth)?;
     let routes = routes::table()?;

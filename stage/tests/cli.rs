@@ -20,6 +20,50 @@ fn serve(extra: &[&str]) -> Command {
 }
 
 #[tokio::test]
+async fn a_dynamodb_store_without_an_endpoint_needs_the_aws_flag() {
+    let output = serve(&["--store", "dynamodb"])
+        .env_remove("AWS_ENDPOINT_URL_DYNAMODB")
+        .output()
+        .await
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("--store dynamodb needs --endpoint"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--aws"), "{stderr}");
+}
+
+#[tokio::test]
+async fn cors_credentials_with_any_origin_are_refused_as_api_gateway_refuses_them() {
+    let output = serve(&["--cors-allow-credentials"]).output().await.unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("credentials cannot be allowed for the origin"),
+        "{stderr}"
+    );
+    let listed = serve(&[
+        "--cors-allow-credentials",
+        "--cors-allow-origins",
+        "https://app.example",
+    ])
+    .stdout(Stdio::piped())
+    .spawn()
+    .unwrap();
+    let mut child = listed;
+    let mut banner = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = tokio::time::timeout(Duration::from_secs(60), banner.next_line())
+        .await
+        .expect("a banner within a minute")
+        .unwrap()
+        .unwrap();
+    assert!(first.contains("listening on"), "{first}");
+    child.kill().await.unwrap();
+}
+
+#[tokio::test]
 async fn a_non_loopback_host_without_the_flag_is_refused() {
     let output = serve(&["--host", "0.0.0.0"]).output().await.unwrap();
     assert!(!output.status.success());

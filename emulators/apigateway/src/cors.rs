@@ -34,7 +34,23 @@ impl Default for CorsConfig {
     }
 }
 
+/// A CORS configuration API Gateway would refuse.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CorsError {
+    /// `allow_credentials` with the origin `*`.
+    #[error("CORS: credentials cannot be allowed for the origin \"*\" (API Gateway refuses this configuration, and browsers refuse such answers); list the allowed origins instead")]
+    CredentialsWithAnyOrigin,
+}
+
 impl CorsConfig {
+    /// Refuses what API Gateway refuses when the configuration is deployed.
+    pub fn validate(&self) -> Result<(), CorsError> {
+        if self.allow_credentials && self.allow_origins.iter().any(|o| o == "*") {
+            return Err(CorsError::CredentialsWithAnyOrigin);
+        }
+        Ok(())
+    }
+
     /// The `access-control-allow-origin` value for `origin`, or `None` when it is not allowed.
     fn allowed_origin(&self, origin: &str) -> Option<String> {
         if self
@@ -164,6 +180,23 @@ mod tests {
             max_age: Some(600),
             allow_credentials: false,
         }
+    }
+
+    #[test]
+    fn credentials_with_any_origin_are_refused_and_with_listed_origins_allowed() {
+        let any_with_credentials = CorsConfig {
+            allow_credentials: true,
+            ..listed()
+        };
+        assert_eq!(
+            any_with_credentials.validate(),
+            Err(CorsError::CredentialsWithAnyOrigin)
+        );
+        assert!(CorsError::CredentialsWithAnyOrigin
+            .to_string()
+            .contains("list the allowed origins"));
+        assert_eq!(only("https://app.example").validate(), Ok(()));
+        assert_eq!(listed().validate(), Ok(()));
     }
 
     fn only(origin: &str) -> CorsConfig {

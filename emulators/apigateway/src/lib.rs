@@ -53,7 +53,7 @@ pub mod sink;
 pub mod throttle;
 
 pub use authorizer::{JwtAuthorizer, VerifiedClaims};
-pub use cors::CorsConfig;
+pub use cors::{CorsConfig, CorsError};
 pub use events::PayloadVersion;
 pub use gateway::{Gateway, GatewayConfig, INTEGRATION_TIMEOUT, MAX_REQUEST_BYTES};
 pub use integration::{FunctionFailure, Integration, IntegrationFuture};
