@@ -17,7 +17,7 @@ use crate::BoxError;
 
 /// One mode's figures.
 #[derive(Debug, Clone, Serialize)]
-pub struct EncodingFigures {
+pub(crate) struct EncodingFigures {
     /// `content-encoding` of the response, if any.
     pub content_encoding: Option<String>,
     /// Body bytes the client receives (after API Gateway decodes base64).
@@ -32,7 +32,7 @@ pub struct EncodingFigures {
 
 /// The compression figures of one page size.
 #[derive(Debug, Clone, Serialize)]
-pub struct CompressionRun {
+pub(crate) struct CompressionRun {
     /// The page size asked for.
     pub limit: u32,
     /// Items on the page.
@@ -77,7 +77,7 @@ fn page_json(encoding: Option<&str>, bytes: &[u8]) -> Result<Value, BoxError> {
 }
 
 /// Sends `warm_up` and then `requests` listings of `limit` items to each mode, alternating.
-pub async fn measure(
+pub(crate) async fn measure(
     launch: &Launch,
     events: &EventFactory,
     limit: u32,

@@ -12,7 +12,7 @@ use serde::Serialize;
 
 /// The prices the table uses (US East (N. Virginia), on-demand, arm64).
 #[derive(Debug, Clone, Serialize)]
-pub struct Prices {
+pub(crate) struct Prices {
     /// Where the prices hold.
     pub region: &'static str,
     /// API Gateway HTTP API, per million requests (first 300 million a month).
@@ -30,7 +30,7 @@ pub struct Prices {
 }
 
 /// The prices of US East (N. Virginia).
-pub const US_EAST_1: Prices = Prices {
+pub(crate) const US_EAST_1: Prices = Prices {
     region: "us-east-1",
     http_api_per_million: 1.00,
     rest_api_per_million: 3.50,
@@ -41,15 +41,15 @@ pub const US_EAST_1: Prices = Prices {
 };
 
 /// The Python function the Rust one is compared with.
-pub const PYTHON_MEMORY_MB: f64 = 256.0;
+pub(crate) const PYTHON_MEMORY_MB: f64 = 256.0;
 /// Its cold init.
-pub const PYTHON_INIT_MS: f64 = 500.0;
+pub(crate) const PYTHON_INIT_MS: f64 = 500.0;
 /// Its warm Duration.
-pub const PYTHON_WARM_MS: f64 = 5.0;
+pub(crate) const PYTHON_WARM_MS: f64 = 5.0;
 
 /// What the estimate assumes beyond the prices.
 #[derive(Debug, Clone, Serialize)]
-pub struct Assumptions {
+pub(crate) struct Assumptions {
     /// The functions' memory.
     pub memory_mb: f64,
     /// The share of requests that start a new execution environment (init is billed then).
@@ -62,7 +62,7 @@ pub struct Assumptions {
 
 /// One route's cost per million requests, in dollars.
 #[derive(Debug, Clone, Serialize)]
-pub struct RouteCost {
+pub(crate) struct RouteCost {
     /// The route.
     pub route: String,
     /// Read request units per request.
@@ -89,7 +89,7 @@ pub struct RouteCost {
 
 /// The measured figures of one route the estimate starts from.
 #[derive(Debug, Clone)]
-pub struct RouteFigures {
+pub(crate) struct RouteFigures {
     /// The route key.
     pub route: String,
     /// The routes.json use case.
@@ -102,7 +102,7 @@ pub struct RouteFigures {
 
 /// The size DynamoDB bills an item at: attribute names plus values (strings as UTF-8, numbers
 /// at about one byte per two significant digits plus one).
-pub fn item_size(attributes: &HashMap<String, AttributeValue>) -> usize {
+pub(crate) fn item_size(attributes: &HashMap<String, AttributeValue>) -> usize {
     attributes
         .iter()
         .map(|(name, value)| {
@@ -150,7 +150,7 @@ fn operations_per_request(use_case: &str) -> &'static [Operation] {
 }
 
 /// The cost table.
-pub fn estimate(
+pub(crate) fn estimate(
     routes: &[RouteFigures],
     prices: &Prices,
     assumptions: &Assumptions,

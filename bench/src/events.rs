@@ -15,11 +15,11 @@ use serde_json::{json, Value};
 use crate::BoxError;
 
 /// The caller of every benchmark request.
-pub const CALLER: &str = "bench-user";
+pub(crate) const CALLER: &str = "bench-user";
 
 /// One request to one of the API's routes.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ApiCall {
+pub(crate) enum ApiCall {
     /// `GET /items?limit=N`, with `Accept-Encoding: gzip` or without.
     List(Listing),
     /// `GET /items/{id}`
@@ -34,7 +34,7 @@ pub enum ApiCall {
 
 impl ApiCall {
     /// The route key the call goes to.
-    pub fn route_key(&self) -> &'static str {
+    pub(crate) fn route_key(&self) -> &'static str {
         match self {
             ApiCall::List(_) => "GET /items",
             ApiCall::Get(_) => "GET /items/{id}",
@@ -45,7 +45,7 @@ impl ApiCall {
     }
 
     /// The status a successful call answers with.
-    pub fn success_status(&self) -> u64 {
+    pub(crate) fn success_status(&self) -> u64 {
         match self {
             ApiCall::Create(_) => 201,
             ApiCall::Delete(_) => 204,
@@ -56,7 +56,7 @@ impl ApiCall {
 
 /// A listing request: the page size, and whether the caller accepts a gzip response.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Listing {
+pub(crate) struct Listing {
     /// `limit`.
     pub limit: u32,
     /// Whether the request carries `Accept-Encoding: gzip`.
@@ -65,14 +65,14 @@ pub struct Listing {
 
 impl Listing {
     /// The listing the list route's latency is measured with: a page of 20, as a browser asks.
-    pub const DEFAULT: Listing = Listing {
+    pub(crate) const DEFAULT: Listing = Listing {
         limit: 20,
         gzip: true,
     };
 }
 
 /// A request body of a typical size: a name, a description of a few sentences, a category.
-pub fn item_body(n: u64) -> Value {
+pub(crate) fn item_body(n: u64) -> Value {
     json!({
         "name": format!("Bench item {n}"),
         "description": "A desk lamp with an adjustable arm, a warm white LED and a weighted base; \
@@ -82,7 +82,7 @@ pub fn item_body(n: u64) -> Value {
 }
 
 /// Builds payload 2.0 events for one verified caller.
-pub struct EventFactory {
+pub(crate) struct EventFactory {
     token: String,
     claims: VerifiedClaims,
 }
@@ -90,7 +90,7 @@ pub struct EventFactory {
 impl EventFactory {
     /// Mints a token for [`CALLER`] with `issuer` and has the stage's authorizer verify it, so
     /// the claims are those a deployed API Gateway would pass.
-    pub fn new(issuer: &LocalIssuer) -> Result<Self, BoxError> {
+    pub(crate) fn new(issuer: &LocalIssuer) -> Result<Self, BoxError> {
         let token = issuer.mint(CALLER, &[], DEFAULT_TOKEN_LIFETIME)?;
         let authorizer = JwtAuthorizer::new(
             LOCAL_ISSUER,
@@ -104,7 +104,7 @@ impl EventFactory {
     }
 
     /// The event for `call`.
-    pub fn event(&self, call: &ApiCall) -> Value {
+    pub(crate) fn event(&self, call: &ApiCall) -> Value {
         let (method, path, body, id) = match call {
             ApiCall::List(_) => ("GET", "/items".to_owned(), None, None),
             ApiCall::Get(id) => ("GET", format!("/items/{id}"), None, Some(id)),

@@ -22,7 +22,7 @@ const FUNCTION_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How a function process is started: its binary and the environment beyond the Runtime API.
 #[derive(Debug, Clone)]
-pub struct Launch {
+pub(crate) struct Launch {
     /// The function's name (its routes.json `function`).
     pub name: String,
     /// The release binary.
@@ -33,7 +33,7 @@ pub struct Launch {
 
 /// One answered invocation.
 #[derive(Debug)]
-pub struct Answer {
+pub(crate) struct Answer {
     /// The proxy response the function returned.
     pub response: Value,
     /// From handing out the event on `/next` to receiving `/response`: what Lambda bills.
@@ -43,7 +43,7 @@ pub struct Answer {
 }
 
 /// A running function process.
-pub struct FunctionProcess {
+pub(crate) struct FunctionProcess {
     name: String,
     child: Child,
     pid: Option<u32>,
@@ -57,7 +57,7 @@ pub struct FunctionProcess {
 
 impl FunctionProcess {
     /// Starts the process with its own Runtime API; it initialises and polls in the background.
-    pub async fn start(launch: &Launch) -> Result<Self, BoxError> {
+    pub(crate) async fn start(launch: &Launch) -> Result<Self, BoxError> {
         let channel_created = Instant::now();
         let (channel, mailbox) = RuntimeChannel::new(&launch.name, channel_created);
         let (address, server) = runtime_api::serve(Arc::clone(&channel)).await?;
@@ -94,18 +94,18 @@ impl FunctionProcess {
     }
 
     /// When the process was started.
-    pub fn started(&self) -> Instant {
+    pub(crate) fn started(&self) -> Instant {
         self.started
     }
 
     /// From process start to its first poll for an event, once it has polled.
-    pub fn init_duration(&self) -> Option<Duration> {
+    pub(crate) fn init_duration(&self) -> Option<Duration> {
         let since_channel = self.channel.init_duration()?;
         Some((self.channel_created + since_channel).saturating_duration_since(self.started))
     }
 
     /// Sends one event and waits for the function's response.
-    pub async fn invoke(&mut self, event: Value) -> Result<Answer, BoxError> {
+    pub(crate) async fn invoke(&mut self, event: Value) -> Result<Answer, BoxError> {
         let (reply, outcome) = oneshot::channel();
         let invocation = Invocation {
             request_id: uuid::Uuid::new_v4().to_string(),
@@ -144,7 +144,7 @@ impl FunctionProcess {
 
     /// The CPU time the process has used so far (user and system, all threads), in the
     /// kernel's clock ticks of 10 ms: precise enough over hundreds of requests.
-    pub fn cpu_time(&self) -> Option<Duration> {
+    pub(crate) fn cpu_time(&self) -> Option<Duration> {
         let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.pid?)).ok()?;
         // The command name may hold spaces; the fields after its closing parenthesis are
         // fixed: state is field 3, utime 14 and stime 15.
@@ -157,7 +157,7 @@ impl FunctionProcess {
     }
 
     /// The process's peak resident set (VmHWM), in KiB.
-    pub fn peak_rss_kib(&self) -> Option<u64> {
+    pub(crate) fn peak_rss_kib(&self) -> Option<u64> {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid?)).ok()?;
         status
             .lines()
@@ -170,7 +170,7 @@ impl FunctionProcess {
     }
 
     /// Kills the process and stops its Runtime API; returns the last lines it logged.
-    pub async fn stop(mut self) -> Vec<String> {
+    pub(crate) async fn stop(mut self) -> Vec<String> {
         let _ = self.child.kill().await;
         self.server.abort();
         (&mut self.log).await.unwrap_or_default()
@@ -234,7 +234,7 @@ fn lambda_environment(name: &str, runtime_api: &str) -> Vec<(String, String)> {
 }
 
 /// The release binary of `function` in `dir`, if it is there.
-pub fn binary(dir: &Path, function: &str) -> Result<PathBuf, BoxError> {
+pub(crate) fn binary(dir: &Path, function: &str) -> Result<PathBuf, BoxError> {
     let path = dir.join(function);
     if path.is_file() {
         Ok(path)

@@ -12,7 +12,7 @@ use crate::BoxError;
 
 /// What one function's route does, which decides the requests it gets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum RouteKind {
+pub(crate) enum RouteKind {
     /// `GET /items`
     List,
     /// `GET /items/{id}`
@@ -27,7 +27,7 @@ pub enum RouteKind {
 
 impl RouteKind {
     /// The kind of a routes.json route key; `None` for a route the bench does not know.
-    pub fn of(route_key: &str) -> Option<Self> {
+    pub(crate) fn of(route_key: &str) -> Option<Self> {
         Some(match route_key {
             "GET /items" => RouteKind::List,
             "GET /items/{id}" => RouteKind::Get,
@@ -41,7 +41,7 @@ impl RouteKind {
 
 /// The items the requests work on: a fixed set to read and update, and the items created by
 /// the create function, which the delete function then deletes.
-pub struct Workload {
+pub(crate) struct Workload {
     events: EventFactory,
     seeds: Vec<String>,
     deletable: Vec<String>,
@@ -51,7 +51,7 @@ pub struct Workload {
 
 impl Workload {
     /// A workload reading and updating `seeds`.
-    pub fn new(events: EventFactory, seeds: Vec<String>) -> Self {
+    pub(crate) fn new(events: EventFactory, seeds: Vec<String>) -> Self {
         Self {
             events,
             seeds,
@@ -62,12 +62,12 @@ impl Workload {
     }
 
     /// The events the requests are made of.
-    pub fn events(&self) -> &EventFactory {
+    pub(crate) fn events(&self) -> &EventFactory {
         &self.events
     }
 
     /// The next request for a route of `kind`.
-    pub fn next_call(&mut self, kind: RouteKind) -> Result<ApiCall, BoxError> {
+    pub(crate) fn next_call(&mut self, kind: RouteKind) -> Result<ApiCall, BoxError> {
         self.counter += 1;
         let seed = || {
             self.seeds
@@ -89,7 +89,7 @@ impl Workload {
     }
 
     /// Sends `call` to `process`, checks the status, and remembers created items.
-    pub async fn send(
+    pub(crate) async fn send(
         &mut self,
         process: &mut FunctionProcess,
         call: &ApiCall,
@@ -121,7 +121,7 @@ fn created_id(response: &Value) -> Result<String, BoxError> {
 }
 
 /// Creates `count` items through the create function, for the other routes to work on.
-pub async fn seed(
+pub(crate) async fn seed(
     launch: &Launch,
     events: &EventFactory,
     count: u64,
@@ -152,7 +152,7 @@ pub async fn seed(
 
 /// Cold starts of one function over fresh processes.
 #[derive(Debug, Clone, serde::Serialize)]
-pub struct ColdStarts {
+pub(crate) struct ColdStarts {
     /// Process start to first poll for an event.
     pub init: Summary,
     /// Process start to the first response back.
@@ -177,7 +177,7 @@ fn logged_warm_up(lines: &[String]) -> Option<Duration> {
 }
 
 /// Starts `runs` fresh processes of a function, each answering one request.
-pub async fn cold_starts(
+pub(crate) async fn cold_starts(
     launch: &Launch,
     kind: RouteKind,
     workload: &mut Workload,
@@ -218,7 +218,7 @@ pub async fn cold_starts(
 /// A function's init, step by step: each step's median over fresh `init-steps` processes, and
 /// the median of the whole init (process start to first poll).
 #[derive(Debug, Clone, serde::Serialize)]
-pub struct InitSteps {
+pub(crate) struct InitSteps {
     /// Each step and its median, in ms, in the order they run.
     pub steps: Vec<(String, f64)>,
     /// The whole init of those processes.
@@ -226,7 +226,7 @@ pub struct InitSteps {
 }
 
 /// Starts `runs` fresh `init-steps` processes and collects the step times each logs.
-pub async fn init_steps(
+pub(crate) async fn init_steps(
     launch: &Launch,
     workload: &mut Workload,
     runs: usize,
@@ -266,7 +266,7 @@ pub async fn init_steps(
 
 /// Warm requests through one function process.
 #[derive(Debug, Clone)]
-pub struct WarmRun {
+pub(crate) struct WarmRun {
     /// The function's Duration per request (event handed out to response received).
     pub duration: Summary,
     /// From posting the event to the Runtime API to the response arriving at the bench.
@@ -281,7 +281,7 @@ pub struct WarmRun {
 
 /// A route's floor, measured request by request beside its function.
 #[derive(Debug, Clone)]
-pub struct FloorRun {
+pub(crate) struct FloorRun {
     /// The raw store call, timed inside the floor function.
     pub store_call: Summary,
     /// The floor function's Duration: the raw call plus what the Runtime API and lambda_runtime
@@ -318,7 +318,7 @@ impl Samples {
 /// Sends `warm_up` unmeasured and then `requests` measured requests to one process. With a
 /// floor, each request is also sent to the floor function, alternating which goes first, so
 /// both see the same conditions (other load on the machine, the store's state).
-pub async fn warm_run(
+pub(crate) async fn warm_run(
     launch: &Launch,
     kind: RouteKind,
     workload: &mut Workload,

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 /// CPU, memory, kernel and compiler of the machine the bench ran on.
 #[derive(Debug, Clone, Serialize)]
-pub struct Machine {
+pub(crate) struct Machine {
     /// The CPU model, as `/proc/cpuinfo` names it.
     pub cpu: String,
     /// Logical CPUs available to the bench.
@@ -27,7 +27,7 @@ const UNKNOWN: &str = "unknown";
 
 impl Machine {
     /// Reads the description of this machine; what cannot be read is `unknown`.
-    pub fn describe() -> Self {
+    pub(crate) fn describe() -> Self {
         let cpuinfo = read("/proc/cpuinfo");
         let cpu = field(&cpuinfo, "model name")
             // Some arm64 kernels name no model; the implementer/part fields are all there is.
@@ -65,7 +65,7 @@ impl Machine {
     }
 
     /// One line for the report.
-    pub fn summary(&self) -> String {
+    pub(crate) fn summary(&self) -> String {
         format!(
             "{} ({} cores), {:.1} GiB memory, {} ({} {}), {}",
             self.cpu,

@@ -4,6 +4,12 @@
 //! million requests cost, and the local stage's throughput. Prints one report and writes the
 //! same figures as JSON.
 
+#![allow(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "a command-line tool: what it prints is its output"
+)]
+
 mod compression;
 mod cost;
 mod events;

@@ -13,7 +13,7 @@ use crate::throughput::Throughput;
 
 /// How the run was made.
 #[derive(Debug, Clone, Serialize)]
-pub struct Settings {
+pub(crate) struct Settings {
     /// Fresh processes per function for the cold figures.
     pub cold_runs: usize,
     /// Unmeasured requests before the warm ones.
@@ -32,7 +32,7 @@ pub struct Settings {
 
 /// A route's floor: the raw store call it makes, measured request by request beside it.
 #[derive(Debug, Clone, Serialize)]
-pub struct Floor {
+pub(crate) struct Floor {
     /// The raw call, timed inside the bare `store-floor` function.
     pub store_call: Summary,
     /// That bare function's Duration: the call plus the Runtime API around it.
@@ -43,7 +43,7 @@ pub struct Floor {
 
 /// One function's figures.
 #[derive(Debug, Clone, Serialize)]
-pub struct FunctionResult {
+pub(crate) struct FunctionResult {
     /// Its name.
     pub function: String,
     /// Its route.
@@ -86,7 +86,7 @@ pub struct FunctionResult {
 
 /// A target and whether the run met it.
 #[derive(Debug, Clone, Serialize)]
-pub struct TargetCheck {
+pub(crate) struct TargetCheck {
     /// What the target is.
     pub target: String,
     /// What was measured.
@@ -97,7 +97,7 @@ pub struct TargetCheck {
 
 /// Everything one run measured.
 #[derive(Debug, Clone, Serialize)]
-pub struct Results {
+pub(crate) struct Results {
     /// The machine.
     pub machine: Machine,
     /// The run's settings.
@@ -123,18 +123,18 @@ pub struct Results {
 }
 
 /// Warm `GET /items/{id}`, `POST`, `PUT` and `DELETE` within this multiple of their floors.
-pub const ITEM_RATIO_TARGET: f64 = 1.15;
+pub(crate) const ITEM_RATIO_TARGET: f64 = 1.15;
 /// Warm `GET /items` within this multiple of its raw Scan.
-pub const LIST_RATIO_TARGET: f64 = 1.25;
+pub(crate) const LIST_RATIO_TARGET: f64 = 1.25;
 /// Every cold init, less its warm-up, within this multiple of the bare runtime's.
-pub const INIT_RATIO_TARGET: f64 = 2.0;
+pub(crate) const INIT_RATIO_TARGET: f64 = 2.0;
 /// Every zip under this many bytes.
-pub const ZIP_TARGET_BYTES: u64 = 3_000_000;
+pub(crate) const ZIP_TARGET_BYTES: u64 = 3_000_000;
 /// Peak RSS under this many MiB.
-pub const RSS_TARGET_MIB: f64 = 16.0;
+pub(crate) const RSS_TARGET_MIB: f64 = 16.0;
 
 /// Checks the figures against the targets.
-pub fn check_targets(functions: &[FunctionResult]) -> Vec<TargetCheck> {
+pub(crate) fn check_targets(functions: &[FunctionResult]) -> Vec<TargetCheck> {
     let mut checks = Vec::new();
     for f in functions {
         let target = if f.route == "GET /items" {
@@ -217,7 +217,7 @@ fn dollars(value: f64) -> String {
 }
 
 /// The human-readable report: the machine, then one table per subject, then the targets.
-pub fn render(results: &Results) -> String {
+pub(crate) fn render(results: &Results) -> String {
     let mut out = String::new();
     out.push_str(&format!("Machine: {}\n", results.machine.summary()));
     let s = &results.settings;

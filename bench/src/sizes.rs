@@ -10,7 +10,7 @@ use crate::BoxError;
 
 /// The packages of every function.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Packages {
+pub(crate) struct Packages {
     /// What the zips hold, e.g. `arm64 (cargo-lambda)` or `x86_64 host binary (zipfile deflate)`.
     pub kind: String,
     /// Sizes by function name.
@@ -19,7 +19,7 @@ pub struct Packages {
 
 /// One function's package.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
-pub struct PackageSize {
+pub(crate) struct PackageSize {
     /// The stripped `bootstrap` executable.
     pub bootstrap_bytes: u64,
     /// The deployment zip.
@@ -28,7 +28,7 @@ pub struct PackageSize {
 
 impl Packages {
     /// Reads the sizes file `scripts/bench` writes.
-    pub fn read(path: &Path) -> Result<Self, BoxError> {
+    pub(crate) fn read(path: &Path) -> Result<Self, BoxError> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| format!("{}: {e} (scripts/bench writes it)", path.display()))?;
         Ok(serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?)

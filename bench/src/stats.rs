@@ -7,7 +7,7 @@ use serde::Serialize;
 
 /// The distribution of a set of samples, in milliseconds.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct Summary {
+pub(crate) struct Summary {
     /// How many samples.
     pub count: usize,
     /// The median.
@@ -22,7 +22,7 @@ pub struct Summary {
 
 impl Summary {
     /// Summarises `samples`; `None` when there are none.
-    pub fn of(samples: &[Duration]) -> Option<Self> {
+    pub(crate) fn of(samples: &[Duration]) -> Option<Self> {
         if samples.is_empty() {
             return None;
         }

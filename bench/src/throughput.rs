@@ -17,7 +17,7 @@ use crate::BoxError;
 
 /// Which requests the connections send.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mix {
+pub(crate) enum Mix {
     /// Only `GET /items/{id}` of existing items.
     GetItem,
     /// 60% get, 20% list, 10% create, 10% update.
@@ -35,7 +35,7 @@ impl Mix {
 
 /// One throughput run's figures.
 #[derive(Debug, Clone, Serialize)]
-pub struct Throughput {
+pub(crate) struct Throughput {
     /// What was sent.
     pub mix: String,
     /// Concurrent connections.
@@ -56,7 +56,7 @@ pub struct Throughput {
 const SEED_ITEMS: usize = 100;
 
 /// Runs each mix for `duration` with `connections` connections against a fresh stage.
-pub async fn measure(
+pub(crate) async fn measure(
     key_file: PathBuf,
     mixes: &[Mix],
     connections: usize,

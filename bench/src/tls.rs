@@ -21,7 +21,7 @@ use crate::BoxError;
 const BUNDLE: &str = "target/bench/tls-ca-bundle.pem";
 
 /// A running TLS proxy.
-pub struct Proxy {
+pub(crate) struct Proxy {
     port: u16,
     bundle: PathBuf,
     server: JoinHandle<()>,
@@ -30,7 +30,7 @@ pub struct Proxy {
 impl Proxy {
     /// Makes a throwaway CA and a `localhost` certificate it signs, writes the trust bundle, and
     /// forwards every TLS connection on a free loopback port to `upstream` (`host:port`).
-    pub async fn start(upstream: String) -> Result<Self, BoxError> {
+    pub(crate) async fn start(upstream: String) -> Result<Self, BoxError> {
         let mut ca_params = CertificateParams::new(Vec::<String>::new())?;
         ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
         ca_params
@@ -88,7 +88,7 @@ impl Proxy {
     }
 
     /// `environment` with the store reached through the proxy and the CA trusted.
-    pub fn environment(&self, environment: &[(String, String)]) -> Vec<(String, String)> {
+    pub(crate) fn environment(&self, environment: &[(String, String)]) -> Vec<(String, String)> {
         let mut environment: Vec<(String, String)> = environment
             .iter()
             .filter(|(name, _)| name != "AWS_ENDPOINT_URL_DYNAMODB" && name != "SSL_CERT_FILE")
@@ -106,7 +106,7 @@ impl Proxy {
     }
 
     /// Stops accepting connections.
-    pub fn stop(self) {
+    pub(crate) fn stop(self) {
         self.server.abort();
     }
 }

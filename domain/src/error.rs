@@ -7,7 +7,9 @@ use std::fmt;
 /// (a body field, a query parameter or a header).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldError {
+    /// The field, as the caller sent it.
     pub field: String,
+    /// The rule it broke, safe to show the caller.
     pub message: String,
 }
 

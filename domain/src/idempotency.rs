@@ -38,7 +38,9 @@ impl IdempotencyKey {
 /// Keys are per caller: two callers may use the same key for different requests.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct IdempotencyScope {
+    /// The caller who sent the key.
     pub caller: Subject,
+    /// The key, as the caller sent it.
     pub key: IdempotencyKey,
 }
 
@@ -84,9 +86,13 @@ impl Fingerprint {
 /// and when the record stops counting.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IdempotencyRecord {
+    /// Who used which key.
     pub scope: IdempotencyScope,
+    /// The fields of the request that first used the key.
     pub fingerprint: Fingerprint,
+    /// The item that request created.
     pub item: Item,
+    /// When the record stops counting (24 hours after it was made).
     pub expires_at: Timestamp,
 }
 

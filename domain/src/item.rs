@@ -7,16 +7,22 @@ use crate::values::{Category, Description, ItemId, ItemName, Subject, Timestamp,
 /// means absent (or JSON `null`, which the contract treats the same for `category`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ItemInput {
+    /// `name`, unchecked.
     pub name: Option<String>,
+    /// `description`, unchecked.
     pub description: Option<String>,
+    /// `category`, unchecked.
     pub category: Option<String>,
 }
 
 /// The caller-controlled fields of an item, each valid.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ItemFields {
+    /// The display name.
     pub name: ItemName,
+    /// The description (may be empty).
     pub description: Description,
+    /// The category, if the item has one.
     pub category: Option<Category>,
 }
 
@@ -65,13 +71,21 @@ impl ItemFields {
 /// A stored item.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Item {
+    /// The id the store assigned at creation.
     pub id: ItemId,
+    /// The display name.
     pub name: ItemName,
+    /// The description (may be empty).
     pub description: Description,
+    /// The category, if the item has one.
     pub category: Option<Category>,
+    /// When the item was created.
     pub created_at: Timestamp,
+    /// When the item last changed.
     pub updated_at: Timestamp,
+    /// The caller who created the item: the one who may change it, besides admins.
     pub created_by: Subject,
+    /// Starts at 1 and grows by one with every change; the item's `ETag`.
     pub version: Version,
 }
 

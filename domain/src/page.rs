@@ -54,11 +54,17 @@ impl PageLimit {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ListPosition {
     /// All items, in the store's own order (by id): the page ended at this id.
-    All { last_id: ItemId },
+    All {
+        /// The id of the page's last item.
+        last_id: ItemId,
+    },
     /// One category, newest first: the page ended at this item.
     Category {
+        /// The category listed.
         category: Category,
+        /// The creation time of the page's last item.
         last_created_at: Timestamp,
+        /// The id of the page's last item.
         last_id: ItemId,
     },
 }
@@ -132,8 +138,11 @@ impl Cursor {
 /// What page of which listing a caller asks for.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct PageRequest {
+    /// At most this many items.
     pub limit: PageLimit,
+    /// Only items of this category, newest first; `None` lists every item.
     pub category: Option<Category>,
+    /// Where the previous page stopped; `None` for the first page.
     pub cursor: Option<Cursor>,
 }
 
@@ -206,6 +215,8 @@ fn cursor_belongs_to(cursor: &Cursor, category: Option<&Category>) -> bool {
 /// empty.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Page<T> {
+    /// The page's items, in the listing's order.
     pub items: Vec<T>,
+    /// Where the next page starts; `None` on the last page.
     pub next_cursor: Option<Cursor>,
 }

@@ -237,7 +237,9 @@ impl Subject {
 /// The verified caller of a use case.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caller {
+    /// The token's subject.
     pub subject: Subject,
+    /// Whether the caller is in the admin group: an admin may change any item.
     pub is_admin: bool,
 }
 

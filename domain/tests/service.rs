@@ -1,6 +1,13 @@
 //! The use cases on the in-memory store: ownership, versions and idempotency as the contract
 //! states them; and, with mocked ports, that store failures surface typed and write nothing.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test helpers too: a failed assumption is a failed test"
+)]
+
 use std::sync::Arc;
 
 use items_conformance::fixtures::{fields, subject, unique_category, ManualClock};

@@ -1,6 +1,12 @@
 //! `loadtest URL`: a fixed request rate for a set duration over a realistic route mix against
 //! any stage, then a table of the achieved rate, latency percentiles and errors by status.
 
+#![allow(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "a command-line tool: what it prints is its output"
+)]
+
 use std::process::ExitCode;
 use std::time::Duration;
 

@@ -1,6 +1,13 @@
 //! The local stage in process mode (the real function binaries on DynamoDB) under a bounded,
 //! mixed load: no 5xx, no lost write, and the figures printed.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test helpers too: a failed assumption is a failed test"
+)]
+
 mod support;
 
 use std::sync::Arc;

@@ -2,6 +2,14 @@
 //! timeout, or the connection dropped), so the SDK sends the same write again. The caller must
 //! still get the success answer, and the store must show the write applied exactly once.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::print_stdout,
+    reason = "test helpers too: a failed assumption is a failed test; figures go to the test log"
+)]
+
 mod support;
 
 use std::time::Duration;

@@ -2,6 +2,14 @@
 //! `MAX_REQUESTS_PER_CALL` DynamoDB requests, counted at the fault proxy, and answers 503 with
 //! `Retry-After` within the function timeout.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::print_stdout,
+    reason = "test helpers too: a failed assumption is a failed test; figures go to the test log"
+)]
+
 mod support;
 
 use std::time::{Duration, Instant};

@@ -3,6 +3,13 @@
 //! succeed again, every write acknowledged with 201 is there, and no write answered with an
 //! error left an item behind.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test helpers too: a failed assumption is a failed test"
+)]
+
 mod support;
 
 use std::collections::HashSet;

@@ -1,6 +1,13 @@
 //! Concurrent writers against the real DynamoDB adapter: conditional writes leave exactly one
 //! winner, and one Idempotency-Key makes exactly one item however many requests race with it.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test helpers too: a failed assumption is a failed test"
+)]
+
 mod support;
 
 use std::collections::HashSet;

@@ -1,6 +1,12 @@
 //! `local-stage serve` runs the whole API on this machine as API Gateway would serve it;
 //! `local-stage token` prints a token the local stage accepts.
 
+#![allow(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "a command-line tool: what it prints is its output"
+)]
+
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -1,6 +1,13 @@
 //! The default stage runs the API's real functions in-process on the in-memory store: what
 //! `local-stage serve` gives a developer with nothing else installed.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test helpers too: a failed assumption is a failed test"
+)]
+
 use local_stage::{LineSink, PayloadVersion, RunningStage, StageConfig};
 use serde_json::{json, Value};
 

@@ -3,6 +3,13 @@
 //! `stand-in-function` example, built by this crate too) that echoes its event, or fails on
 //! request, so the tests need no store.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test helpers too: a failed assumption is a failed test"
+)]
+
 use std::path::PathBuf;
 use std::time::Duration;
 

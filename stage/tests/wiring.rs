@@ -2,6 +2,13 @@
 //! function, the API's CORS configuration applies, and the local-only endpoints mint tokens
 //! for this machine only. (The gateway's own behaviour is tested in the API Gateway emulator.)
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test helpers too: a failed assumption is a failed test"
+)]
+
 mod support;
 
 use std::net::{Ipv4Addr, SocketAddr};

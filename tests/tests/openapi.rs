@@ -2,6 +2,13 @@
 //! numbers are the domain's limits, its patterns accept exactly what the domain's value types
 //! accept, and each route documents the statuses the contract gives it.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test helpers too: a failed assumption is a failed test"
+)]
+
 use std::collections::BTreeSet;
 
 use items_domain::limits::{

@@ -11,6 +11,13 @@
 //! a one-value `enum`, and refuses any keyword draft 4 does not know, so a schema API Gateway
 //! would read differently never reaches it.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test helpers too: a failed assumption is a failed test"
+)]
+
 use std::path::{Path, PathBuf};
 
 use items_e2e::openapi::OPENAPI_YAML;

@@ -13,13 +13,17 @@ pub const NAMESPACE: &str = "ItemsApi";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Metrics {
     /// Standard output, as Lambda expects EMF lines, dimensioned by function name.
-    Emf { function_name: String },
+    Emf {
+        /// The function's name, the metrics' `FunctionName` dimension.
+        function_name: String,
+    },
     /// Nowhere (tests, the local stage's in-process mode).
     Off,
 }
 
 impl Metrics {
     /// Records one count of `metric`.
+    #[allow(clippy::print_stdout, reason = "Lambda reads EMF lines from stdout")]
     pub fn count(&self, metric: &str) {
         if let Metrics::Emf { function_name } = self {
             println!("{}", emf_line(metric, 1.0, function_name, now_millis()));

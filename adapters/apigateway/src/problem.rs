@@ -13,9 +13,13 @@ pub const RETRY_AFTER_SECONDS: u32 = 1;
 /// failures every offending field.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
+    /// The HTTP status code.
     pub status: u16,
+    /// The status's short name (`title` of the body).
     pub title: &'static str,
+    /// What went wrong, for the caller (`detail` of the body).
     pub detail: String,
+    /// For a 400, every field that broke a rule (`errors` of the body).
     pub errors: Vec<FieldError>,
     /// For a 500, what failed: written to the log, never to the caller.
     pub cause: Option<&'static str>,

@@ -30,16 +30,21 @@ pub struct Claims {
 /// An API request, whatever payload format it came in.
 #[derive(Debug, Clone)]
 pub struct ApiRequest {
+    /// The payload format the event came in, and so the one the response must take.
     pub payload: PayloadVersion,
     /// API Gateway's request id (`x-request-id` of the response).
     pub request_id: String,
     /// Header names are case-insensitive here.
     pub headers: HeaderMap,
+    /// The route's path parameters (`id`).
     pub path_parameters: HashMap<String, String>,
+    /// The query string parameters.
     pub query: QueryMap,
     /// The body as sent: base64 when `is_base64_encoded`.
     pub body: Option<String>,
+    /// Whether API Gateway base64-encoded the body.
     pub is_base64_encoded: bool,
+    /// The JWT authorizer's claims; empty without an authorizer.
     pub claims: Claims,
 }
 

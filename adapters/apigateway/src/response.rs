@@ -13,8 +13,11 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 /// An HTTP response before it is shaped for a payload format.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiResponse {
+    /// The HTTP status code.
     pub status: u16,
+    /// Headers, in the order they were added.
     pub headers: Vec<(&'static str, String)>,
+    /// The body, if any.
     pub body: Option<String>,
 }
 

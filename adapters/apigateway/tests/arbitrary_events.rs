@@ -1,6 +1,13 @@
 //! Property test: whatever an event holds (methods, paths, headers, query strings, bodies,
 //! claims, even non-events), the handler answers without panicking and without a 5xx.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test helpers too: a failed assumption is a failed test"
+)]
+
 mod support;
 
 use items_apigateway::Route;

@@ -1,5 +1,12 @@
 //! Bad input of every kind is a clear 4xx problem naming the field: never a panic, never a 5xx.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test helpers too: a failed assumption is a failed test"
+)]
+
 mod support;
 
 use items_apigateway::Route;

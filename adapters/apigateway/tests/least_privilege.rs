@@ -3,6 +3,13 @@
 //! must be exactly what `routes.json` (and so the Terraform) grants. A use case that starts
 //! calling a port its function is not granted, or a grant nothing calls, fails here.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test helpers too: a failed assumption is a failed test"
+)]
+
 use std::collections::BTreeSet;
 use std::sync::Arc;
 

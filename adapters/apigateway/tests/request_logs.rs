@@ -1,6 +1,13 @@
 //! Logs that follow a request: every line written while a request is handled, the store's own
 //! error lines included, carries the request id, the route and Lambda's trace id.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test helpers too: a failed assumption is a failed test"
+)]
+
 mod support;
 
 use std::io::Write;

@@ -1,6 +1,13 @@
 //! Every route through the handler, in both payload formats, on the in-memory store: statuses,
 //! headers and bodies as the contract states them.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test helpers too: a failed assumption is a failed test"
+)]
+
 mod support;
 
 use items_apigateway::Route;

@@ -1,6 +1,13 @@
 //! A failing store, made to fail on demand with mocks: throttling or an outage is a 503 with
 //! Retry-After, anything else a 500 whose detail leaks nothing; and nothing is written.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test helpers too: a failed assumption is a failed test"
+)]
+
 mod support;
 
 use std::sync::{Arc, Mutex};

@@ -1,6 +1,8 @@
 //! The conformance cases. Each takes a fresh, empty store and panics (fails the test) when the
 //! store breaks the repository rules.
 
+#![allow(missing_docs, reason = "a case's name is its specification")]
+
 use std::collections::HashSet;
 use std::sync::Arc;
 

@@ -10,6 +10,13 @@
 //!
 //! The calling crate needs `tokio` (with `macros` and `rt-multi-thread`) as a dev-dependency.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test support: a failed assumption fails the calling test"
+)]
+
 pub mod cases;
 pub mod fixtures;
 

@@ -1,6 +1,13 @@
 //! Stream batches in, events out: order, ignored records, malformed records and publish
 //! failures, each answered with the right `batchItemFailures`.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test helpers too: a failed assumption is a failed test"
+)]
+
 use std::sync::Arc;
 use std::time::Duration;
 

@@ -2,6 +2,12 @@
 //! `AWS_ENDPOINT_URL_DYNAMODB`: `scripts/dynamodb-server run -- cargo run --release -p
 //! items-dynamodb --example get_item_round_trip`.
 
+#![allow(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "a command-line tool: what it prints is its output"
+)]
+
 use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::Client;

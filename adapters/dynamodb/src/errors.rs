@@ -19,7 +19,7 @@ const RETRYABLE_CODES: [&str; 8] = [
 
 /// What an SDK error means for the caller: `Unavailable` when trying again later may succeed
 /// (throttled, timed out, unreachable, a 5xx), `Internal` for everything else.
-pub fn classify<E>(error: &SdkError<E>) -> RepositoryError
+pub(crate) fn classify<E>(error: &SdkError<E>) -> RepositoryError
 where
     E: ProvideErrorMetadata,
 {
@@ -48,7 +48,7 @@ where
 
 /// Maps an SDK error and logs it with its whole chain (never shown to callers). `operation`
 /// names the DynamoDB call for the log.
-pub fn store_error<E>(operation: &'static str, error: &SdkError<E>) -> RepositoryError
+pub(crate) fn store_error<E>(operation: &'static str, error: &SdkError<E>) -> RepositoryError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::table_design::{CATEGORY_INDEX_PARTITION_KEY, CATEGORY_INDEX_SORT_KEY, ITEM_KEY};
 
 /// An attribute map, as the SDK speaks it.
-pub type Attributes = HashMap<String, AttributeValue>;
+pub(crate) type Attributes = HashMap<String, AttributeValue>;
 
 /// An item's attributes. `category` is left out when absent: DynamoDB rejects NULL in an index
 /// key attribute, and an absent attribute keeps the item out of the sparse category index.
@@ -57,17 +57,17 @@ struct StoredIdempotency {
 }
 
 /// The idempotency record attribute holding the exact expiry, in epoch milliseconds.
-pub const RECORD_EXPIRY_MS_ATTRIBUTE: &str = "expires_at_ms";
+pub(crate) const RECORD_EXPIRY_MS_ATTRIBUTE: &str = "expires_at_ms";
 /// The items table attribute holding the version, for conditions.
-pub const VERSION_ATTRIBUTE: &str = "version";
+pub(crate) const VERSION_ATTRIBUTE: &str = "version";
 /// The items table attribute holding the creator, for the owner condition.
-pub const CREATED_BY_ATTRIBUTE: &str = "created_by";
+pub(crate) const CREATED_BY_ATTRIBUTE: &str = "created_by";
 /// The items table attribute holding the category, which an update without one removes.
-pub const CATEGORY_ATTRIBUTE: &str = CATEGORY_INDEX_PARTITION_KEY;
+pub(crate) const CATEGORY_ATTRIBUTE: &str = CATEGORY_INDEX_PARTITION_KEY;
 /// The items table attribute holding a random id of the request that last updated the item.
 /// An update the SDK sends again after its first answer was lost finds its own id there, and
 /// so knows the write is its own. The API never shows it.
-pub const WRITE_ID_ATTRIBUTE: &str = "last_write_id";
+pub(crate) const WRITE_ID_ATTRIBUTE: &str = "last_write_id";
 
 fn stored_item(item: &Item) -> StoredItem {
     StoredItem {
@@ -112,18 +112,18 @@ fn checked_item(stored: StoredItem) -> Result<Item, String> {
 
 /// An item from a stream record's image (a stream carries the table's attributes), or why it
 /// does not read as one. Not logged here: the stream's driving adapter reports the record.
-pub fn item_from_image(image: serde_dynamo::Item) -> Result<Item, String> {
+pub(crate) fn item_from_image(image: serde_dynamo::Item) -> Result<Item, String> {
     let stored: StoredItem = serde_dynamo::from_item(image).map_err(|e| e.to_string())?;
     checked_item(stored)
 }
 
 /// An item's attributes.
-pub fn item_to_attributes(item: &Item) -> Result<Attributes, RepositoryError> {
+pub(crate) fn item_to_attributes(item: &Item) -> Result<Attributes, RepositoryError> {
     serde_dynamo::to_item(stored_item(item)).map_err(|e| corrupt("item", e))
 }
 
 /// The attributes an update sets: the caller's fields and `updated_at`.
-pub fn changes_to_attributes(
+pub(crate) fn changes_to_attributes(
     changes: &ItemChanges,
     updated_at: Timestamp,
 ) -> Result<Attributes, RepositoryError> {
@@ -137,14 +137,14 @@ pub fn changes_to_attributes(
 }
 
 /// An item from its attributes.
-pub fn item_from_attributes(attributes: Attributes) -> Result<Item, RepositoryError> {
+pub(crate) fn item_from_attributes(attributes: Attributes) -> Result<Item, RepositoryError> {
     let stored: StoredItem = serde_dynamo::from_item(attributes).map_err(|e| corrupt("item", e))?;
     domain_item(stored)
 }
 
 /// The idempotency table's key for a scope. Length-prefixed, so no two (caller, key) pairs
 /// share a key even when a subject contains the separator.
-pub fn scope_key(scope: &IdempotencyScope) -> String {
+pub(crate) fn scope_key(scope: &IdempotencyScope) -> String {
     let subject = scope.caller.as_str();
     format!("{}:{subject}:{}", subject.len(), scope.key.as_str())
 }
@@ -155,7 +155,9 @@ fn ttl_seconds(millis: i64) -> i64 {
 }
 
 /// An idempotency record's attributes.
-pub fn record_to_attributes(record: &IdempotencyRecord) -> Result<Attributes, RepositoryError> {
+pub(crate) fn record_to_attributes(
+    record: &IdempotencyRecord,
+) -> Result<Attributes, RepositoryError> {
     serde_dynamo::to_item(StoredIdempotency {
         scope: scope_key(&record.scope),
         fingerprint: record.fingerprint.as_str().to_owned(),
@@ -167,7 +169,7 @@ pub fn record_to_attributes(record: &IdempotencyRecord) -> Result<Attributes, Re
 }
 
 /// The fingerprint and item of a stored idempotency record.
-pub fn record_from_attributes(
+pub(crate) fn record_from_attributes(
     attributes: Attributes,
 ) -> Result<(Fingerprint, Item), RepositoryError> {
     let stored: StoredIdempotency =
@@ -183,13 +185,13 @@ fn string(value: impl Into<String>) -> AttributeValue {
 }
 
 /// The key of an item.
-pub fn item_key(id: &ItemId) -> Attributes {
+pub(crate) fn item_key(id: &ItemId) -> Attributes {
     HashMap::from([(ITEM_KEY.to_owned(), string(id.to_string()))])
 }
 
 /// The `ExclusiveStartKey` that continues a listing after `position`: the table key for a scan,
 /// the table and index keys for an index query.
-pub fn start_key(position: &ListPosition) -> Attributes {
+pub(crate) fn start_key(position: &ListPosition) -> Attributes {
     match position {
         ListPosition::All { last_id } => item_key(last_id),
         ListPosition::Category {

@@ -126,6 +126,10 @@ pub struct CreateTablesError {
     pub reason: String,
 }
 
+#[allow(
+    clippy::expect_used,
+    reason = "the builder fails only without its two fields, set just above"
+)]
 fn key(name: &str, key_type: KeyType) -> KeySchemaElement {
     KeySchemaElement::builder()
         .attribute_name(name)
@@ -134,6 +138,10 @@ fn key(name: &str, key_type: KeyType) -> KeySchemaElement {
         .expect("name and key type are set")
 }
 
+#[allow(
+    clippy::expect_used,
+    reason = "the builder fails only without its two fields, set just above"
+)]
 fn string_attribute(name: &str) -> AttributeDefinition {
     AttributeDefinition::builder()
         .attribute_name(name)

@@ -1,6 +1,13 @@
 //! What the conformance suite cannot see: how items and records sit in DynamoDB, the table design, and
 //! listings whose store pages are cut short by DynamoDB's 1 MB limit.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test helpers too: a failed assumption is a failed test"
+)]
+
 mod support;
 
 use std::collections::HashSet;

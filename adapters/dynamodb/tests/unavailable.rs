@@ -1,6 +1,13 @@
 //! An unreachable store is `Unavailable` (retryable, a 503 upstream) for every operation, and
 //! the configured timeouts bound how long finding that out takes.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test helpers too: a failed assumption is a failed test"
+)]
+
 use std::time::Duration;
 
 use aws_sdk_dynamodb::config::{Credentials, Region};

@@ -2,6 +2,13 @@
 //! that does not answer gets one attempt, bounded by the warm-up's own timeout, whatever the
 //! client's retry settings.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test helpers too: a failed assumption is a failed test"
+)]
+
 mod support;
 
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -4,6 +4,12 @@
 //! function, so the bench measures its whole init too; what the steps do not account for is
 //! the process start and lambda_runtime.
 
+#![allow(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "a command-line tool: what it prints is its output"
+)]
+
 use std::time::Instant;
 
 use aws_sdk_dynamodb::config::ProvideCredentials;

@@ -1,6 +1,13 @@
 //! The gateway over real HTTP, as API Gateway would answer: routing, the authorizer, CORS,
 //! throttling, payload limits, events, responses and access logs.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test helpers too: a failed assumption is a failed test"
+)]
+
 mod support;
 
 use std::time::Duration;

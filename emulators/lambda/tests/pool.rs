@@ -1,6 +1,13 @@
 //! The process pool over real processes: the stand-in function (this crate's
 //! `stand-in-function` example) as every function, behind the Runtime API.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test helpers too: a failed assumption is a failed test"
+)]
+
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;

@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 
 /// The DynamoDB-compatible server's address. These tests need a real server, so they fail
 /// (never skip) without one.
-pub fn dynamodb_endpoint() -> String {
+pub(crate) fn dynamodb_endpoint() -> String {
     std::env::var("AWS_ENDPOINT_URL_DYNAMODB").unwrap_or_else(|_| {
         panic!(
             "AWS_ENDPOINT_URL_DYNAMODB is not set: run the reliability suite through scripts/test, \
@@ -24,7 +24,7 @@ pub fn dynamodb_endpoint() -> String {
 }
 
 /// The socket address inside an `http://host:port` endpoint.
-pub fn socket_address(endpoint: &str) -> SocketAddr {
+pub(crate) fn socket_address(endpoint: &str) -> SocketAddr {
     let authority = endpoint.trim_start_matches("http://").trim_end_matches('/');
     authority
         .parse()
@@ -33,7 +33,7 @@ pub fn socket_address(endpoint: &str) -> SocketAddr {
 }
 
 /// A store on freshly named tables at `endpoint`, so tests never see each other's items.
-pub fn fresh_store(endpoint: String) -> DynamoDbStore {
+pub(crate) fn fresh_store(endpoint: String) -> DynamoDbStore {
     let suffix = uuid::Uuid::new_v4().simple().to_string();
     DynamoDbStore {
         endpoint: Some(endpoint),
@@ -43,7 +43,7 @@ pub fn fresh_store(endpoint: String) -> DynamoDbStore {
 }
 
 /// A quiet stage with in-process functions on `store`.
-pub async fn in_process_stage(store: DynamoDbStore) -> RunningStage {
+pub(crate) async fn in_process_stage(store: DynamoDbStore) -> RunningStage {
     local_stage::start(StageConfig {
         store: StoreConfig::DynamoDb(store),
         access_log: LineSink::Off,
@@ -55,14 +55,14 @@ pub async fn in_process_stage(store: DynamoDbStore) -> RunningStage {
 }
 
 /// Where the function binaries are: FUNCTIONS_DIR, or the workspace's debug build.
-pub fn functions_dir() -> PathBuf {
+pub(crate) fn functions_dir() -> PathBuf {
     std::env::var_os("FUNCTIONS_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/debug"))
 }
 
 /// A quiet stage running the real function binaries on `store`, up to `max_processes` each.
-pub async fn process_stage(store: DynamoDbStore, max_processes: usize) -> RunningStage {
+pub(crate) async fn process_stage(store: DynamoDbStore, max_processes: usize) -> RunningStage {
     local_stage::start(StageConfig {
         store: StoreConfig::DynamoDb(store),
         functions: FunctionMode::Processes(ProcessConfig {
@@ -81,7 +81,7 @@ pub async fn process_stage(store: DynamoDbStore, max_processes: usize) -> Runnin
 }
 
 /// An HTTP client with a bound on every request, so a hang fails the test instead of stalling it.
-pub fn client() -> reqwest::Client {
+pub(crate) fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .timeout(Duration::from_secs(60))
         .build()
@@ -89,12 +89,16 @@ pub fn client() -> reqwest::Client {
 }
 
 /// A valid create body.
-pub fn item_body(name: &str, category: Option<&str>) -> Value {
+pub(crate) fn item_body(name: &str, category: Option<&str>) -> Value {
     json!({"name": name, "description": "made by the reliability suite", "category": category})
 }
 
 /// Every item a caller can list, following cursors to the end.
-pub async fn list_all(client: &reqwest::Client, stage: &RunningStage, token: &str) -> Vec<Value> {
+pub(crate) async fn list_all(
+    client: &reqwest::Client,
+    stage: &RunningStage,
+    token: &str,
+) -> Vec<Value> {
     let mut items = Vec::new();
     let mut cursor: Option<String> = None;
     loop {

@@ -12,7 +12,7 @@ use tokio::sync::mpsc;
 
 /// Answers every call with `{"function": ..., "event": ...}` and counts the calls.
 #[derive(Default)]
-pub struct Echo {
+pub(crate) struct Echo {
     pub calls: AtomicUsize,
 }
 
@@ -35,7 +35,7 @@ impl Integration for Echo {
 }
 
 /// A stage over an [`Echo`], its access-log lines, and the echo to count calls.
-pub struct EchoStage {
+pub(crate) struct EchoStage {
     pub stage: RunningStage,
     pub echo: Arc<Echo>,
     pub access_log: mpsc::UnboundedReceiver<String>,
@@ -44,7 +44,7 @@ pub struct EchoStage {
 
 impl EchoStage {
     /// Starts an echo stage with `adjust` applied to the default configuration.
-    pub async fn start(adjust: impl FnOnce(&mut StageConfig)) -> Self {
+    pub(crate) async fn start(adjust: impl FnOnce(&mut StageConfig)) -> Self {
         let echo = Arc::new(Echo::default());
         let (log_sender, access_log) = mpsc::unbounded_channel();
         let mut config = StageConfig {
@@ -63,16 +63,16 @@ impl EchoStage {
         }
     }
 
-    pub fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.stage.url())
     }
 
-    pub fn token(&self) -> String {
+    pub(crate) fn token(&self) -> String {
         self.stage.mint_token("alice", &["admin", "staff"])
     }
 
     /// GET `path` with a valid token.
-    pub async fn get(&self, path: &str) -> reqwest::Response {
+    pub(crate) async fn get(&self, path: &str) -> reqwest::Response {
         self.client
             .get(self.url(path))
             .bearer_auth(self.token())
@@ -81,20 +81,20 @@ impl EchoStage {
             .expect("the request completes")
     }
 
-    pub fn calls(&self) -> usize {
+    pub(crate) fn calls(&self) -> usize {
         self.echo.calls.load(Ordering::SeqCst)
     }
 }
 
 /// The status and JSON body of a response.
-pub async fn status_and_json(response: reqwest::Response) -> (u16, Value) {
+pub(crate) async fn status_and_json(response: reqwest::Response) -> (u16, Value) {
     let status = response.status().as_u16();
     let body = response.json().await.expect("a JSON body");
     (status, body)
 }
 
 /// The event an echo function received, from its response.
-pub async fn echoed_event(response: reqwest::Response) -> Value {
+pub(crate) async fn echoed_event(response: reqwest::Response) -> Value {
     let (status, body) = status_and_json(response).await;
     assert_eq!(status, 200, "{body}");
     body["event"].clone()

@@ -9,6 +9,13 @@
 //! demand. The driving adapter's tests map every store failure to them, and the reliability
 //! suite takes the store away under a running stage.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test helpers too: a failed assumption is a failed test"
+)]
+
 mod auth;
 mod compression;
 mod cors;

@@ -9,35 +9,35 @@ use reqwest::{Method, RequestBuilder};
 use serde_json::{json, Value};
 
 /// The stage under test (started on first use when `E2E_BASE_URL` is not set).
-pub fn target() -> &'static Target {
+pub(crate) fn target() -> &'static Target {
     Target::shared().unwrap_or_else(|e| panic!("no stage to test: {e}"))
 }
 
 /// The contract every response is checked against.
-pub fn openapi() -> &'static OpenApi {
+pub(crate) fn openapi() -> &'static OpenApi {
     static OPENAPI: OnceLock<OpenApi> = OnceLock::new();
     OPENAPI.get_or_init(|| OpenApi::load().unwrap_or_else(|e| panic!("openapi.yaml: {e}")))
 }
 
 /// A category no other test (or other user of a deployed stage) uses, so a listing filtered by
 /// it holds exactly what this test made.
-pub fn fresh_category() -> String {
+pub(crate) fn fresh_category() -> String {
     format!("e2e-{}", uuid::Uuid::new_v4().simple())
 }
 
 /// A valid create or replace body.
-pub fn item_body(name: &str, category: Option<&str>) -> Value {
+pub(crate) fn item_body(name: &str, category: Option<&str>) -> Value {
     json!({"name": name, "description": "made by the end-to-end suite", "category": category})
 }
 
 /// An id no item has.
-pub fn unknown_id() -> String {
+pub(crate) fn unknown_id() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
 /// Who sends a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Caller {
+pub(crate) enum Caller {
     UserA,
     UserB,
     Admin,
@@ -46,14 +46,14 @@ pub enum Caller {
 /// A client for the items API acting with one token. Each response is checked against the
 /// operation's documented responses in `openapi.yaml` before a test sees it.
 #[derive(Clone)]
-pub struct Api {
+pub(crate) struct Api {
     client: reqwest::Client,
     token: Option<String>,
 }
 
 impl Api {
     /// Acting as `caller`.
-    pub fn as_caller(caller: Caller) -> Self {
+    pub(crate) fn as_caller(caller: Caller) -> Self {
         let target = target();
         let token = match caller {
             Caller::UserA => &target.user_a,
@@ -64,22 +64,22 @@ impl Api {
     }
 
     /// The first ordinary caller.
-    pub fn user_a() -> Self {
+    pub(crate) fn user_a() -> Self {
         Self::as_caller(Caller::UserA)
     }
 
     /// The second ordinary caller.
-    pub fn user_b() -> Self {
+    pub(crate) fn user_b() -> Self {
         Self::as_caller(Caller::UserB)
     }
 
     /// An admin.
-    pub fn admin() -> Self {
+    pub(crate) fn admin() -> Self {
         Self::as_caller(Caller::Admin)
     }
 
     /// Sending `Authorization: Bearer {token}`, or no `Authorization` at all.
-    pub fn with_token(token: Option<String>) -> Self {
+    pub(crate) fn with_token(token: Option<String>) -> Self {
         // One client per test: each test has its own runtime, and pooled connections belong to
         // the runtime that opened them.
         let client = reqwest::Client::builder()
@@ -90,12 +90,12 @@ impl Api {
     }
 
     /// The raw client, for requests outside the API's routes.
-    pub fn client(&self) -> &reqwest::Client {
+    pub(crate) fn client(&self) -> &reqwest::Client {
         &self.client
     }
 
     /// A request to `path`, with this caller's token.
-    pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
+    pub(crate) fn request(&self, method: Method, path: &str) -> RequestBuilder {
         let request = self.client.request(method, target().url(path));
         match &self.token {
             Some(token) => request.bearer_auth(token),
@@ -105,7 +105,12 @@ impl Api {
 
     /// Sends `request` for the operation `method path_template` and checks the response
     /// against the contract.
-    pub async fn send(&self, method: &str, path_template: &str, request: RequestBuilder) -> Reply {
+    pub(crate) async fn send(
+        &self,
+        method: &str,
+        path_template: &str,
+        request: RequestBuilder,
+    ) -> Reply {
         let response = request.send().await.unwrap_or_else(|e| {
             panic!("{method} {path_template}: no response from the stage: {e}")
         });
@@ -118,12 +123,12 @@ impl Api {
     }
 
     /// `POST /items` with a JSON body.
-    pub async fn create(&self, body: &Value) -> Reply {
+    pub(crate) async fn create(&self, body: &Value) -> Reply {
         self.create_with_key(body, None).await
     }
 
     /// `POST /items` with a JSON body and optionally an `Idempotency-Key`.
-    pub async fn create_with_key(&self, body: &Value, key: Option<&str>) -> Reply {
+    pub(crate) async fn create_with_key(&self, body: &Value, key: Option<&str>) -> Reply {
         let mut request = self.request(Method::POST, "/items").json(body);
         if let Some(key) = key {
             request = request.header("idempotency-key", key);
@@ -132,20 +137,20 @@ impl Api {
     }
 
     /// Creates an item and returns it, failing the test unless it is a 201.
-    pub async fn create_item(&self, body: &Value) -> Value {
+    pub(crate) async fn create_item(&self, body: &Value) -> Value {
         let reply = self.create(body).await;
         reply.assert_status(201);
         reply.json()
     }
 
     /// `GET /items/{id}`.
-    pub async fn get(&self, id: &str) -> Reply {
+    pub(crate) async fn get(&self, id: &str) -> Reply {
         let request = self.request(Method::GET, &format!("/items/{id}"));
         self.send("GET", "/items/{id}", request).await
     }
 
     /// `PUT /items/{id}` with a JSON body and optionally `If-Match`.
-    pub async fn replace(&self, id: &str, body: &Value, if_match: Option<&str>) -> Reply {
+    pub(crate) async fn replace(&self, id: &str, body: &Value, if_match: Option<&str>) -> Reply {
         let mut request = self
             .request(Method::PUT, &format!("/items/{id}"))
             .json(body);
@@ -156,7 +161,7 @@ impl Api {
     }
 
     /// `DELETE /items/{id}`, optionally with `If-Match`.
-    pub async fn delete(&self, id: &str, if_match: Option<&str>) -> Reply {
+    pub(crate) async fn delete(&self, id: &str, if_match: Option<&str>) -> Reply {
         let mut request = self.request(Method::DELETE, &format!("/items/{id}"));
         if let Some(tag) = if_match {
             request = request.header("if-match", tag);
@@ -165,7 +170,7 @@ impl Api {
     }
 
     /// `GET /items` with query parameters.
-    pub async fn list(&self, query: &[(&str, &str)]) -> Reply {
+    pub(crate) async fn list(&self, query: &[(&str, &str)]) -> Reply {
         let request = self.request(Method::GET, "/items").query(query);
         self.send("GET", "/items", request).await
     }
@@ -173,7 +178,7 @@ impl Api {
     /// Every item of a listing (one category, or all items), following `next_cursor` with
     /// pages of `limit`, and checking the paging rules on the way: no page larger than the
     /// limit, and no empty page but the last.
-    pub async fn list_all(&self, category: Option<&str>, limit: u32) -> Vec<Value> {
+    pub(crate) async fn list_all(&self, category: Option<&str>, limit: u32) -> Vec<Value> {
         let limit_text = limit.to_string();
         let mut items = Vec::new();
         let mut cursor: Option<String> = None;
@@ -211,7 +216,7 @@ impl Api {
 
 /// A response that conforms to the contract.
 #[derive(Debug, Clone)]
-pub struct Reply {
+pub(crate) struct Reply {
     pub observed: Observed,
 }
 
@@ -221,17 +226,17 @@ impl Reply {
     }
 
     /// The status.
-    pub fn status(&self) -> u16 {
+    pub(crate) fn status(&self) -> u16 {
         self.observed.status
     }
 
     /// A header's value.
-    pub fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.observed.header(name)
     }
 
     /// The body as JSON; fails the test when there is none.
-    pub fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         self.observed.json().unwrap_or_else(|| {
             panic!(
                 "status {}: the body is not JSON: {:?}",
@@ -242,7 +247,7 @@ impl Reply {
     }
 
     /// Fails the test unless the status is `expected`, showing the body.
-    pub fn assert_status(&self, expected: u16) -> &Self {
+    pub(crate) fn assert_status(&self, expected: u16) -> &Self {
         assert_eq!(
             self.status(),
             expected,
@@ -253,7 +258,7 @@ impl Reply {
     }
 
     /// Fails the test unless this is a `status` problem.
-    pub fn assert_problem(&self, status: u16) -> Value {
+    pub(crate) fn assert_problem(&self, status: u16) -> Value {
         self.assert_status(status);
         assert_eq!(
             self.observed.media_type().as_deref(),
@@ -263,7 +268,7 @@ impl Reply {
     }
 
     /// Fails the test unless this is a 400 whose `errors` name exactly `fields` (in any order).
-    pub fn assert_invalid_fields(&self, fields: &[&str]) -> Value {
+    pub(crate) fn assert_invalid_fields(&self, fields: &[&str]) -> Value {
         let problem = self.assert_problem(400);
         let mut named: Vec<String> = problem["errors"]
             .as_array()
@@ -283,7 +288,7 @@ impl Reply {
 
     /// Fails the test unless this is API Gateway's own `{"message": ...}` answer, which names
     /// its request id in `apigw-requestid`.
-    pub fn assert_gateway_message(&self, status: u16, message: &str) {
+    pub(crate) fn assert_gateway_message(&self, status: u16, message: &str) {
         self.assert_status(status);
         assert!(
             self.header("apigw-requestid").is_some(),

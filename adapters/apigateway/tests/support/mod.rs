@@ -13,26 +13,26 @@ use serde_json::{json, Value};
 
 /// Which payload format an event is in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Payload {
+pub(crate) enum Payload {
     V1,
     V2,
 }
 
-pub const BOTH: [Payload; 2] = [Payload::V2, Payload::V1];
+pub(crate) const BOTH: [Payload; 2] = [Payload::V2, Payload::V1];
 
 /// An app over a fresh in-memory store.
-pub fn app() -> App {
+pub(crate) fn app() -> App {
     app_over(Arc::new(InMemoryItemRepository::new()))
 }
 
 /// Every route's function over one store, found the way the local stage finds them.
-pub struct App {
+pub(crate) struct App {
     functions: Vec<Arc<dyn EventHandler>>,
 }
 
 impl App {
     /// Hands `event` to the function serving `route`.
-    pub async fn handle_event(&self, route: Route, event: Value) -> Value {
+    pub(crate) async fn handle_event(&self, route: Route, event: Value) -> Value {
         let function = self
             .functions
             .iter()
@@ -43,7 +43,7 @@ impl App {
 }
 
 /// An app over any repository (a mock, for failures).
-pub fn app_over(repository: Arc<dyn ItemRepository>) -> App {
+pub(crate) fn app_over(repository: Arc<dyn ItemRepository>) -> App {
     let functions = Route::ALL
         .into_iter()
         .map(|route| handler_for(route, Arc::clone(&repository), &Config::default()))
@@ -61,7 +61,7 @@ fn fixture(payload: Payload) -> Value {
 
 /// One request, described independently of the payload format.
 #[derive(Debug, Clone)]
-pub struct Request {
+pub(crate) struct Request {
     pub route: Route,
     pub id: Option<String>,
     pub query: Vec<(String, String)>,
@@ -75,7 +75,7 @@ pub struct Request {
 
 impl Request {
     /// A request to `route` by "alice", with a JSON content type.
-    pub fn new(route: Route) -> Self {
+    pub(crate) fn new(route: Route) -> Self {
         Self {
             route,
             id: None,
@@ -88,39 +88,39 @@ impl Request {
         }
     }
 
-    pub fn id(mut self, id: &str) -> Self {
+    pub(crate) fn id(mut self, id: &str) -> Self {
         self.id = Some(id.to_owned());
         self
     }
 
-    pub fn query(mut self, name: &str, value: &str) -> Self {
+    pub(crate) fn query(mut self, name: &str, value: &str) -> Self {
         self.query.push((name.to_owned(), value.to_owned()));
         self
     }
 
-    pub fn header(mut self, name: &str, value: &str) -> Self {
+    pub(crate) fn header(mut self, name: &str, value: &str) -> Self {
         self.headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
         self.headers.push((name.to_owned(), value.to_owned()));
         self
     }
 
-    pub fn without_header(mut self, name: &str) -> Self {
+    pub(crate) fn without_header(mut self, name: &str) -> Self {
         self.headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
         self
     }
 
-    pub fn json(mut self, body: &Value) -> Self {
+    pub(crate) fn json(mut self, body: &Value) -> Self {
         self.body = Some(body.to_string());
         self
     }
 
-    pub fn raw_body(mut self, body: &str) -> Self {
+    pub(crate) fn raw_body(mut self, body: &str) -> Self {
         self.body = Some(body.to_owned());
         self
     }
 
     /// Sends the body base64-encoded, as API Gateway does for binary media types.
-    pub fn base64(mut self) -> Self {
+    pub(crate) fn base64(mut self) -> Self {
         if let Some(body) = &self.body {
             self.body = Some(base64::engine::general_purpose::STANDARD.encode(body));
         }
@@ -128,19 +128,19 @@ impl Request {
         self
     }
 
-    pub fn caller(mut self, sub: &str, groups: &[&str]) -> Self {
+    pub(crate) fn caller(mut self, sub: &str, groups: &[&str]) -> Self {
         self.sub = Some(sub.to_owned());
         self.groups = groups.iter().map(|g| (*g).to_owned()).collect();
         self
     }
 
-    pub fn anonymous(mut self) -> Self {
+    pub(crate) fn anonymous(mut self) -> Self {
         self.sub = None;
         self
     }
 
     /// The event API Gateway would send for this request.
-    pub fn event(&self, payload: Payload) -> Value {
+    pub(crate) fn event(&self, payload: Payload) -> Value {
         let mut event = fixture(payload);
         let (method, resource) = self
             .route
@@ -225,7 +225,7 @@ impl Request {
 
 /// A response, read back from the proxy response JSON.
 #[derive(Debug, Clone)]
-pub struct Response {
+pub(crate) struct Response {
     pub status: u16,
     pub headers: serde_json::Map<String, Value>,
     pub body: Value,
@@ -233,12 +233,12 @@ pub struct Response {
 }
 
 impl Response {
-    pub fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(Value::as_str)
     }
 
     /// The fields named in a problem's `errors`.
-    pub fn error_fields(&self) -> Vec<String> {
+    pub(crate) fn error_fields(&self) -> Vec<String> {
         self.body["errors"]
             .as_array()
             .map(|errors| {
@@ -252,7 +252,7 @@ impl Response {
 }
 
 /// Sends a request through the app in `payload` format.
-pub async fn send(app: &App, request: &Request, payload: Payload) -> Response {
+pub(crate) async fn send(app: &App, request: &Request, payload: Payload) -> Response {
     let output = app
         .handle_event(request.route, request.event(payload))
         .await;
@@ -260,7 +260,7 @@ pub async fn send(app: &App, request: &Request, payload: Payload) -> Response {
 }
 
 /// Reads a proxy response.
-pub fn read_response(output: &Value) -> Response {
+pub(crate) fn read_response(output: &Value) -> Response {
     let status = output["statusCode"].as_u64().expect("statusCode") as u16;
     let headers = output["headers"].as_object().cloned().unwrap_or_default();
     let raw_body = output["body"].as_str().map(str::to_owned);
@@ -277,12 +277,12 @@ pub fn read_response(output: &Value) -> Response {
 }
 
 /// A valid item body.
-pub fn item_body(name: &str, category: Option<&str>) -> Value {
+pub(crate) fn item_body(name: &str, category: Option<&str>) -> Value {
     json!({"name": name, "description": "a test item", "category": category})
 }
 
 /// Creates an item as `sub` and returns its JSON.
-pub async fn create(app: &App, sub: &str, name: &str, category: Option<&str>) -> Value {
+pub(crate) async fn create(app: &App, sub: &str, name: &str, category: Option<&str>) -> Value {
     let request = Request::new(Route::CreateItem)
         .caller(sub, &[])
         .json(&item_body(name, category));

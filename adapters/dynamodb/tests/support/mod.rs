@@ -18,7 +18,7 @@ const HOW_TO_RUN: &str = "run these tests through scripts/test, or start a serve
     DynamoDB-compatible endpoint";
 
 /// A client for the test server.
-pub async fn client() -> Client {
+pub(crate) async fn client() -> Client {
     let endpoint = std::env::var(ENDPOINT_ENV).unwrap_or_default();
     if endpoint.trim().is_empty() {
         panic!("{ENDPOINT_ENV} is not set: {HOW_TO_RUN}");
@@ -30,7 +30,7 @@ pub async fn client() -> Client {
 }
 
 /// A fresh, uniquely named pair of tables, so tests run in parallel on one server.
-pub async fn fresh_tables(client: &Client) -> TableNames {
+pub(crate) async fn fresh_tables(client: &Client) -> TableNames {
     let suffix = uuid::Uuid::new_v4().simple().to_string();
     let tables = TableNames {
         items: format!("items-{suffix}"),
@@ -44,7 +44,7 @@ pub async fn fresh_tables(client: &Client) -> TableNames {
 }
 
 /// A repository on fresh tables.
-pub async fn fresh_repository() -> DynamoDbItemRepository {
+pub(crate) async fn fresh_repository() -> DynamoDbItemRepository {
     let client = client().await;
     let tables = fresh_tables(&client).await;
     DynamoDbItemRepository::new(client, tables)

@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
 /// The stand-in API's routes and the function behind each.
-pub const ROUTES: [(&str, &str); 5] = [
+pub(crate) const ROUTES: [(&str, &str); 5] = [
     ("GET /pets", "list-pets"),
     ("GET /pets/{id}", "get-pet"),
     ("POST /pets", "create-pet"),
@@ -23,13 +23,13 @@ pub const ROUTES: [(&str, &str); 5] = [
 ];
 
 /// One issuer for every test: generating an RSA key takes a moment.
-pub fn issuer() -> &'static LocalIssuer {
+pub(crate) fn issuer() -> &'static LocalIssuer {
     static ISSUER: OnceLock<LocalIssuer> = OnceLock::new();
     ISSUER.get_or_init(|| LocalIssuer::generate().expect("an RSA key"))
 }
 
 /// The stand-in API's CORS configuration: its methods and headers listed.
-pub fn cors() -> CorsConfig {
+pub(crate) fn cors() -> CorsConfig {
     let list = |values: &[&str]| values.iter().map(|v| (*v).to_owned()).collect();
     CorsConfig {
         allow_origins: list(&["*"]),
@@ -44,7 +44,7 @@ pub fn cors() -> CorsConfig {
 /// Answers every call with `{"function": ..., "event": ...}` and counts the calls; misbehaves
 /// when the query asks (`?behaviour=malformed|hang`).
 #[derive(Default)]
-pub struct Echo {
+pub(crate) struct Echo {
     pub calls: AtomicUsize,
 }
 
@@ -72,7 +72,7 @@ impl Integration for Echo {
 }
 
 /// A gateway over an [`Echo`] on a free loopback port, with its access-log lines.
-pub struct EchoGateway {
+pub(crate) struct EchoGateway {
     pub server: Server,
     pub echo: Arc<Echo>,
     pub access_log: mpsc::UnboundedReceiver<String>,
@@ -81,7 +81,7 @@ pub struct EchoGateway {
 
 impl EchoGateway {
     /// Starts an echo gateway with `adjust` applied to the configuration.
-    pub async fn start(adjust: impl FnOnce(&mut GatewayConfig)) -> Self {
+    pub(crate) async fn start(adjust: impl FnOnce(&mut GatewayConfig)) -> Self {
         let echo = Arc::new(Echo::default());
         let (log_sender, access_log) = mpsc::unbounded_channel();
         let mut config = GatewayConfig {
@@ -113,11 +113,11 @@ impl EchoGateway {
         }
     }
 
-    pub fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.server.address())
     }
 
-    pub fn token(&self) -> String {
+    pub(crate) fn token(&self) -> String {
         issuer()
             .mint(
                 "alice",
@@ -128,7 +128,7 @@ impl EchoGateway {
     }
 
     /// GET `path` with a valid token.
-    pub async fn get(&self, path: &str) -> reqwest::Response {
+    pub(crate) async fn get(&self, path: &str) -> reqwest::Response {
         self.client
             .get(self.url(path))
             .bearer_auth(self.token())
@@ -137,20 +137,20 @@ impl EchoGateway {
             .expect("the request completes")
     }
 
-    pub fn calls(&self) -> usize {
+    pub(crate) fn calls(&self) -> usize {
         self.echo.calls.load(Ordering::SeqCst)
     }
 }
 
 /// The status and JSON body of a response.
-pub async fn status_and_json(response: reqwest::Response) -> (u16, Value) {
+pub(crate) async fn status_and_json(response: reqwest::Response) -> (u16, Value) {
     let status = response.status().as_u16();
     let body = response.json().await.expect("a JSON body");
     (status, body)
 }
 
 /// The event an echo function received, from its response.
-pub async fn echoed_event(response: reqwest::Response) -> Value {
+pub(crate) async fn echoed_event(response: reqwest::Response) -> Value {
     let (status, body) = status_and_json(response).await;
     assert_eq!(status, 200, "{body}");
     body["event"].clone()
