@@ -9,21 +9,26 @@ use apigateway_emulator::{FunctionFailure, Integration, IntegrationFuture};
 use items_apigateway::{handler_for, Config, EventHandler, Route};
 use items_domain::ItemRepository;
 use items_dynamodb::DynamoDbItemRepository;
-use items_memory::InMemoryItemRepository;
+use items_memory::{ChangeFeed, InMemoryItemRepository};
 use serde_json::Value;
 
 use crate::store::{create_tables, StoreConfig, StoreError};
 
-/// The API's functions, called in-process over the configured store.
+/// The API's functions, called in-process over the configured store, and the memory store's
+/// change feed (a DynamoDB store's changes are on its table's stream).
 pub(crate) async fn in_process_functions(
     store: &StoreConfig,
-) -> Result<Arc<dyn Integration>, StoreError> {
-    let repository: Arc<dyn ItemRepository> = match store {
-        StoreConfig::Memory => Arc::new(InMemoryItemRepository::new()),
+) -> Result<(Arc<dyn Integration>, Option<ChangeFeed>), StoreError> {
+    let (repository, feed): (Arc<dyn ItemRepository>, _) = match store {
+        StoreConfig::Memory => {
+            let (repository, feed) = InMemoryItemRepository::with_change_feed();
+            (Arc::new(repository), Some(feed))
+        }
         StoreConfig::DynamoDb(dynamodb) => {
             let client = dynamodb.client().await;
             create_tables(&client, dynamodb).await?;
-            Arc::new(DynamoDbItemRepository::new(client, dynamodb.table_names()))
+            let repository = DynamoDbItemRepository::new(client, dynamodb.table_names());
+            (Arc::new(repository), None)
         }
     };
     let config = Config::from_env().map_err(StoreError::Config)?;
@@ -34,7 +39,7 @@ pub(crate) async fn in_process_functions(
             (route.function_name(), handler)
         })
         .collect();
-    Ok(Arc::new(ApiFunctions { functions }))
+    Ok((Arc::new(ApiFunctions { functions }), feed))
 }
 
 /// The API's functions behind the in-process integration, by function name.

@@ -5,7 +5,8 @@
 //! this API: the [API Gateway emulator](apigateway_emulator) gets the routes of `routes.json`
 //! and the local issuer's keys; the functions run in this process on one shared store, or as
 //! their real binaries in the [Lambda emulator](lambda_emulator)'s process pool. The
-//! local-only endpoints (`/_local/...`) are in [`local_endpoints`].
+//! local-only endpoints (`/_local/...`) are in [`local_endpoints`]; change events of every
+//! write reach a local event bus ([`events`]).
 //!
 //! ```no_run
 //! # async fn example() -> Result<(), local_stage::StageError> {
@@ -19,6 +20,7 @@
 
 mod auth;
 pub mod docs;
+pub mod events;
 mod functions;
 pub mod local_endpoints;
 mod processes;

@@ -11,7 +11,9 @@
 //! - `GET /_local/jwks.json` is the local issuer's public key, as Cognito publishes it;
 //! - `GET /_local/docs` is the API reference (Swagger UI over `openapi.yaml`, with a token of
 //!   the local issuer filled in), its files under `/_local/docs/`, and the document itself at
-//!   `/_local/openapi.yaml`.
+//!   `/_local/openapi.yaml`;
+//! - `GET /_local/events` is `{"events": [...]}`: the change events of the writes so far, oldest
+//!   first, each as an EventBridge rule's target receives it (`events.schema.json`).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -29,6 +31,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::docs::{self, InstallError, SwaggerUi};
+use crate::events::EventLog;
 
 /// What the local endpoints share.
 #[derive(Debug, Clone)]
@@ -40,6 +43,9 @@ pub struct LocalState {
     pub swagger_ui: Arc<SwaggerUi>,
     /// Where failures of the endpoints are written.
     pub errors: LineSink,
+    /// The stage's event bus; `None` when the stage publishes no change events (the events
+    /// endpoint is then `404`).
+    pub events: Option<EventLog>,
 }
 
 /// Every local endpoint, for loopback clients only.
@@ -50,6 +56,7 @@ pub fn router(state: LocalState) -> Router {
         .route("/_local/openapi.yaml", get(openapi))
         .route("/_local/docs", get(docs_page))
         .route("/_local/docs/{name}", get(docs_asset))
+        .route("/_local/events", get(events))
         .route_layer(middleware::from_fn(loopback_only))
         .with_state(state)
 }
@@ -119,6 +126,13 @@ async fn token(State(state): State<LocalState>, body: Bytes) -> Response {
                 .write(&format!("minting a token failed: {error}"));
             message(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error")
         }
+    }
+}
+
+async fn events(State(state): State<LocalState>) -> Response {
+    match &state.events {
+        Some(log) => Json(json!({ "events": log.events() })).into_response(),
+        None => message(StatusCode::NOT_FOUND, "Not Found"),
     }
 }
 

@@ -323,6 +323,11 @@ fn print_banner(stage: &RunningStage, in_process: bool) {
     println!("List items:");
     println!("  curl -i {url}/items -H 'Authorization: Bearer {token}'");
     println!();
+    if stage.events().is_some() {
+        println!("Change events of every write (also printed below, one EVENT line each):");
+        println!("  curl -s {url}/_local/events");
+        println!();
+    }
     println!("More tokens: `local-stage token --sub NAME [--groups admin]`, or");
     println!(
         "  curl -s -X POST {url}/_local/token -d '{{\"sub\": \"NAME\", \"groups\": [\"admin\"]}}'"

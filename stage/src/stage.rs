@@ -13,11 +13,14 @@ use apigateway_emulator::{
     PayloadVersion, Server, ThrottleConfig, DEFAULT_TOKEN_LIFETIME, INTEGRATION_TIMEOUT,
     MAX_REQUEST_BYTES,
 };
+use items_domain::ChangeEvents;
 use lambda_emulator::{ProcessConfig, ProcessPool};
 use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
 
 use crate::auth::{AuthConfig, Authorization};
 use crate::docs::{self, SwaggerUi};
+use crate::events::{follow_change_feed, EventLog};
 use crate::functions::in_process_functions;
 use crate::local_endpoints::{self, LocalState};
 use crate::processes::{function_processes, FunctionProcesses};
@@ -154,6 +157,9 @@ pub enum StageError {
     /// Process mode needs function binaries that are not there.
     #[error("function binaries missing (build them first, e.g. cargo build): {}", .0.join(", "))]
     MissingBinaries(Vec<String>),
+    /// The local event bus could not start.
+    #[error("the local event bus could not start: {0}")]
+    EventBus(std::io::Error),
     /// The address could not be bound.
     #[error("cannot listen on {address}: {source}")]
     Bind {
@@ -170,6 +176,9 @@ pub struct RunningStage {
     server: Server,
     signer: LocalIssuer,
     processes: Option<Arc<ProcessPool>>,
+    events: Option<EventLog>,
+    /// What delivers change events to the bus; stopped with the stage.
+    delivery: Vec<JoinHandle<()>>,
 }
 
 impl std::fmt::Debug for RunningStage {
@@ -190,7 +199,7 @@ pub async fn start(config: StageConfig) -> Result<RunningStage, StageError> {
     }
     let authorization = Authorization::new(&config.auth)?;
     let routes = routes::table()?;
-    let (integration, processes) = integration(&config).await?;
+    let wiring = integration(&config).await?;
 
     let bind_error = |source| StageError::Bind {
         address: config.address,
@@ -203,7 +212,7 @@ pub async fn start(config: StageConfig) -> Result<RunningStage, StageError> {
     let gateway = Gateway::new(
         routes,
         authorization.authorizer,
-        integration,
+        wiring.integration,
         GatewayConfig {
             payload: config.payload,
             cors: config.cors.clone(),
@@ -219,26 +228,67 @@ pub async fn start(config: StageConfig) -> Result<RunningStage, StageError> {
         issuer: authorization.token_endpoint_issuer,
         swagger_ui: Arc::new(SwaggerUi::new(config.swagger_ui.clone())),
         errors: config.reports.clone(),
+        events: wiring.events.clone(),
     });
     let server = apigateway_emulator::serve(listener, local.merge(gateway.into_router()))
         .map_err(bind_error)?;
     Ok(RunningStage {
         server,
         signer: authorization.signer,
-        processes,
+        processes: wiring.processes,
+        events: wiring.events,
+        delivery: wiring.delivery,
     })
 }
 
-/// The integration behind every route, and the process pool to stop with the stage.
-async fn integration(
-    config: &StageConfig,
-) -> Result<(Arc<dyn Integration>, Option<Arc<ProcessPool>>), StageError> {
+/// What serves the routes, and what runs beside it.
+struct Wiring {
+    /// The integration behind every route.
+    integration: Arc<dyn Integration>,
+    /// The process pool to stop with the stage.
+    processes: Option<Arc<ProcessPool>>,
+    /// The local event bus the stage's change events go to.
+    events: Option<EventLog>,
+    /// The tasks delivering change events to it.
+    delivery: Vec<JoinHandle<()>>,
+}
+
+async fn integration(config: &StageConfig) -> Result<Wiring, StageError> {
     Ok(match &config.functions {
-        FunctionMode::Custom(integration) => (Arc::clone(integration), None),
-        FunctionMode::InProcess => (in_process_functions(&config.store).await?, None),
+        FunctionMode::Custom(integration) => Wiring {
+            integration: Arc::clone(integration),
+            processes: None,
+            events: None,
+            delivery: Vec::new(),
+        },
+        FunctionMode::InProcess => {
+            let (integration, feed) = in_process_functions(&config.store).await?;
+            let mut wiring = Wiring {
+                integration,
+                processes: None,
+                events: None,
+                delivery: Vec::new(),
+            };
+            if let Some(feed) = feed {
+                let bus = EventLog::start(config.reports.clone())
+                    .await
+                    .map_err(StageError::EventBus)?;
+                let events = ChangeEvents::new(Arc::new(bus.publisher().await));
+                wiring
+                    .delivery
+                    .push(follow_change_feed(feed, events, config.reports.clone()));
+                wiring.events = Some(bus);
+            }
+            wiring
+        }
         FunctionMode::Processes(process_config) => {
             let pool = function_processes(process_config, &config.store, &config.reports).await?;
-            (Arc::new(FunctionProcesses(Arc::clone(&pool))), Some(pool))
+            Wiring {
+                integration: Arc::new(FunctionProcesses(Arc::clone(&pool))),
+                processes: Some(pool),
+                events: None,
+                delivery: Vec::new(),
+            }
         }
     })
 }
@@ -270,9 +320,20 @@ impl RunningStage {
         &self.signer
     }
 
-    /// Stops accepting requests, lets in-flight ones finish, and kills function processes.
+    /// The change events the stage's event bus received so far, oldest first, as an
+    /// EventBridge rule's target receives them (also at `GET /_local/events`); `None` when the
+    /// stage publishes none (a custom integration).
+    pub fn events(&self) -> Option<Vec<serde_json::Value>> {
+        self.events.as_ref().map(EventLog::events)
+    }
+
+    /// Stops accepting requests, lets in-flight ones finish, stops delivering change events,
+    /// and kills function processes.
     pub async fn shutdown(self) {
         self.server.shutdown().await;
+        for task in &self.delivery {
+            task.abort();
+        }
         if let Some(processes) = self.processes {
             processes.shutdown().await;
         }

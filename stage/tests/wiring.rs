@@ -137,6 +137,7 @@ async fn local_endpoint_status(client: [u8; 4], request: Request<Body>) -> u16 {
         issuer: Some(issuer),
         swagger_ui: Arc::new(SwaggerUi::new(std::env::temp_dir().join("no-swagger-ui"))),
         errors: LineSink::Off,
+        events: None,
     });
     let mut request = request;
     request

@@ -3,20 +3,28 @@
 //! position so nothing is seen twice, and idempotency records stop counting after their expiry.
 //!
 //! It backs the local stage's default mode and the tests that need no server.
-//! [`InMemoryEventPublisher`] is the change-event publisher for the same uses.
+//! [`InMemoryItemRepository::with_change_feed`] gives it what the table's stream gives DynamoDB:
+//! every write's change, in write order. [`InMemoryEventPublisher`] is the change-event
+//! publisher for the same uses.
 
 mod events;
 pub use events::InMemoryEventPublisher;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, MutexGuard};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
 use items_domain::{
-    Cursor, IdempotencyRecord, IdempotencyScope, IdempotentInsert, Item, ItemChanges, ItemCreator,
-    ItemDeleter, ItemId, ItemLister, ItemReader, ItemUpdater, ListPosition, Page, PageRequest,
-    RepositoryError, Timestamp, WritePrecondition,
+    Cursor, IdempotencyRecord, IdempotencyScope, IdempotentInsert, Item, ItemChange, ItemChanges,
+    ItemCreator, ItemDeleter, ItemId, ItemLister, ItemReader, ItemUpdater, ListPosition, Page,
+    PageRequest, RepositoryError, Timestamp, WritePrecondition,
 };
+use tokio::sync::mpsc;
+
+/// The store's change feed: the change of every write, in the order the writes took effect
+/// (what the items table's stream is to the DynamoDB store).
+pub type ChangeFeed = mpsc::UnboundedReceiver<ItemChange>;
 
 #[derive(Default)]
 struct Tables {
@@ -29,12 +37,33 @@ struct Tables {
 #[derive(Default)]
 pub struct InMemoryItemRepository {
     tables: Mutex<Tables>,
+    changes: Option<mpsc::UnboundedSender<ItemChange>>,
 }
 
 impl InMemoryItemRepository {
     /// An empty store.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// An empty store that also sends every write's change to the returned feed. A change is
+    /// sent while the write still holds the store's lock, so the feed's order is the order in
+    /// which writes took effect, per item and overall.
+    pub fn with_change_feed() -> (Self, ChangeFeed) {
+        let (sender, feed) = mpsc::unbounded_channel();
+        let store = Self {
+            tables: Mutex::default(),
+            changes: Some(sender),
+        };
+        (store, feed)
+    }
+
+    /// Sends `change` to the feed, if there is one. Call with the lock held.
+    fn record(&self, change: impl FnOnce() -> ItemChange) {
+        if let Some(changes) = &self.changes {
+            // A closed feed means nobody follows the changes any more; the write stands.
+            let _ = changes.send(change());
+        }
     }
 
     fn tables(&self) -> Result<MutexGuard<'_, Tables>, RepositoryError> {
@@ -54,6 +83,7 @@ impl ItemCreator for InMemoryItemRepository {
             return Err(RepositoryError::AlreadyExists);
         }
         tables.items.insert(item.id, item.clone());
+        self.record(|| ItemChange::Created { item: item.clone() });
         Ok(())
     }
 
@@ -79,6 +109,9 @@ impl ItemCreator for InMemoryItemRepository {
         tables
             .idempotency
             .insert(record.scope.clone(), record.clone());
+        self.record(|| ItemChange::Created {
+            item: record.item.clone(),
+        });
         Ok(IdempotentInsert::Created)
     }
 }
@@ -102,9 +135,12 @@ impl ItemUpdater for InMemoryItemRepository {
         // The lock is held from the check to the write: the same atomicity as a conditional
         // UpdateItem.
         let mut tables = self.tables()?;
-        let updated = precondition
-            .check(tables.items.get(id))?
-            .updated(changes.clone(), updated_at);
+        let before = precondition.check(tables.items.get(id))?;
+        let updated = before.updated(changes.clone(), updated_at);
+        self.record(|| ItemChange::Replaced {
+            before: before.clone(),
+            after: updated.clone(),
+        });
         tables.items.insert(*id, updated.clone());
         Ok(updated)
     }
@@ -118,10 +154,20 @@ impl ItemDeleter for InMemoryItemRepository {
         precondition: &WritePrecondition,
     ) -> Result<(), RepositoryError> {
         let mut tables = self.tables()?;
-        precondition.check(tables.items.get(id))?;
+        let before = precondition.check(tables.items.get(id))?;
+        self.record(|| ItemChange::Deleted {
+            before: before.clone(),
+            at: now().unwrap_or(before.updated_at),
+        });
         tables.items.remove(id);
         Ok(())
     }
+}
+
+/// The time of a delete, as the table's stream stamps it (items carry no deletion time).
+fn now() -> Option<Timestamp> {
+    let since_epoch = SystemTime::now().duration_since(UNIX_EPOCH).ok()?;
+    Timestamp::from_millis(i64::try_from(since_epoch.as_millis()).ok()?)
 }
 
 #[async_trait]

@@ -19,6 +19,7 @@
 mod auth;
 mod compression;
 mod cors;
+mod events;
 mod gateway;
 mod items;
 mod listing;
