@@ -1,7 +1,8 @@
 //! gzip for large responses. An HTTP API passes the function's body through untouched and does
 //! not compress; a 100-item page is about 40 KB of JSON that gzip brings to a few KB. So the
 //! function compresses when the caller accepts gzip and the body is worth it, and hands API
-//! Gateway the bytes base64-encoded, as a binary proxy response must be.
+//! Gateway the bytes base64-encoded, as a binary proxy response must be. The body is encoded
+//! once, as [`ApiResponse::into_event`](crate::response::ApiResponse::into_event) places it.
 //!
 //! Only payload 2.0 (HTTP API) responses are compressed: the REST API variant compresses at the
 //! gateway (`minimum_compression_size` in the Terraform), and a base64 body would need binary
@@ -13,9 +14,6 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use flate2::write::GzEncoder;
 use flate2::Compression;
-use serde_json::Value;
-
-use crate::request::PayloadVersion;
 
 /// Bodies shorter than this go out as they are: below about a kilobyte, gzip's header and the
 /// base64 step save too little to pay for the CPU.
@@ -46,44 +44,43 @@ pub fn accepts_gzip(accept_encoding: &str) -> bool {
     gzip.or(any).unwrap_or(false)
 }
 
-/// Compresses a proxy response for payload 2.0 when `accept_encoding` allows gzip and its body
-/// is at least [`MIN_COMPRESSED_BYTES`]: the body becomes base64 of the gzip bytes, with
-/// `content-encoding: gzip`. Every body that size says `vary: accept-encoding`, compressed or
-/// not, so a cache keeps the two apart. Anything else is returned unchanged.
-pub fn compress_response(
-    mut response: Value,
-    payload: PayloadVersion,
-    accept_encoding: Option<&str>,
-) -> Value {
-    if payload != PayloadVersion::V2 || response["isBase64Encoded"] == Value::Bool(true) {
-        return response;
-    }
-    let Some(body) = response["body"].as_str() else {
-        return response;
-    };
+/// A response body as a payload 2.0 proxy response carries it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EncodedBody {
+    /// The text for the event's `body`: the body as it was, or base64 of its gzip bytes.
+    pub text: String,
+    /// Whether `text` is base64 of gzip bytes (`isBase64Encoded`, `content-encoding: gzip`).
+    pub gzipped: bool,
+    /// Whether the answer depends on `Accept-Encoding` (`vary: accept-encoding`): true for
+    /// every body of at least [`MIN_COMPRESSED_BYTES`], compressed or not, so a cache keeps the
+    /// two forms apart.
+    pub varies: bool,
+}
+
+/// Encodes a payload 2.0 body once, before it is placed in the response: gzip, then base64,
+/// when `accept_encoding` allows gzip and the body is at least [`MIN_COMPRESSED_BYTES`]; as it
+/// is otherwise.
+pub fn encode_body(body: String, accept_encoding: Option<&str>) -> EncodedBody {
     if body.len() < MIN_COMPRESSED_BYTES {
-        return response;
+        return EncodedBody {
+            text: body,
+            gzipped: false,
+            varies: false,
+        };
     }
-    let compressed = accept_encoding
-        .is_some_and(accepts_gzip)
-        .then(|| gzip(body.as_bytes()));
-    let Some(headers) = response["headers"].as_object_mut() else {
-        return response;
-    };
-    let vary = match headers.get("vary").and_then(Value::as_str) {
-        Some(existing) => format!("{existing}, accept-encoding"),
-        None => "accept-encoding".to_owned(),
-    };
-    headers.insert("vary".to_owned(), Value::String(vary));
-    if let Some(compressed) = compressed {
-        headers.insert(
-            "content-encoding".to_owned(),
-            Value::String("gzip".to_owned()),
-        );
-        response["body"] = Value::String(STANDARD.encode(compressed));
-        response["isBase64Encoded"] = Value::Bool(true);
+    if accept_encoding.is_some_and(accepts_gzip) {
+        EncodedBody {
+            text: STANDARD.encode(gzip(body.as_bytes())),
+            gzipped: true,
+            varies: true,
+        }
+    } else {
+        EncodedBody {
+            text: body,
+            gzipped: false,
+            varies: true,
+        }
     }
-    response
 }
 
 fn gzip(bytes: &[u8]) -> Vec<u8> {
@@ -98,18 +95,24 @@ mod tests {
     use std::io::Read;
 
     use flate2::read::GzDecoder;
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     use super::*;
+    use crate::request::PayloadVersion;
+    use crate::response::{ApiResponse, JSON};
 
-    fn response(body: &str) -> Value {
-        json!({
-            "statusCode": 200,
-            "headers": {"content-type": "application/json"},
-            "body": body,
-            "isBase64Encoded": false,
-            "cookies": [],
-        })
+    /// The proxy event of a 200 response with `body`, for `payload` and `accept_encoding`.
+    fn response(
+        body: Option<&str>,
+        payload: PayloadVersion,
+        accept_encoding: Option<&str>,
+    ) -> Value {
+        ApiResponse {
+            status: 200,
+            headers: vec![("content-type", JSON.to_owned())],
+            body: body.map(str::to_owned),
+        }
+        .into_event(payload, "request-1", accept_encoding)
     }
 
     fn large_body() -> String {
@@ -131,7 +134,7 @@ mod tests {
     #[test]
     fn a_large_body_is_gzipped_base64_encoded_and_decompresses_to_the_same_text() {
         let body = large_body();
-        let out = compress_response(response(&body), PayloadVersion::V2, Some("gzip, br"));
+        let out = response(Some(&body), PayloadVersion::V2, Some("gzip, br"));
         assert_eq!(out["isBase64Encoded"], true);
         assert_eq!(out["headers"]["content-encoding"], "gzip");
         assert_eq!(out["headers"]["vary"], "accept-encoding");
@@ -150,7 +153,7 @@ mod tests {
     fn without_gzip_in_accept_encoding_a_large_body_is_plain_but_varies() {
         for accept in [None, Some("br"), Some("identity"), Some("gzip;q=0, *")] {
             let body = large_body();
-            let out = compress_response(response(&body), PayloadVersion::V2, accept);
+            let out = response(Some(&body), PayloadVersion::V2, accept);
             assert_eq!(out["body"], body.as_str(), "{accept:?}");
             assert_eq!(out["isBase64Encoded"], false);
             assert!(out["headers"].get("content-encoding").is_none());
@@ -160,21 +163,20 @@ mod tests {
 
     #[test]
     fn small_bodies_and_rest_api_responses_are_untouched() {
-        let small = response(r#"{"id":"1"}"#);
-        assert_eq!(
-            compress_response(small.clone(), PayloadVersion::V2, Some("gzip")),
-            small
-        );
-        let large = response(&large_body());
-        assert_eq!(
-            compress_response(large.clone(), PayloadVersion::V1, Some("gzip")),
-            large
-        );
-        let no_body = json!({"statusCode": 204, "headers": {}, "body": null});
-        assert_eq!(
-            compress_response(no_body.clone(), PayloadVersion::V2, Some("gzip")),
-            no_body
-        );
+        let small = r#"{"id":"1"}"#;
+        let large = large_body();
+        for (body, payload) in [
+            (Some(small), PayloadVersion::V2),
+            (Some(large.as_str()), PayloadVersion::V1),
+            (None, PayloadVersion::V2),
+        ] {
+            let out = response(body, payload, Some("gzip"));
+            assert_eq!(out, response(body, payload, None), "{payload:?}");
+            assert_eq!(out["body"].as_str(), body, "{payload:?}");
+            assert_eq!(out["isBase64Encoded"], false);
+            assert!(out["headers"].get("content-encoding").is_none());
+            assert!(out["headers"].get("vary").is_none());
+        }
     }
 
     #[test]

@@ -10,7 +10,6 @@ use items_domain::{Caller, Port, Subject};
 use serde_json::{json, Value};
 use tracing::Instrument;
 
-use crate::compression::compress_response;
 use crate::config::Config;
 use crate::handlers::{RequestContext, RouteHandler};
 use crate::metrics::Metrics;
@@ -64,7 +63,7 @@ impl<H: RouteHandler> Function<H> {
                 tracing::warn!(reason = %malformed.reason, "malformed event");
                 return Problem::malformed_event(&malformed.reason)
                     .into_response(&malformed.request_id)
-                    .into_event(PayloadVersion::V2, &malformed.request_id);
+                    .into_event(PayloadVersion::V2, &malformed.request_id, None);
             }
         };
         span.record("request_id", request.request_id.as_str());
@@ -89,9 +88,9 @@ impl<H: RouteHandler> Function<H> {
             caller = caller.as_ref().map(|c| c.subject.as_str()).unwrap_or(""),
             "request"
         );
-        compress_response(
-            response.into_event(request.payload, &request.request_id),
+        response.into_event(
             request.payload,
+            &request.request_id,
             request.header("accept-encoding"),
         )
     }

@@ -3,6 +3,7 @@
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
+use crate::compression::encode_body;
 use crate::request::PayloadVersion;
 
 /// Content type of successful responses.
@@ -75,8 +76,16 @@ impl ApiResponse {
             .map(|(_, v)| v.as_str())
     }
 
-    /// The proxy response API Gateway expects for `payload`, with `x-request-id` added.
-    pub fn into_event(self, payload: PayloadVersion, request_id: &str) -> Value {
+    /// The proxy response API Gateway expects for `payload`, with `x-request-id` added. A
+    /// payload 2.0 body is encoded for `accept_encoding` (the request's `Accept-Encoding`) as it
+    /// is placed: gzip and base64 when it is large enough and the caller accepts gzip (see
+    /// [`compression`](crate::compression)).
+    pub fn into_event(
+        self,
+        payload: PayloadVersion,
+        request_id: &str,
+        accept_encoding: Option<&str>,
+    ) -> Value {
         let mut headers = Map::new();
         for (name, value) in self.headers {
             headers.insert(name.to_owned(), Value::String(value));
@@ -85,22 +94,48 @@ impl ApiResponse {
             "x-request-id".to_owned(),
             Value::String(request_id.to_owned()),
         );
-        let body = self.body.map(Value::String).unwrap_or(Value::Null);
         match payload {
-            PayloadVersion::V2 => json!({
-                "statusCode": self.status,
-                "headers": headers,
-                "body": body,
-                "isBase64Encoded": false,
-                "cookies": [],
-            }),
+            PayloadVersion::V2 => {
+                let mut is_base64_encoded = false;
+                let body = match self.body {
+                    Some(body) => {
+                        let encoded = encode_body(body, accept_encoding);
+                        if encoded.varies {
+                            add_vary(&mut headers, "accept-encoding");
+                        }
+                        if encoded.gzipped {
+                            headers.insert("content-encoding".to_owned(), "gzip".into());
+                            is_base64_encoded = true;
+                        }
+                        Value::String(encoded.text)
+                    }
+                    None => Value::Null,
+                };
+                json!({
+                    "statusCode": self.status,
+                    "headers": headers,
+                    "body": body,
+                    "isBase64Encoded": is_base64_encoded,
+                    "cookies": [],
+                })
+            }
+            // The REST API compresses at the gateway (see `compression`).
             PayloadVersion::V1 => json!({
                 "statusCode": self.status,
                 "headers": headers,
                 "multiValueHeaders": {},
-                "body": body,
+                "body": self.body,
                 "isBase64Encoded": false,
             }),
         }
     }
+}
+
+/// Adds `value` to the `vary` header, keeping what it already names.
+fn add_vary(headers: &mut Map<String, Value>, value: &str) {
+    let vary = match headers.get("vary").and_then(Value::as_str) {
+        Some(existing) => format!("{existing}, {value}"),
+        None => value.to_owned(),
+    };
+    headers.insert("vary".to_owned(), Value::String(vary));
 }
