@@ -8,7 +8,7 @@ use items_dynamodb::{DynamoDbItemRepository, WarmUp};
 use lambda_runtime::{service_fn, LambdaEvent};
 use serde_json::Value;
 
-use crate::{telemetry, Config, Function, RouteHandler};
+use crate::{Config, Function, RouteHandler};
 
 /// Runs a function: logging, configuration (`ADMIN_GROUP`, the DynamoDB table names and
 /// endpoint) and the store built once, the handler `make` builds over the store, then events
@@ -21,7 +21,7 @@ where
     H: RouteHandler,
     F: FnOnce(DynamoDbItemRepository) -> H,
 {
-    telemetry::init();
+    items_json::logs::init();
     let started = Instant::now();
     let config = Config::from_env().map_err(|e| format!("configuration: {e}"))?;
     let store = DynamoDbItemRepository::from_env()

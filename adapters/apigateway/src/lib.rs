@@ -16,7 +16,6 @@ pub mod problem;
 pub mod request;
 pub mod response;
 pub mod route;
-pub mod telemetry;
 pub mod views;
 
 mod function;

@@ -1,38 +1,11 @@
 //! Response bodies as the API shows them: view structs serialised once, not JSON built by hand.
+//! The item itself is [`ItemView`], shared with the change events.
 
 use items_domain::{Item, Page};
+use items_json::ItemView;
 use serde::Serialize;
 
 use crate::response::ApiResponse;
-
-/// An item; `category` is absent when the item has none.
-#[derive(Debug, Serialize)]
-pub struct ItemView<'a> {
-    id: String,
-    name: &'a str,
-    description: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    category: Option<&'a str>,
-    created_at: String,
-    updated_at: String,
-    created_by: &'a str,
-    version: u64,
-}
-
-impl<'a> From<&'a Item> for ItemView<'a> {
-    fn from(item: &'a Item) -> Self {
-        Self {
-            id: item.id.to_string(),
-            name: item.name.as_str(),
-            description: item.description.as_str(),
-            category: item.category.as_ref().map(|c| c.as_str()),
-            created_at: item.created_at.to_rfc3339(),
-            updated_at: item.updated_at.to_rfc3339(),
-            created_by: item.created_by.as_str(),
-            version: item.version.get(),
-        }
-    }
-}
 
 /// One page of a listing; `next_cursor` is `null` on the last page.
 #[derive(Debug, Serialize)]

@@ -14,10 +14,10 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use items_apigateway::handlers::get_item;
-use items_apigateway::telemetry::json_subscriber;
 use items_apigateway::{Config, Function, Route};
 use items_conformance::MockItemRepository;
 use items_domain::RepositoryError;
+use items_json::logs::json_subscriber;
 use serde_json::Value;
 use support::{Payload, Request};
 use tracing_subscriber::EnvFilter;

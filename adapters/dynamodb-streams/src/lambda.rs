@@ -9,7 +9,6 @@ use items_dynamodb::{sdk_config_from_env, Timeouts};
 use items_eventbridge::{bus_name_from_env, EventBridgePublisher};
 use lambda_runtime::{service_fn, LambdaEvent};
 use serde_json::Value;
-use tracing_subscriber::EnvFilter;
 
 use crate::StreamHandler;
 
@@ -32,16 +31,7 @@ pub async fn build_handler() -> Result<StreamHandler, lambda_runtime::Error> {
 /// Runs the stream function. A configuration error fails the init with its message; an event
 /// that is not a stream batch fails the invocation, so Lambda retries it whole.
 pub async fn run() -> Result<(), lambda_runtime::Error> {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    // A second subscriber (tests, a host that installed one) is harmless: keep the first.
-    let _ = tracing_subscriber::fmt()
-        .json()
-        .flatten_event(true)
-        .with_current_span(false)
-        .with_span_list(false)
-        .with_ansi(false)
-        .with_env_filter(filter)
-        .try_init();
+    items_json::logs::init();
     let handler = Arc::new(build_handler().await?);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
         let handler = Arc::clone(&handler);

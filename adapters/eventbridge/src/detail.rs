@@ -2,32 +2,16 @@
 //! event. `events.schema.json` at the repository root describes the same shape, and tests hold
 //! the two together.
 
-use items_domain::{Item, ItemEvent};
+use items_domain::ItemEvent;
+use items_json::ItemView;
 use serde_json::{json, Value};
 
 /// The `source` of every event the items API publishes.
 pub const EVENT_SOURCE: &str = "items-api";
 
-/// An item as the API shows it; `category` is absent when the item has none.
-fn item_detail(item: &Item) -> Value {
-    let mut body = json!({
-        "id": item.id.to_string(),
-        "name": item.name.as_str(),
-        "description": item.description.as_str(),
-        "created_at": item.created_at.to_rfc3339(),
-        "updated_at": item.updated_at.to_rfc3339(),
-        "created_by": item.created_by.as_str(),
-        "version": item.version.get(),
-    });
-    if let Some(category) = &item.category {
-        body["category"] = Value::String(category.as_str().to_owned());
-    }
-    body
-}
-
 /// An event's `detail`: its id (de-duplicate by it), type, time, the item's id and version,
 /// the actor when known, and the item `after` the change and `before` it (each absent when
-/// there is none: no `before` on a create, no `after` on a delete).
+/// there is none: no `before` on a create, no `after` on a delete), each as the API shows it.
 pub fn event_detail(event: &ItemEvent) -> Value {
     let item = event.change.subject_item();
     let mut detail = json!({
@@ -41,10 +25,10 @@ pub fn event_detail(event: &ItemEvent) -> Value {
         detail["actor"] = Value::String(actor.as_str().to_owned());
     }
     if let Some(after) = event.change.after() {
-        detail["after"] = item_detail(after);
+        detail["after"] = json!(ItemView::from(after));
     }
     if let Some(before) = event.change.before() {
-        detail["before"] = item_detail(before);
+        detail["before"] = json!(ItemView::from(before));
     }
     detail
 }

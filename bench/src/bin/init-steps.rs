@@ -13,7 +13,7 @@
 use std::time::Instant;
 
 use aws_sdk_dynamodb::config::ProvideCredentials;
-use items_apigateway::{telemetry, Config};
+use items_apigateway::Config;
 use items_dynamodb::{sdk_config_from_env, DynamoDbItemRepository, TableNames, Timeouts, WarmUp};
 use lambda_runtime::{service_fn, LambdaEvent};
 use serde_json::{json, Value};
@@ -27,7 +27,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         clock = Instant::now();
     };
 
-    telemetry::init();
+    items_json::logs::init();
     lap("tracing subscriber (JSON logs)", &mut steps);
     let _config = Config::from_env()?;
     let tables = TableNames::from_env()?;

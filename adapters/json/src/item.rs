@@ -1,0 +1,32 @@
+use items_domain::Item;
+use serde::Serialize;
+
+/// An item as the API shows it (`Item` in `openapi.yaml`, `after` and `before` in
+/// `events.schema.json`); `category` is absent when the item has none.
+#[derive(Debug, Serialize)]
+pub struct ItemView<'a> {
+    id: String,
+    name: &'a str,
+    description: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    category: Option<&'a str>,
+    created_at: String,
+    updated_at: String,
+    created_by: &'a str,
+    version: u64,
+}
+
+impl<'a> From<&'a Item> for ItemView<'a> {
+    fn from(item: &'a Item) -> Self {
+        Self {
+            id: item.id.to_string(),
+            name: item.name.as_str(),
+            description: item.description.as_str(),
+            category: item.category.as_ref().map(|c| c.as_str()),
+            created_at: item.created_at.to_rfc3339(),
+            updated_at: item.updated_at.to_rfc3339(),
+            created_by: item.created_by.as_str(),
+            version: item.version.get(),
+        }
+    }
+}
