@@ -1,11 +1,4 @@
-//! Amazon EventBridge's `PutEvents` on a loopback port, for publishers under test and the local
-//! stage: point an SDK at [`EventBridgeEmulator::url`] (`AWS_ENDPOINT_URL_EVENTBRIDGE`) and every
-//! accepted entry is kept as the event a rule's target would receive (the EventBridge envelope
-//! with `detail` parsed).
-//!
-//! Failures a real bus produces only rarely can be asked for: [`EventBridgeEmulator::reject`]
-//! rejects matching entries (as `PutEvents` does, per entry, with `FailedEntryCount`), and
-//! [`EventBridgeEmulator::set_unavailable`] answers every call with a 503.
+#![doc = include_str!("../README.md")]
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
