@@ -64,11 +64,6 @@ impl DomainError {
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
         Self::Validation(vec![FieldError::new(field, message)])
     }
-
-    /// Whether the same request may succeed when retried later.
-    pub fn is_retryable(&self) -> bool {
-        matches!(self, Self::Unavailable)
-    }
 }
 
 impl From<Vec<FieldError>> for DomainError {

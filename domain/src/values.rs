@@ -31,11 +31,6 @@ impl ItemId {
     pub fn from_uuid(uuid: Uuid) -> Self {
         Self(uuid)
     }
-
-    /// The underlying UUID.
-    pub fn as_uuid(&self) -> &Uuid {
-        &self.0
-    }
 }
 
 impl fmt::Display for ItemId {
@@ -195,19 +190,9 @@ impl Timestamp {
         self.0.timestamp_millis()
     }
 
-    /// Whole seconds since the Unix epoch (the unit of DynamoDB's TTL attribute).
-    pub fn as_epoch_seconds(&self) -> i64 {
-        self.0.timestamp()
-    }
-
     /// This time plus some hours.
     pub fn plus_hours(&self, hours: i64) -> Self {
         Self(self.0 + chrono::Duration::hours(hours))
-    }
-
-    /// The underlying chrono value.
-    pub fn as_datetime(&self) -> &DateTime<Utc> {
-        &self.0
     }
 }
 
@@ -258,10 +243,5 @@ impl Caller {
             subject,
             is_admin: true,
         }
-    }
-
-    /// The owner-or-admin rule: who may change or delete an item created by `creator`.
-    pub fn may_change_item_of(&self, creator: &Subject) -> bool {
-        self.is_admin || &self.subject == creator
     }
 }

@@ -28,10 +28,15 @@ fn streamable(change: ItemChange) -> ItemChange {
     match change {
         ItemChange::Deleted { before, at } => ItemChange::Deleted {
             before,
-            at: Timestamp::from_millis(at.as_epoch_seconds() * 1000).expect("time"),
+            at: Timestamp::from_millis(epoch_seconds(at) * 1000).expect("time"),
         },
         other => other,
     }
+}
+
+/// Whole seconds since the Unix epoch, the stream's unit of time.
+fn epoch_seconds(time: Timestamp) -> i64 {
+    time.as_millis().div_euclid(1000)
 }
 
 /// The changes of `name`'s life, as a stream carries them.
@@ -47,7 +52,7 @@ fn record(sequence_number: u64, change: &ItemChange) -> Value {
         ItemChange::Deleted { before, at } => ("REMOVE", before, *at),
     };
     let mut dynamodb = json!({
-        "ApproximateCreationDateTime": time.as_epoch_seconds(),
+        "ApproximateCreationDateTime": epoch_seconds(time),
         "Keys": { "id": { "S": item.id.to_string() } },
         "SequenceNumber": sequence_number.to_string(),
         "SizeBytes": 256,

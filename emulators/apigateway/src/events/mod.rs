@@ -58,14 +58,6 @@ pub struct IncomingRequest {
 }
 
 impl IncomingRequest {
-    /// All values of a header, in arrival order.
-    pub fn header_values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-        self.headers
-            .iter()
-            .filter(move |(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-    }
-
     /// The first value of a header.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
