@@ -10,6 +10,9 @@
     reason = "test helpers too: a failed assumption is a failed test"
 )]
 
+#[path = "../../emulators/lambda/tests/support/stand_in.rs"]
+mod stand_in;
+
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -17,26 +20,13 @@ use local_stage::{FunctionMode, LineSink, ProcessConfig, RunningStage, StageConf
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
-/// A directory holding the stand-in binary under every function name of routes.json.
+/// A folder holding the stand-in binary under every function name of routes.json.
 fn functions_dir() -> PathBuf {
-    let build_dir = std::env::current_exe()
-        .unwrap()
-        .parent()
-        .and_then(|deps| deps.parent())
-        .unwrap()
-        .to_path_buf();
-    let fake = build_dir.join("examples").join("stage-stand-in-function");
-    assert!(
-        fake.is_file(),
-        "cargo test builds the stage-stand-in-function example: {}",
-        fake.display()
-    );
-    let dir = std::env::temp_dir().join(format!("local-stage-functions-{}", uuid::Uuid::new_v4()));
-    std::fs::create_dir_all(&dir).unwrap();
-    for route in local_stage::routes::all().unwrap() {
-        std::os::unix::fs::symlink(&fake, dir.join(&route.function)).unwrap();
-    }
-    dir
+    let routes = local_stage::routes::all().unwrap();
+    stand_in::functions_dir(
+        "stage-stand-in-function",
+        routes.iter().map(|route| &route.function),
+    )
 }
 
 struct ProcessStage {
@@ -113,13 +103,7 @@ async fn a_function_process_serves_invocations_and_reports_each_like_lambda() {
     assert!(cold.contains("Init Duration: "), "{cold}");
     assert!(cold.contains("Memory Size: 128 MB"), "{cold}");
     assert!(cold.ends_with("\tFunction: get-item"), "{cold}");
-    let used: u64 = cold
-        .split("Max Memory Used: ")
-        .nth(1)
-        .and_then(|rest| rest.split(' ').next())
-        .and_then(|mb| mb.parse().ok())
-        .expect("a Max Memory Used figure");
-    assert!(used > 0);
+    assert!(stand_in::max_memory_used_mb(&cold) > 0);
 
     let (_, again) = stage.get("/items/abc").await;
     assert_eq!(

@@ -8,6 +8,9 @@
     reason = "test helpers too: a failed assumption is a failed test"
 )]
 
+#[path = "support/stand_in.rs"]
+mod stand_in;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,26 +19,9 @@ use lambda_emulator::{InvokeError, ProcessConfig, ProcessPool, ReportSink};
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
-/// A directory holding the stand-in binary under each of `names`.
+/// A folder holding the stand-in binary under each of `names`.
 fn functions_dir(names: &[&str]) -> PathBuf {
-    let build_dir = std::env::current_exe()
-        .unwrap()
-        .parent()
-        .and_then(|deps| deps.parent())
-        .unwrap()
-        .to_path_buf();
-    let stand_in = build_dir.join("examples").join("stand-in-function");
-    assert!(
-        stand_in.is_file(),
-        "cargo test builds the stand-in-function example: {}",
-        stand_in.display()
-    );
-    let dir = std::env::temp_dir().join(format!("lambda-emulator-{}", uuid::Uuid::new_v4()));
-    std::fs::create_dir_all(&dir).unwrap();
-    for name in names {
-        std::os::unix::fs::symlink(&stand_in, dir.join(name)).unwrap();
-    }
-    dir
+    stand_in::functions_dir("stand-in-function", names)
 }
 
 struct Pool {
@@ -105,13 +91,7 @@ async fn a_process_serves_invocations_with_lambdas_environment_and_reports_each(
     assert!(cold.contains("\tInit Duration: "), "{cold}");
     assert!(cold.contains("\tMemory Size: 256 MB\t"), "{cold}");
     assert!(cold.ends_with("\tFunction: hello"), "{cold}");
-    let used: u64 = cold
-        .split("Max Memory Used: ")
-        .nth(1)
-        .and_then(|rest| rest.split(' ').next())
-        .and_then(|mb| mb.parse().ok())
-        .expect("a Max Memory Used figure");
-    assert!(used > 0);
+    assert!(stand_in::max_memory_used_mb(&cold) > 0);
 
     let again = pool.echo(json!({})).await;
     assert_eq!(again["pid"], echo["pid"], "the warm process is reused");

@@ -13,6 +13,10 @@ use apigateway_emulator::{
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
+mod responses;
+
+pub(crate) use responses::{echoed_event, status_and_json};
+
 /// The stand-in API's routes and the function behind each.
 pub(crate) const ROUTES: [(&str, &str); 5] = [
     ("GET /pets", "list-pets"),
@@ -129,29 +133,10 @@ impl EchoGateway {
 
     /// GET `path` with a valid token.
     pub(crate) async fn get(&self, path: &str) -> reqwest::Response {
-        self.client
-            .get(self.url(path))
-            .bearer_auth(self.token())
-            .send()
-            .await
-            .expect("the request completes")
+        responses::get(&self.client, &self.url(path), &self.token()).await
     }
 
     pub(crate) fn calls(&self) -> usize {
         self.echo.calls.load(Ordering::SeqCst)
     }
-}
-
-/// The status and JSON body of a response.
-pub(crate) async fn status_and_json(response: reqwest::Response) -> (u16, Value) {
-    let status = response.status().as_u16();
-    let body = response.json().await.expect("a JSON body");
-    (status, body)
-}
-
-/// The event an echo function received, from its response.
-pub(crate) async fn echoed_event(response: reqwest::Response) -> Value {
-    let (status, body) = status_and_json(response).await;
-    assert_eq!(status, 200, "{body}");
-    body["event"].clone()
 }
