@@ -19,6 +19,8 @@ use crate::BoxError;
 /// How long a function may take for one event before the bench gives up (Lambda's timeout in
 /// the deployed stage).
 const FUNCTION_TIMEOUT: Duration = Duration::from_secs(10);
+/// The memory size function processes are told they have (Lambda's default).
+const FUNCTION_MEMORY_MB: u32 = 128;
 
 /// How a function process is started: its binary and the environment beyond the Runtime API.
 #[derive(Debug, Clone)]
@@ -64,7 +66,11 @@ impl FunctionProcess {
         let mut command = Command::new(&launch.binary);
         command
             .env_clear()
-            .envs(lambda_environment(&launch.name, &address.to_string()))
+            .envs(lambda_emulator::function_environment(
+                &launch.name,
+                FUNCTION_MEMORY_MB,
+                &address.to_string(),
+            ))
             .envs(launch.environment.iter().cloned())
             .stdin(Stdio::null())
             // Lambda's log pipeline reads stdout through a pipe; so does the bench.
@@ -205,32 +211,6 @@ async fn drain(stdout: Option<tokio::process::ChildStdout>) -> Vec<String> {
         kept.push(line);
     }
     kept
-}
-
-/// The environment Lambda gives a function process (`provided.al2023`, 128 MB).
-fn lambda_environment(name: &str, runtime_api: &str) -> Vec<(String, String)> {
-    let region = lambda_emulator::region();
-    [
-        ("AWS_LAMBDA_RUNTIME_API", runtime_api.to_owned()),
-        ("AWS_LAMBDA_FUNCTION_NAME", name.to_owned()),
-        ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128".to_owned()),
-        ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST".to_owned()),
-        ("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{name}")),
-        (
-            "AWS_LAMBDA_LOG_STREAM_NAME",
-            format!("bench/[$LATEST]{}", uuid::Uuid::new_v4().simple()),
-        ),
-        ("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand".to_owned()),
-        ("AWS_EXECUTION_ENV", "AWS_Lambda_provided.al2023".to_owned()),
-        ("AWS_REGION", region.clone()),
-        ("AWS_DEFAULT_REGION", region),
-        ("TZ", ":UTC".to_owned()),
-        ("LANG", "en_US.UTF-8".to_owned()),
-        ("PATH", "/usr/local/bin:/usr/bin/:/bin".to_owned()),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v))
-    .collect()
 }
 
 /// The release binary of `function` in `dir`, if it is there.

@@ -15,6 +15,40 @@ pub type ReportSink = Arc<dyn Fn(&str) + Send + Sync>;
 /// The account id in function ARNs (AWS's documentation example account).
 pub const ACCOUNT_ID: &str = "123456789012";
 
+/// The environment Lambda gives a `provided.al2023` function process with `memory_size_mb` of
+/// memory, whose Runtime API listens on `runtime_api` (`host:port`).
+pub fn function_environment(
+    name: &str,
+    memory_size_mb: u32,
+    runtime_api: &str,
+) -> Vec<(String, String)> {
+    let region = region();
+    [
+        ("AWS_LAMBDA_RUNTIME_API", runtime_api.to_owned()),
+        ("AWS_LAMBDA_FUNCTION_NAME", name.to_owned()),
+        (
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+            memory_size_mb.to_string(),
+        ),
+        ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST".to_owned()),
+        ("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{name}")),
+        (
+            "AWS_LAMBDA_LOG_STREAM_NAME",
+            format!("local/[$LATEST]{}", uuid::Uuid::new_v4().simple()),
+        ),
+        ("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand".to_owned()),
+        ("AWS_EXECUTION_ENV", "AWS_Lambda_provided.al2023".to_owned()),
+        ("AWS_REGION", region.clone()),
+        ("AWS_DEFAULT_REGION", region),
+        ("TZ", ":UTC".to_owned()),
+        ("LANG", "en_US.UTF-8".to_owned()),
+        ("PATH", "/usr/local/bin:/usr/bin/:/bin".to_owned()),
+    ]
+    .into_iter()
+    .map(|(variable, value)| (variable.to_owned(), value))
+    .collect()
+}
+
 /// The region function processes see and their ARNs name: `AWS_REGION`, else
 /// `AWS_DEFAULT_REGION`, else `us-east-1`.
 pub fn region() -> String {

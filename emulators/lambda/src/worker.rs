@@ -9,8 +9,8 @@ use std::sync::{Arc, Mutex};
 use tokio::process::{Child, Command};
 use tokio::sync::{mpsc, oneshot};
 
+use crate::function_environment;
 use crate::pool::{lock, InvokeError, ProcessConfig};
-use crate::region;
 use crate::runtime_api::{self, Invocation, RuntimeChannel};
 
 /// One function process and the Runtime API it polls.
@@ -146,30 +146,7 @@ fn lambda_environment(
     config: &ProcessConfig,
     runtime_api: &str,
 ) -> Vec<(String, String)> {
-    let mut environment: Vec<(String, String)> = [
-        ("AWS_LAMBDA_RUNTIME_API", runtime_api.to_owned()),
-        ("AWS_LAMBDA_FUNCTION_NAME", name.to_owned()),
-        (
-            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
-            config.memory_size_mb.to_string(),
-        ),
-        ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST".to_owned()),
-        ("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{name}")),
-        (
-            "AWS_LAMBDA_LOG_STREAM_NAME",
-            format!("local/[$LATEST]{}", uuid::Uuid::new_v4().simple()),
-        ),
-        ("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand".to_owned()),
-        ("AWS_EXECUTION_ENV", "AWS_Lambda_provided.al2023".to_owned()),
-        ("AWS_REGION", region()),
-        ("AWS_DEFAULT_REGION", region()),
-        ("TZ", ":UTC".to_owned()),
-        ("LANG", "en_US.UTF-8".to_owned()),
-        ("PATH", "/usr/local/bin:/usr/bin/:/bin".to_owned()),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v))
-    .collect();
+    let mut environment = function_environment(name, config.memory_size_mb, runtime_api);
     environment.extend(config.environment.iter().cloned());
     environment
 }
