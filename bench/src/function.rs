@@ -164,15 +164,7 @@ impl FunctionProcess {
 
     /// The process's peak resident set (VmHWM), in KiB.
     pub(crate) fn peak_rss_kib(&self) -> Option<u64> {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid?)).ok()?;
-        status
-            .lines()
-            .find_map(|line| line.strip_prefix("VmHWM:"))?
-            .trim()
-            .trim_end_matches("kB")
-            .trim()
-            .parse()
-            .ok()
+        lambda_emulator::peak_rss_kib(self.pid?)
     }
 
     /// Kills the process and stops its Runtime API; returns the last lines it logged.

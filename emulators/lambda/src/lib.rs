@@ -49,6 +49,20 @@ pub fn function_environment(
     .collect()
 }
 
+/// A process's peak resident set (`VmHWM` in `/proc/<pid>/status`), in KiB: what Lambda
+/// reports as Max Memory Used. `None` when it cannot be read (the process is gone).
+pub fn peak_rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()
+}
+
 /// The region function processes see and their ARNs name: `AWS_REGION`, else
 /// `AWS_DEFAULT_REGION`, else `us-east-1`.
 pub fn region() -> String {

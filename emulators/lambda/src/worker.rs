@@ -9,9 +9,9 @@ use std::sync::{Arc, Mutex};
 use tokio::process::{Child, Command};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::function_environment;
 use crate::pool::{lock, InvokeError, ProcessConfig};
 use crate::runtime_api::{self, Invocation, RuntimeChannel};
+use crate::{function_environment, peak_rss_kib};
 
 /// One function process and the Runtime API it polls.
 #[derive(Debug)]
@@ -106,16 +106,7 @@ impl Worker {
 
     /// The process's peak resident memory (VmHWM), in MB as Lambda reports it.
     pub(crate) fn max_memory_used_mb(&self) -> Option<u64> {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid?)).ok()?;
-        let kilobytes: u64 = status
-            .lines()
-            .find_map(|line| line.strip_prefix("VmHWM:"))?
-            .trim()
-            .trim_end_matches("kB")
-            .trim()
-            .parse()
-            .ok()?;
-        Some(kilobytes.div_ceil(1024))
+        Some(peak_rss_kib(self.pid?)?.div_ceil(1024))
     }
 }
 
