@@ -314,7 +314,7 @@ async fn measure(
     functions: &[(String, RouteKind, Launch)],
     floors: &Floors,
 ) -> Result<Measured, BoxError> {
-    let environment = store.process_environment();
+    let environment = store.process_environment(&items_apigateway::Config::default());
     let with_store = |launch: &Launch, environment: &[(String, String)]| Launch {
         environment: environment.to_vec(),
         ..launch.clone()

@@ -13,6 +13,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use items_apigateway::config::{IDEMPOTENCY_TABLE_ENV, ITEMS_TABLE_ENV};
 use local_stage::{
     api_cors, default_key_path, AuthConfig, CorsConfig, DynamoDbStore, FunctionMode, LineSink,
     LocalIssuer, PayloadVersion, ProcessConfig, RunningStage, StageConfig, StoreConfig,
@@ -76,10 +77,10 @@ struct ServeArgs {
     #[arg(long, conflicts_with = "endpoint")]
     aws: bool,
     /// The items table.
-    #[arg(long, env = "ITEMS_TABLE", default_value = "items")]
+    #[arg(long, env = ITEMS_TABLE_ENV, default_value = "items")]
     items_table: String,
     /// The idempotency table.
-    #[arg(long, env = "IDEMPOTENCY_TABLE", default_value = "items-idempotency")]
+    #[arg(long, env = IDEMPOTENCY_TABLE_ENV, default_value = "items-idempotency")]
     idempotency_table: String,
     /// Accept tokens of this issuer instead of the local one (needs --audience and --jwks).
     #[arg(long, requires_all = ["audience", "jwks"])]

@@ -4,12 +4,13 @@
 use std::sync::Arc;
 
 use apigateway_emulator::{FunctionFailure, Integration, IntegrationFuture, LineSink};
+use items_apigateway::Config;
 use lambda_emulator::{InvokeError, ProcessConfig, ProcessPool, ReportSink};
 use serde_json::Value;
 
 use crate::routes;
 use crate::stage::StageError;
-use crate::store::{prepare_tables, StoreConfig};
+use crate::store::{prepare_tables, StoreConfig, StoreError};
 
 /// A pool for every function of routes.json, with the environment that reaches `store`
 /// (whose tables are created first); fails when a binary is missing.
@@ -24,7 +25,10 @@ pub(crate) async fn function_processes(
     // store (as in tests of the stage itself) can work that way.
     if let StoreConfig::DynamoDb(dynamodb) = store {
         prepare_tables(dynamodb).await?;
-        config.environment.extend(dynamodb.process_environment());
+        let adapter = Config::from_env().map_err(StoreError::Config)?;
+        config
+            .environment
+            .extend(dynamodb.process_environment(&adapter));
     }
     let reports = reports.clone();
     let report_sink: ReportSink = Arc::new(move |line: &str| reports.write(line));

@@ -1,6 +1,7 @@
 //! The store behind the functions: the in-memory repository shared by in-process functions,
 //! or a DynamoDB endpoint whose tables the stage creates when missing.
 
+use items_apigateway::{Config, FunctionConfig};
 use items_dynamodb::{table_design, TableNames};
 
 /// Which store the functions use.
@@ -18,24 +19,13 @@ pub enum StoreConfig {
 pub struct DynamoDbStore {
     /// e.g. `http://127.0.0.1:8000`; `None` means AWS itself.
     pub endpoint: Option<String>,
-    /// The items table (`ITEMS_TABLE`).
+    /// The items table.
     pub items_table: String,
-    /// The idempotency table (`IDEMPOTENCY_TABLE`).
+    /// The idempotency table.
     pub idempotency_table: String,
 }
 
 impl DynamoDbStore {
-    /// The endpoint with table names from `ITEMS_TABLE` and `IDEMPOTENCY_TABLE`, or `items`
-    /// and `items-idempotency` when they are not set.
-    pub fn from_env(endpoint: Option<String>) -> Self {
-        Self {
-            endpoint,
-            items_table: std::env::var("ITEMS_TABLE").unwrap_or_else(|_| "items".to_owned()),
-            idempotency_table: std::env::var("IDEMPOTENCY_TABLE")
-                .unwrap_or_else(|_| "items-idempotency".to_owned()),
-        }
-    }
-
     /// The table names as the DynamoDB adapter takes them.
     pub fn table_names(&self) -> TableNames {
         TableNames {
@@ -65,17 +55,20 @@ impl DynamoDbStore {
         aws_sdk_dynamodb::Client::new(&loader.load().await)
     }
 
-    /// The environment a function process needs to reach this store: table names, endpoint,
-    /// and the stage's AWS settings (placeholder credentials for a local endpoint when none
-    /// are set, so the SDK never probes for instance credentials).
-    pub fn process_environment(&self) -> Vec<(String, String)> {
-        let mut environment = vec![
-            ("ITEMS_TABLE".to_owned(), self.items_table.clone()),
-            (
-                "IDEMPOTENCY_TABLE".to_owned(),
-                self.idempotency_table.clone(),
-            ),
-        ];
+    /// The environment a function process needs to serve over this store: its configuration
+    /// (`adapter`'s settings and these tables), the endpoint, and the stage's AWS settings
+    /// (placeholder credentials for a local endpoint when none are set, so the SDK never probes
+    /// for instance credentials).
+    pub fn process_environment(&self, adapter: &Config) -> Vec<(String, String)> {
+        let function = FunctionConfig {
+            adapter: adapter.clone(),
+            tables: self.table_names(),
+        };
+        let mut environment: Vec<(String, String)> = function
+            .to_env()
+            .into_iter()
+            .map(|(name, value)| (name.to_owned(), value))
+            .collect();
         if let Some(endpoint) = &self.endpoint {
             environment.push(("AWS_ENDPOINT_URL_DYNAMODB".to_owned(), endpoint.clone()));
         }
@@ -84,7 +77,6 @@ impl DynamoDbStore {
             "AWS_SECRET_ACCESS_KEY",
             "AWS_SESSION_TOKEN",
             "AWS_EC2_METADATA_DISABLED",
-            "ADMIN_GROUP",
             "RUST_LOG",
             "RUST_BACKTRACE",
         ] {
@@ -112,9 +104,9 @@ pub enum StoreError {
         /// What went wrong.
         reason: String,
     },
-    /// The adapter's configuration (e.g. `ADMIN_GROUP`) is invalid.
+    /// The functions' configuration (e.g. the admin group) is invalid.
     #[error("configuration: {0}")]
-    Config(String),
+    Config(#[from] items_apigateway::config::ConfigError),
 }
 
 /// Creates the tables if they are missing (process mode: before any process starts).

@@ -8,10 +8,10 @@ use items_dynamodb::{DynamoDbItemRepository, WarmUp};
 use lambda_runtime::{service_fn, LambdaEvent};
 use serde_json::Value;
 
-use crate::{Config, Function, RouteHandler};
+use crate::{Function, FunctionConfig, RouteHandler};
 
-/// Runs a function: logging, configuration (`ADMIN_GROUP`, the DynamoDB table names and
-/// endpoint) and the store built once, the handler `make` builds over the store, then events
+/// Runs a function: logging, configuration ([`FunctionConfig`], and the DynamoDB endpoint as
+/// the SDK reads it) and the store built once, the handler `make` builds over the store, then events
 /// until Lambda stops the process. The store's connection is opened during init (which Lambda
 /// runs with a CPU boost), with a request the route's policy grants, so the first request does
 /// not pay for the TLS handshake. A
@@ -23,15 +23,15 @@ where
 {
     items_json::logs::init();
     let started = Instant::now();
-    let config = Config::from_env().map_err(|e| format!("configuration: {e}"))?;
-    let store = DynamoDbItemRepository::from_env()
+    let config = FunctionConfig::from_env().map_err(|e| format!("configuration: {e}"))?;
+    let store = DynamoDbItemRepository::from_env(config.tables)
         .await
         .map_err(|e| format!("configuration: {e}"))?;
     // A request the route's own policy grants, so the warm-up is never denied.
     if let Some(warm_up) = WarmUp::for_use_case(H::ROUTE.use_case()) {
         store.warm_up(warm_up).await;
     }
-    let function = Arc::new(Function::new(make(store), &config));
+    let function = Arc::new(Function::new(make(store), &config.adapter));
     tracing::info!(
         route = H::ROUTE.route_key(),
         init_ms = started.elapsed().as_secs_f64() * 1000.0,

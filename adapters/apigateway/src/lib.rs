@@ -23,7 +23,7 @@ mod input;
 #[cfg(feature = "lambda")]
 pub mod lambda;
 
-pub use config::Config;
+pub use config::{Config, FunctionConfig};
 pub use function::{EventHandler, Function};
 pub use handlers::{handler_for, RouteHandler};
 pub use route::Route;

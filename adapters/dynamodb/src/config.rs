@@ -1,5 +1,6 @@
 //! Configuration from the environment, as AWS does it: region and credentials from the default
-//! chain, `AWS_ENDPOINT_URL_DYNAMODB` for a local endpoint, table names from our variables.
+//! chain, `AWS_ENDPOINT_URL_DYNAMODB` for a local endpoint. The table names are the functions'
+//! own variables, read with the rest of a function's configuration (`items-apigateway`).
 
 use std::time::Duration;
 
@@ -8,32 +9,13 @@ use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, ConfigLoader, SdkConfig};
 use aws_smithy_http_client::tls;
 
-/// The variable naming the items table.
-pub const ITEMS_TABLE_ENV: &str = "ITEMS_TABLE";
-/// The variable naming the idempotency table.
-pub const IDEMPOTENCY_TABLE_ENV: &str = "IDEMPOTENCY_TABLE";
-
 /// The two tables the repository uses.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TableNames {
-    /// The items table (`ITEMS_TABLE`).
+    /// The items table.
     pub items: String,
-    /// The idempotency records table (`IDEMPOTENCY_TABLE`).
+    /// The idempotency records table.
     pub idempotency: String,
-}
-
-impl TableNames {
-    /// Reads `ITEMS_TABLE` and `IDEMPOTENCY_TABLE`; both are required.
-    pub fn from_env() -> Result<Self, ConfigError> {
-        let read = |name: &'static str| match std::env::var(name) {
-            Ok(value) if !value.trim().is_empty() => Ok(value.trim().to_owned()),
-            _ => Err(ConfigError::MissingVariable(name)),
-        };
-        Ok(Self {
-            items: read(ITEMS_TABLE_ENV)?,
-            idempotency: read(IDEMPOTENCY_TABLE_ENV)?,
-        })
-    }
 }
 
 /// How long the SDK may take. Well under a Lambda timeout: a store that does not answer in time
@@ -64,9 +46,6 @@ impl Default for Timeouts {
 /// Why the repository could not be configured; the message names what to fix.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    /// A required variable is unset or empty.
-    #[error("environment variable {0} must name a DynamoDB table")]
-    MissingVariable(&'static str),
     /// No region in the environment or profile.
     #[error("no AWS region is configured (set AWS_REGION)")]
     MissingRegion,

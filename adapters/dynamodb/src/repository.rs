@@ -54,10 +54,9 @@ impl DynamoDbItemRepository {
         Self::new(Client::new(config), tables)
     }
 
-    /// Configured from the environment: region, credentials and endpoint as the SDK reads them,
-    /// table names from `ITEMS_TABLE` and `IDEMPOTENCY_TABLE`, default [`Timeouts`].
-    pub async fn from_env() -> Result<Self, ConfigError> {
-        let tables = TableNames::from_env()?;
+    /// A repository over `tables` whose client is configured from the environment: region,
+    /// credentials and endpoint as the SDK reads them, default [`Timeouts`].
+    pub async fn from_env(tables: TableNames) -> Result<Self, ConfigError> {
         let config = sdk_config_from_env(Timeouts::default()).await?;
         Ok(Self::from_sdk_config(&config, tables))
     }

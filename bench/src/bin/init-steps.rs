@@ -13,8 +13,8 @@
 use std::time::Instant;
 
 use aws_sdk_dynamodb::config::ProvideCredentials;
-use items_apigateway::Config;
-use items_dynamodb::{sdk_config_from_env, DynamoDbItemRepository, TableNames, Timeouts, WarmUp};
+use items_apigateway::FunctionConfig;
+use items_dynamodb::{sdk_config_from_env, DynamoDbItemRepository, Timeouts, WarmUp};
 use lambda_runtime::{service_fn, LambdaEvent};
 use serde_json::{json, Value};
 
@@ -29,8 +29,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
 
     items_json::logs::init();
     lap("tracing subscriber (JSON logs)", &mut steps);
-    let _config = Config::from_env()?;
-    let tables = TableNames::from_env()?;
+    let config = FunctionConfig::from_env()?;
     lap("configuration from the environment", &mut steps);
     let sdk_config = sdk_config_from_env(Timeouts::default()).await?;
     lap(
@@ -41,7 +40,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         credentials.provide_credentials().await?;
     }
     lap("credentials from the provider chain", &mut steps);
-    let repository = DynamoDbItemRepository::from_sdk_config(&sdk_config, tables);
+    let repository = DynamoDbItemRepository::from_sdk_config(&sdk_config, config.tables);
     lap("DynamoDB client", &mut steps);
     let roots = rustls_native_certs::load_native_certs();
     lap(

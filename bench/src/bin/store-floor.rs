@@ -20,8 +20,9 @@ use std::time::Instant;
 
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use aws_sdk_dynamodb::Client;
+use items_apigateway::FunctionConfig;
 use items_dynamodb::table_design::ITEM_KEY;
-use items_dynamodb::{sdk_config_from_env, TableNames, Timeouts};
+use items_dynamodb::{sdk_config_from_env, Timeouts};
 use lambda_runtime::{service_fn, LambdaEvent};
 use serde_json::{json, Value};
 
@@ -29,7 +30,7 @@ type Error = lambda_runtime::Error;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
-    let table = TableNames::from_env()?.items;
+    let table = FunctionConfig::from_env()?.tables.items;
     let client = Client::new(&sdk_config_from_env(Timeouts::default()).await?);
     // As the functions do: the connection is opened during init.
     let _ = client
