@@ -3,7 +3,9 @@
 //! lists them at `GET /_local/events`:
 //!
 //! - in-process on the memory store, the store's change feed goes through the domain's
-//!   [`ChangeEvents`] use case to the EventBridge publisher, as the stream function's do.
+//!   [`ChangeEvents`] use case to the EventBridge publisher, as the stream function's do;
+//! - on a DynamoDB store, the items table's stream is read as Lambda's event source mapping
+//!   reads it, and the stream function is invoked with Streams events ([`crate::streams`]).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -73,6 +75,17 @@ impl EventLog {
             .load()
             .await;
         EventBridgePublisher::new(&config, LOCAL_EVENT_BUS)
+    }
+
+    /// The environment a stream function process needs to publish here.
+    pub(crate) fn process_environment(&self) -> Vec<(String, String)> {
+        vec![
+            (
+                items_eventbridge::EVENT_BUS_ENV.to_owned(),
+                LOCAL_EVENT_BUS.to_owned(),
+            ),
+            ("AWS_ENDPOINT_URL_EVENTBRIDGE".to_owned(), self.url()),
+        ]
     }
 }
 

@@ -27,6 +27,7 @@ mod processes;
 pub mod routes;
 mod stage;
 mod store;
+mod streams;
 
 pub use apigateway_emulator::{
     CorsConfig, FunctionFailure, Integration, IntegrationFuture, LineSink, LocalIssuer,

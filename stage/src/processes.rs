@@ -8,19 +8,26 @@ use items_apigateway::Config;
 use lambda_emulator::{InvokeError, ProcessConfig, ProcessPool, ReportSink};
 use serde_json::Value;
 
+use crate::events::EventLog;
 use crate::routes;
 use crate::stage::StageError;
 use crate::store::{prepare_tables, StoreConfig, StoreError};
 
-/// A pool for every function of routes.json, with the environment that reaches `store`
-/// (whose tables are created first); fails when a binary is missing.
+/// A pool for every function of routes.json (routes and, with `events`, the stream functions
+/// publishing there), with the environment that reaches `store` (whose tables are created
+/// first); fails when a binary is missing.
 pub(crate) async fn function_processes(
     config: &ProcessConfig,
     store: &StoreConfig,
+    events: Option<&EventLog>,
     reports: &LineSink,
 ) -> Result<Arc<ProcessPool>, StageError> {
-    let functions: Vec<String> = routes::all()?.into_iter().map(|r| r.function).collect();
+    let mut functions: Vec<String> = routes::all()?.into_iter().map(|r| r.function).collect();
     let mut config = config.clone();
+    if let Some(events) = events {
+        functions.extend(routes::streams()?.into_iter().map(|s| s.function));
+        config.environment.extend(events.process_environment());
+    }
     // With the memory store the processes get no store settings: only functions that need no
     // store (as in tests of the stage itself) can work that way.
     if let StoreConfig::DynamoDb(dynamodb) = store {

@@ -16,9 +16,20 @@ pub struct RouteSpec {
     pub function: String,
 }
 
+/// A function fed by a table's stream, as `routes.json` lists it under `streams`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct StreamSpec {
+    /// The function (and binary), e.g. `publish-item-events`.
+    pub function: String,
+    /// The table whose stream feeds it, by its resource name, e.g. `items_table`.
+    pub table: String,
+}
+
 #[derive(Deserialize)]
 struct RoutesFile {
     routes: Vec<RouteSpec>,
+    #[serde(default)]
+    streams: Vec<StreamSpec>,
 }
 
 /// Why the route list could not be used.
@@ -35,6 +46,11 @@ pub enum RoutesError {
 /// Every route of the API.
 pub fn all() -> Result<Vec<RouteSpec>, RoutesError> {
     Ok(serde_json::from_str::<RoutesFile>(ROUTES_JSON)?.routes)
+}
+
+/// Every stream function of the API.
+pub fn streams() -> Result<Vec<StreamSpec>, RoutesError> {
+    Ok(serde_json::from_str::<RoutesFile>(ROUTES_JSON)?.streams)
 }
 
 /// The route table, each route leading to its function's name.

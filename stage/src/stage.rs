@@ -14,7 +14,8 @@ use apigateway_emulator::{
     MAX_REQUEST_BYTES,
 };
 use items_domain::ChangeEvents;
-use lambda_emulator::{ProcessConfig, ProcessPool};
+use lambda_emulator::stream_mapping::StreamMapping;
+use lambda_emulator::{ProcessConfig, ProcessPool, ReportSink};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
@@ -26,6 +27,7 @@ use crate::local_endpoints::{self, LocalState};
 use crate::processes::{function_processes, FunctionProcesses};
 use crate::routes::{self, RoutesError};
 use crate::store::{StoreConfig, StoreError};
+use crate::streams::{map_streams, StreamFunctions};
 
 /// How the stage runs its functions.
 #[derive(Clone, Default)]
@@ -160,6 +162,9 @@ pub enum StageError {
     /// The local event bus could not start.
     #[error("the local event bus could not start: {0}")]
     EventBus(std::io::Error),
+    /// A table's stream could not be mapped to its function.
+    #[error("change events: {0}")]
+    Streams(String),
     /// The address could not be bound.
     #[error("cannot listen on {address}: {source}")]
     Bind {
@@ -178,7 +183,7 @@ pub struct RunningStage {
     processes: Option<Arc<ProcessPool>>,
     events: Option<EventLog>,
     /// What delivers change events to the bus; stopped with the stage.
-    delivery: Vec<JoinHandle<()>>,
+    delivery: Delivery,
 }
 
 impl std::fmt::Debug for RunningStage {
@@ -249,45 +254,86 @@ struct Wiring {
     processes: Option<Arc<ProcessPool>>,
     /// The local event bus the stage's change events go to.
     events: Option<EventLog>,
-    /// The tasks delivering change events to it.
-    delivery: Vec<JoinHandle<()>>,
+    /// What delivers change events to it: the memory store's feed, or the mappings of the
+    /// table's stream.
+    delivery: Delivery,
+}
+
+/// What delivers change events; stopped with the stage.
+#[derive(Default)]
+struct Delivery {
+    tasks: Vec<JoinHandle<()>>,
+    mappings: Vec<StreamMapping>,
+}
+
+impl Delivery {
+    fn stop(&mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+        // A mapping stops when dropped.
+        self.mappings.clear();
+    }
 }
 
 async fn integration(config: &StageConfig) -> Result<Wiring, StageError> {
+    let report_sink = || -> ReportSink {
+        let reports = config.reports.clone();
+        Arc::new(move |line: &str| reports.write(line))
+    };
+    let start_bus = || async {
+        EventLog::start(config.reports.clone())
+            .await
+            .map_err(StageError::EventBus)
+    };
     Ok(match &config.functions {
         FunctionMode::Custom(integration) => Wiring {
             integration: Arc::clone(integration),
             processes: None,
             events: None,
-            delivery: Vec::new(),
+            delivery: Delivery::default(),
         },
         FunctionMode::InProcess => {
             let (integration, feed) = in_process_functions(&config.store).await?;
-            let mut wiring = Wiring {
+            let bus = start_bus().await?;
+            let mut delivery = Delivery::default();
+            if let Some(feed) = feed {
+                let events = ChangeEvents::new(Arc::new(bus.publisher().await));
+                delivery
+                    .tasks
+                    .push(follow_change_feed(feed, events, config.reports.clone()));
+            }
+            if let StoreConfig::DynamoDb(store) = &config.store {
+                let functions = StreamFunctions::InProcess(bus.clone());
+                delivery.mappings = map_streams(store, functions, report_sink()).await?;
+            }
+            Wiring {
                 integration,
                 processes: None,
-                events: None,
-                delivery: Vec::new(),
-            };
-            if let Some(feed) = feed {
-                let bus = EventLog::start(config.reports.clone())
-                    .await
-                    .map_err(StageError::EventBus)?;
-                let events = ChangeEvents::new(Arc::new(bus.publisher().await));
-                wiring
-                    .delivery
-                    .push(follow_change_feed(feed, events, config.reports.clone()));
-                wiring.events = Some(bus);
+                events: Some(bus),
+                delivery,
             }
-            wiring
         }
         FunctionMode::Processes(process_config) => {
-            let pool = function_processes(process_config, &config.store, &config.reports).await?;
+            // Separate processes cannot share the memory store, so only a DynamoDB store has
+            // changes to publish.
+            let (bus, store) = match &config.store {
+                StoreConfig::DynamoDb(store) => (Some(start_bus().await?), Some(store)),
+                StoreConfig::Memory => (None, None),
+            };
+            let pool =
+                function_processes(process_config, &config.store, bus.as_ref(), &config.reports)
+                    .await?;
+            let mut delivery = Delivery::default();
+            if let Some(store) = store {
+                let functions = StreamFunctions::Processes(Arc::clone(&pool));
+                delivery.mappings = map_streams(store, functions, report_sink()).await?;
+            }
             Wiring {
                 integration: Arc::new(FunctionProcesses(Arc::clone(&pool))),
                 processes: Some(pool),
-                events: None,
-                delivery: Vec::new(),
+                events: bus,
+                delivery,
             }
         }
     })
@@ -329,11 +375,9 @@ impl RunningStage {
 
     /// Stops accepting requests, lets in-flight ones finish, stops delivering change events,
     /// and kills function processes.
-    pub async fn shutdown(self) {
+    pub async fn shutdown(mut self) {
         self.server.shutdown().await;
-        for task in &self.delivery {
-            task.abort();
-        }
+        self.delivery.stop();
         if let Some(processes) = self.processes {
             processes.shutdown().await;
         }

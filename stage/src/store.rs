@@ -2,7 +2,8 @@
 //! or a DynamoDB endpoint whose tables the stage creates when missing.
 
 use items_apigateway::{Config, FunctionConfig};
-use items_dynamodb::{table_design, TableNames};
+use items_dynamodb::table_design::{self, Resource};
+use items_dynamodb::TableNames;
 
 /// Which store the functions use.
 #[derive(Debug, Clone, Default)]
@@ -34,10 +35,10 @@ impl DynamoDbStore {
         }
     }
 
-    /// A DynamoDB client for this endpoint with the functions' own SDK settings (TLS stack,
+    /// The SDK configuration for this endpoint with the functions' own settings (TLS stack,
     /// timeouts, retries), and placeholder credentials for a local endpoint when none are
-    /// configured.
-    pub async fn client(&self) -> aws_sdk_dynamodb::Client {
+    /// configured. A local endpoint serves DynamoDB Streams too.
+    pub async fn sdk_config(&self) -> aws_config::SdkConfig {
         let mut loader = items_dynamodb::sdk_config_loader(items_dynamodb::Timeouts::default())
             .region(aws_config::Region::new(lambda_emulator::region()));
         if let Some(endpoint) = &self.endpoint {
@@ -52,7 +53,23 @@ impl DynamoDbStore {
                 ));
             }
         }
-        aws_sdk_dynamodb::Client::new(&loader.load().await)
+        loader.load().await
+    }
+
+    /// A DynamoDB client for this endpoint (see [`DynamoDbStore::sdk_config`]).
+    pub async fn client(&self) -> aws_sdk_dynamodb::Client {
+        aws_sdk_dynamodb::Client::new(&self.sdk_config().await)
+    }
+
+    /// The table name of a `routes.json` resource name (`items_table`, `idempotency_table`).
+    pub fn table_of(&self, resource: &str) -> Option<&str> {
+        if resource == Resource::ItemsTable.name() {
+            Some(&self.items_table)
+        } else if resource == Resource::IdempotencyTable.name() {
+            Some(&self.idempotency_table)
+        } else {
+            None
+        }
     }
 
     /// The environment a function process needs to serve over this store: its configuration

@@ -6,7 +6,8 @@ use std::time::Duration;
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
-    ProjectionType, ScalarAttributeType, TableStatus, TimeToLiveSpecification, TimeToLiveStatus,
+    ProjectionType, ScalarAttributeType, StreamSpecification, StreamViewType, TableStatus,
+    TimeToLiveSpecification, TimeToLiveStatus,
 };
 use aws_sdk_dynamodb::Client;
 
@@ -150,9 +151,22 @@ fn string_attribute(name: &str) -> AttributeDefinition {
         .expect("name and type are set")
 }
 
+/// The items table's stream, as the change feed needs it.
+#[allow(
+    clippy::expect_used,
+    reason = "the builder fails only without `stream_enabled`, set just above"
+)]
+fn items_stream() -> StreamSpecification {
+    StreamSpecification::builder()
+        .stream_enabled(true)
+        .stream_view_type(StreamViewType::from(ITEMS_STREAM_VIEW_TYPE))
+        .build()
+        .expect("enabled is set")
+}
+
 /// Creates both tables with this design if they are missing, waits until they are active, and
-/// turns on the idempotency table's TTL. For local use and tests; production tables come from
-/// the Terraform.
+/// turns on the items table's stream (`NEW_AND_OLD_IMAGES`) and the idempotency table's TTL.
+/// For local use and tests; production tables come from the Terraform.
 pub async fn create_tables(client: &Client, names: &TableNames) -> Result<(), CreateTablesError> {
     let failed = |table: &str, error: String| CreateTablesError {
         table: table.to_owned(),
@@ -178,6 +192,7 @@ pub async fn create_tables(client: &Client, names: &TableNames) -> Result<(), Cr
         .attribute_definitions(string_attribute(CATEGORY_INDEX_PARTITION_KEY))
         .attribute_definitions(string_attribute(CATEGORY_INDEX_SORT_KEY))
         .global_secondary_indexes(category_index)
+        .stream_specification(items_stream())
         .send()
         .await;
     accept_existing(items).map_err(|e| failed(&names.items, e))?;
@@ -194,6 +209,29 @@ pub async fn create_tables(client: &Client, names: &TableNames) -> Result<(), Cr
         wait_until_active(client, table)
             .await
             .map_err(|e| failed(table, e))?;
+    }
+    // A table made before the change feed existed gets its stream now.
+    let items = client
+        .describe_table()
+        .table_name(&names.items)
+        .send()
+        .await
+        .map_err(|e| failed(&names.items, error_text(&e)))?;
+    let has_stream = items
+        .table()
+        .and_then(|t| t.stream_specification())
+        .is_some_and(|stream| stream.stream_enabled());
+    if !has_stream {
+        client
+            .update_table()
+            .table_name(&names.items)
+            .stream_specification(items_stream())
+            .send()
+            .await
+            .map_err(|e| failed(&names.items, error_text(&e)))?;
+        wait_until_active(client, &names.items)
+            .await
+            .map_err(|e| failed(&names.items, e))?;
     }
     // Checked rather than assumed from "just created": a run that stopped between creating
     // the table and enabling TTL is completed by the next one. Enabling it twice is an error.

@@ -3,6 +3,7 @@
 mod pool;
 mod report;
 pub mod runtime_api;
+pub mod stream_mapping;
 mod worker;
 
 use std::sync::Arc;

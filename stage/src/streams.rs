@@ -1,0 +1,92 @@
+//! Table streams on the local stage, on a DynamoDB store: the Lambda emulator's
+//! [event source mapping](lambda_emulator::stream_mapping) reads each stream of `routes.json`
+//! `streams` from the DynamoDB server and invokes its function with Streams events, as Lambda
+//! does. In process mode the function is its real binary behind the Runtime API; in-process it
+//! is the stream function's handler, in this process.
+
+use std::sync::Arc;
+
+use items_domain::ChangeEvents;
+use items_dynamodb_streams::StreamHandler;
+use lambda_emulator::stream_mapping::{Invoke, StreamMapping, StreamMappingConfig};
+use lambda_emulator::{ProcessPool, ReportSink};
+use serde_json::Value;
+
+use crate::events::EventLog;
+use crate::routes::{self, StreamSpec};
+use crate::stage::StageError;
+use crate::store::DynamoDbStore;
+
+/// How the stream functions run.
+pub(crate) enum StreamFunctions {
+    /// Their binaries, in the process pool.
+    Processes(Arc<ProcessPool>),
+    /// The stream function's handler, publishing to the stage's bus.
+    InProcess(EventLog),
+}
+
+/// Starts a mapping for every stream function of `routes.json`; each delivers the writes made
+/// after this returns.
+pub(crate) async fn map_streams(
+    store: &DynamoDbStore,
+    functions: StreamFunctions,
+    reports: ReportSink,
+) -> Result<Vec<StreamMapping>, StageError> {
+    let client = aws_sdk_dynamodbstreams::Client::new(&store.sdk_config().await);
+    let mut mappings = Vec::new();
+    for spec in routes::streams()? {
+        let table = store.table_of(&spec.table).ok_or_else(|| {
+            StageError::Streams(format!(
+                "routes.json: stream function {} reads table {:?}, which the stage does not know",
+                spec.function, spec.table
+            ))
+        })?;
+        let invoke = match &functions {
+            StreamFunctions::Processes(pool) => pool_invoke(Arc::clone(pool), &spec),
+            StreamFunctions::InProcess(bus) => handler_invoke(bus).await,
+        };
+        let mapping = StreamMapping::start(
+            client.clone(),
+            StreamMappingConfig::new(table),
+            invoke,
+            Arc::clone(&reports),
+        )
+        .await
+        .map_err(|error| StageError::Streams(error.to_string()))?;
+        mappings.push(mapping);
+    }
+    Ok(mappings)
+}
+
+/// Invokes `spec`'s binary in the pool, with a fresh trace id per batch.
+fn pool_invoke(pool: Arc<ProcessPool>, spec: &StreamSpec) -> Invoke {
+    let function = spec.function.clone();
+    Arc::new(move |event: Value| {
+        let pool = Arc::clone(&pool);
+        let function = function.clone();
+        Box::pin(async move {
+            let trace_id = format!(
+                "Root=1-00000000-{}",
+                &uuid::Uuid::new_v4().simple().to_string()[..24]
+            );
+            pool.invoke(&function, event, &trace_id)
+                .await
+                .map_err(|error| error.to_string())
+        })
+    })
+}
+
+/// Calls the stream function's handler in this process, publishing to `bus`.
+async fn handler_invoke(bus: &EventLog) -> Invoke {
+    let handler = StreamHandler::new(ChangeEvents::new(Arc::new(bus.publisher().await)));
+    Arc::new(move |event: Value| {
+        let handler = handler.clone();
+        Box::pin(async move {
+            let response = handler
+                .handle(event)
+                .await
+                .map_err(|error| error.to_string())?;
+            serde_json::to_value(response).map_err(|error| error.to_string())
+        })
+    })
+}
