@@ -3,41 +3,13 @@
 
 use std::time::{Duration, Instant};
 
+use items_apigateway::Route;
 use serde_json::Value;
 
 use crate::events::{ApiCall, EventFactory, Listing};
 use crate::function::{FunctionProcess, Launch};
 use crate::stats::Summary;
 use crate::BoxError;
-
-/// What one function's route does, which decides the requests it gets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub(crate) enum RouteKind {
-    /// `GET /items`
-    List,
-    /// `GET /items/{id}`
-    Get,
-    /// `POST /items`
-    Create,
-    /// `PUT /items/{id}`
-    Update,
-    /// `DELETE /items/{id}`
-    Delete,
-}
-
-impl RouteKind {
-    /// The kind of a routes.json route key; `None` for a route the bench does not know.
-    pub(crate) fn of(route_key: &str) -> Option<Self> {
-        Some(match route_key {
-            "GET /items" => RouteKind::List,
-            "GET /items/{id}" => RouteKind::Get,
-            "POST /items" => RouteKind::Create,
-            "PUT /items/{id}" => RouteKind::Update,
-            "DELETE /items/{id}" => RouteKind::Delete,
-            _ => return None,
-        })
-    }
-}
 
 /// The items the requests work on: a fixed set to read and update, and the items created by
 /// the create function, which the delete function then deletes.
@@ -67,7 +39,7 @@ impl Workload {
     }
 
     /// The next request for a route of `kind`.
-    pub(crate) fn next_call(&mut self, kind: RouteKind) -> Result<ApiCall, BoxError> {
+    pub(crate) fn next_call(&mut self, kind: Route) -> Result<ApiCall, BoxError> {
         self.counter += 1;
         let seed = || {
             self.seeds
@@ -76,11 +48,11 @@ impl Workload {
                 .ok_or("no seed items")
         };
         Ok(match kind {
-            RouteKind::List => ApiCall::List(Listing::DEFAULT),
-            RouteKind::Get => ApiCall::Get(seed()?),
-            RouteKind::Update => ApiCall::Update(seed()?, self.counter),
-            RouteKind::Create => ApiCall::Create(self.counter),
-            RouteKind::Delete => ApiCall::Delete(
+            Route::ListItems => ApiCall::List(Listing::DEFAULT),
+            Route::GetItem => ApiCall::Get(seed()?),
+            Route::UpdateItem => ApiCall::Update(seed()?, self.counter),
+            Route::CreateItem => ApiCall::Create(self.counter),
+            Route::DeleteItem => ApiCall::Delete(
                 self.deletable
                     .pop()
                     .ok_or("no created item left to delete: run the create function first")?,
@@ -179,7 +151,7 @@ fn logged_warm_up(lines: &[String]) -> Option<Duration> {
 /// Starts `runs` fresh processes of a function, each answering one request.
 pub(crate) async fn cold_starts(
     launch: &Launch,
-    kind: RouteKind,
+    kind: Route,
     workload: &mut Workload,
     runs: usize,
 ) -> Result<ColdStarts, BoxError> {
@@ -234,7 +206,7 @@ pub(crate) async fn init_steps(
     let mut inits = Vec::with_capacity(runs);
     let mut steps: Vec<(String, Vec<Duration>)> = Vec::new();
     for _ in 0..runs {
-        let call = workload.next_call(RouteKind::Get)?;
+        let call = workload.next_call(Route::GetItem)?;
         let mut process = FunctionProcess::start(launch).await?;
         let answer = process.invoke(workload.events.event(&call)).await;
         let init = process.init_duration();
@@ -320,7 +292,7 @@ impl Samples {
 /// both see the same conditions (other load on the machine, the store's state).
 pub(crate) async fn warm_run(
     launch: &Launch,
-    kind: RouteKind,
+    kind: Route,
     workload: &mut Workload,
     warm_up: usize,
     requests: usize,
@@ -388,7 +360,7 @@ pub(crate) async fn warm_run(
 async fn warm_requests(
     process: &mut FunctionProcess,
     mut floor: Option<&mut FunctionProcess>,
-    kind: RouteKind,
+    kind: Route,
     workload: &mut Workload,
     warm_up: usize,
     requests: usize,

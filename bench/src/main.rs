@@ -27,12 +27,13 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Parser;
+use items_apigateway::Route;
 use items_dynamodb::table_design;
 use local_stage::{DynamoDbStore, LocalIssuer};
 
 use crate::events::EventFactory;
 use crate::function::Launch;
-use crate::latency::{ColdStarts, FloorRun, InitSteps, RouteKind, WarmRun, Workload};
+use crate::latency::{ColdStarts, FloorRun, InitSteps, WarmRun, Workload};
 use crate::report::{FunctionResult, Results, Settings};
 use crate::throughput::Mix;
 
@@ -41,19 +42,19 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// The order the routes are measured in: reads before the table grows, and the create
 /// function's items are what the delete function deletes.
-const COLD_ORDER: [RouteKind; 5] = [
-    RouteKind::List,
-    RouteKind::Get,
-    RouteKind::Create,
-    RouteKind::Update,
-    RouteKind::Delete,
+const COLD_ORDER: [Route; 5] = [
+    Route::ListItems,
+    Route::GetItem,
+    Route::CreateItem,
+    Route::UpdateItem,
+    Route::DeleteItem,
 ];
-const WARM_ORDER: [RouteKind; 5] = [
-    RouteKind::List,
-    RouteKind::Get,
-    RouteKind::Update,
-    RouteKind::Create,
-    RouteKind::Delete,
+const WARM_ORDER: [Route; 5] = [
+    Route::ListItems,
+    Route::GetItem,
+    Route::UpdateItem,
+    Route::CreateItem,
+    Route::DeleteItem,
 ];
 
 /// Items created before the runs, for reads, listings and updates.
@@ -119,7 +120,7 @@ async fn run(args: Args) -> Result<(), BoxError> {
 
     let mut functions = Vec::new();
     for route in local_stage::routes::all()? {
-        let kind = RouteKind::of(&route.route_key)
+        let kind = Route::from_function_name(&route.function)
             .ok_or_else(|| format!("the bench has no requests for route {}", route.route_key))?;
         let launch = Launch {
             binary: function::binary(&args.functions_dir, &route.function)?,
@@ -184,7 +185,7 @@ async fn run(args: Args) -> Result<(), BoxError> {
     let mut cost_inputs = Vec::new();
     for (route, name, cold, tls, warm, floor) in measured.functions {
         let size = packages.as_ref().and_then(|p| p.functions.get(&name));
-        let use_case = items_apigateway::Route::from_function_name(&name)
+        let use_case = Route::from_function_name(&name)
             .map(|r| r.use_case().to_owned())
             .unwrap_or_default();
         cost_inputs.push(cost::RouteFigures {
@@ -311,7 +312,7 @@ async fn stored_item_size(
 async fn measure(
     args: &Args,
     store: &DynamoDbStore,
-    functions: &[(String, RouteKind, Launch)],
+    functions: &[(String, Route, Launch)],
     floors: &Floors,
 ) -> Result<Measured, BoxError> {
     let environment = store.process_environment(&items_apigateway::Config::default());
@@ -319,11 +320,11 @@ async fn measure(
         environment: environment.to_vec(),
         ..launch.clone()
     };
-    let launches: HashMap<RouteKind, Launch> = functions
+    let launches: HashMap<Route, Launch> = functions
         .iter()
         .map(|(_, kind, launch)| (*kind, with_store(launch, &environment)))
         .collect();
-    let launch_of = |kind: RouteKind| {
+    let launch_of = |kind: Route| {
         launches
             .get(&kind)
             .ok_or_else(|| format!("routes.json has no function for {kind:?}"))
@@ -331,12 +332,12 @@ async fn measure(
 
     let events = EventFactory::new(&LocalIssuer::load_or_create(&args.issuer_key)?)?;
     eprintln!("seeding {SEED_ITEMS} items through the create function");
-    let seeds = latency::seed(launch_of(RouteKind::Create)?, &events, SEED_ITEMS).await?;
+    let seeds = latency::seed(launch_of(Route::CreateItem)?, &events, SEED_ITEMS).await?;
     let sample_item = seeds.first().cloned().ok_or("no item was seeded")?;
     let mut workload = Workload::new(events, seeds);
 
-    let selected = |kind: RouteKind| {
-        kind == RouteKind::Get
+    let selected = |kind: Route| {
+        kind == Route::GetItem
             || args.only.is_empty()
             || launches
                 .get(&kind)
@@ -346,7 +347,7 @@ async fn measure(
     eprintln!("cold starts: bare-runtime x {}", args.cold_runs);
     let bare = latency::cold_starts(
         &with_store(&floors.bare, &environment),
-        RouteKind::Get,
+        Route::GetItem,
         &mut workload,
         args.cold_runs,
     )
@@ -368,8 +369,8 @@ async fn measure(
             None
         }
     };
-    let mut cold: HashMap<RouteKind, ColdStarts> = HashMap::new();
-    let mut cold_tls: HashMap<RouteKind, ColdStarts> = HashMap::new();
+    let mut cold: HashMap<Route, ColdStarts> = HashMap::new();
+    let mut cold_tls: HashMap<Route, ColdStarts> = HashMap::new();
     for kind in COLD_ORDER.into_iter().filter(|&kind| selected(kind)) {
         let launch = launch_of(kind)?;
         eprintln!("cold starts: {} x {}", launch.name, args.cold_runs);
@@ -394,20 +395,20 @@ async fn measure(
     }
 
     let floor_launch = with_store(&floors.store, &environment);
-    let mut warm: HashMap<RouteKind, (WarmRun, FloorRun)> = HashMap::new();
+    let mut warm: HashMap<Route, (WarmRun, FloorRun)> = HashMap::new();
     let mut compression = None;
     for kind in WARM_ORDER.into_iter().filter(|&kind| selected(kind)) {
         let launch = launch_of(kind)?;
-        if kind == RouteKind::Delete && selected(RouteKind::List) {
+        if kind == Route::DeleteItem && selected(Route::ListItems) {
             // Before the deletes, while the table holds well over a large page.
             eprintln!(
                 "compression: {} x {} pages of {LARGE_PAGE}, with and without gzip",
-                launch_of(RouteKind::List)?.name,
+                launch_of(Route::ListItems)?.name,
                 args.requests / 5
             );
             compression = Some(
                 compression::measure(
-                    launch_of(RouteKind::List)?,
+                    launch_of(Route::ListItems)?,
                     workload.events(),
                     LARGE_PAGE,
                     args.warm_up / 5,

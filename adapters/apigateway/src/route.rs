@@ -1,72 +1,118 @@
-//! The routes, one per function. `routes.json` at the repository root is the source of truth;
-//! a test keeps this enum equal to it.
+//! The routes, one per function, and their names in one table. `routes.json` at the repository
+//! root is the source of truth; a test keeps the table equal to it.
 
-/// One route of the API and the use case behind it.
+/// One route of the API and the use case behind it; its names are in this module's one table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Route {
-    /// `GET /items`
+    /// A page of items.
     ListItems,
-    /// `GET /items/{id}`
+    /// One item.
     GetItem,
-    /// `POST /items`
+    /// A new item.
     CreateItem,
-    /// `PUT /items/{id}`
+    /// An item's fields replaced.
     UpdateItem,
-    /// `DELETE /items/{id}`
+    /// An item removed.
     DeleteItem,
 }
 
+/// What names a route: one row of [`ROUTES`].
+#[derive(Debug)]
+struct RouteSpec {
+    route: Route,
+    /// API Gateway's route key: method and path.
+    route_key: &'static str,
+    /// The function (binary, crate and Lambda function suffix) serving the route.
+    function: &'static str,
+    /// The use case behind the route, as `routes.json` names it.
+    use_case: &'static str,
+}
+
+/// Every route and its names, in the order of `routes.json` and of [`Route`]'s variants: the
+/// one table every name of a route is read from.
+const ROUTES: [RouteSpec; 5] = [
+    RouteSpec {
+        route: Route::ListItems,
+        route_key: "GET /items",
+        function: "list-items",
+        use_case: "list",
+    },
+    RouteSpec {
+        route: Route::GetItem,
+        route_key: "GET /items/{id}",
+        function: "get-item",
+        use_case: "get",
+    },
+    RouteSpec {
+        route: Route::CreateItem,
+        route_key: "POST /items",
+        function: "create-item",
+        use_case: "create",
+    },
+    RouteSpec {
+        route: Route::UpdateItem,
+        route_key: "PUT /items/{id}",
+        function: "update-item",
+        use_case: "update",
+    },
+    RouteSpec {
+        route: Route::DeleteItem,
+        route_key: "DELETE /items/{id}",
+        function: "delete-item",
+        use_case: "delete",
+    },
+];
+
+// A route's row is found by its variant's index, so the table must list the variants in order:
+// checked when the crate compiles.
+const _: () = {
+    let mut index = 0;
+    while index < ROUTES.len() {
+        assert!(
+            ROUTES[index].route as usize == index,
+            "ROUTES must follow Route's order"
+        );
+        index += 1;
+    }
+};
+
 impl Route {
     /// Every route, in the order of `routes.json`.
-    pub const ALL: [Route; 5] = [
-        Route::ListItems,
-        Route::GetItem,
-        Route::CreateItem,
-        Route::UpdateItem,
-        Route::DeleteItem,
-    ];
+    pub const ALL: [Route; ROUTES.len()] = {
+        let mut all = [Route::ListItems; ROUTES.len()];
+        let mut index = 0;
+        while index < ROUTES.len() {
+            all[index] = ROUTES[index].route;
+            index += 1;
+        }
+        all
+    };
+
+    fn spec(self) -> &'static RouteSpec {
+        &ROUTES[self as usize]
+    }
 
     /// API Gateway's route key.
     pub fn route_key(self) -> &'static str {
-        match self {
-            Route::ListItems => "GET /items",
-            Route::GetItem => "GET /items/{id}",
-            Route::CreateItem => "POST /items",
-            Route::UpdateItem => "PUT /items/{id}",
-            Route::DeleteItem => "DELETE /items/{id}",
-        }
+        self.spec().route_key
     }
 
     /// The function (binary, crate and Lambda function suffix) serving the route.
     pub fn function_name(self) -> &'static str {
-        match self {
-            Route::ListItems => "list-items",
-            Route::GetItem => "get-item",
-            Route::CreateItem => "create-item",
-            Route::UpdateItem => "update-item",
-            Route::DeleteItem => "delete-item",
-        }
+        self.spec().function
     }
 
     /// The use case behind the route, as `routes.json` names it.
     pub fn use_case(self) -> &'static str {
-        match self {
-            Route::ListItems => "list",
-            Route::GetItem => "get",
-            Route::CreateItem => "create",
-            Route::UpdateItem => "update",
-            Route::DeleteItem => "delete",
-        }
+        self.spec().use_case
     }
 
     /// The route a function serves.
     pub fn from_function_name(name: &str) -> Option<Route> {
-        Route::ALL.into_iter().find(|r| r.function_name() == name)
-    }
-
-    /// Whether the route reads a JSON body.
-    pub fn takes_body(self) -> bool {
-        matches!(self, Route::CreateItem | Route::UpdateItem)
+        ROUTES
+            .iter()
+            .find(|spec| spec.function == name)
+            .map(|spec| spec.route)
     }
 }
 
