@@ -193,8 +193,35 @@ pub(crate) async fn cold_starts(
 pub(crate) struct InitSteps {
     /// Each step and its median, in ms, in the order they run.
     pub steps: Vec<(String, f64)>,
-    /// The whole init of those processes.
+    /// What those steps replace (the SDK's default chains, the platform's root store), timed
+    /// after them in the same processes for comparison; not part of a function's init.
+    pub replaced: Vec<(String, f64)>,
+    /// The whole init of those processes, less the replaced steps' medians.
     pub init: Summary,
+}
+
+/// Named steps, each with its time in every run.
+type StepSamples = Vec<(String, Vec<Duration>)>;
+
+/// Adds one run's `[[step, ms], ...]` to `samples`, step by step in order.
+fn add_steps(samples: &mut StepSamples, logged: &Value) -> Result<(), BoxError> {
+    for (index, step) in logged.as_array().into_iter().flatten().enumerate() {
+        let name = step[0].as_str().unwrap_or_default().to_owned();
+        let ms = step[1].as_f64().ok_or("a step without a time")?;
+        if samples.len() <= index {
+            samples.push((name, Vec::new()));
+        }
+        samples[index].1.push(Duration::from_secs_f64(ms / 1000.0));
+    }
+    Ok(())
+}
+
+/// Each step's median.
+fn medians(samples: StepSamples) -> Vec<(String, f64)> {
+    samples
+        .into_iter()
+        .filter_map(|(name, samples)| Some((name, Summary::of(&samples)?.p50_ms)))
+        .collect()
 }
 
 /// Starts `runs` fresh `init-steps` processes and collects the step times each logs.
@@ -204,7 +231,7 @@ pub(crate) async fn init_steps(
     runs: usize,
 ) -> Result<InitSteps, BoxError> {
     let mut inits = Vec::with_capacity(runs);
-    let mut steps: Vec<(String, Vec<Duration>)> = Vec::new();
+    let (mut steps, mut replaced) = (StepSamples::new(), StepSamples::new());
     for _ in 0..runs {
         let call = workload.next_call(Route::GetItem)?;
         let mut process = FunctionProcess::start(launch).await?;
@@ -212,26 +239,25 @@ pub(crate) async fn init_steps(
         let init = process.init_duration();
         let lines = process.stop().await;
         answer?;
-        inits.push(init.ok_or("init-steps answered without polling")?);
         let logged = lines
             .iter()
             .filter_map(|line| serde_json::from_str::<Value>(line).ok())
-            .find_map(|entry| entry.get("init_steps").cloned())
+            .find(|entry| entry.get("init_steps").is_some())
             .ok_or("init-steps logged no steps")?;
-        for (index, step) in logged.as_array().into_iter().flatten().enumerate() {
-            let name = step[0].as_str().unwrap_or_default().to_owned();
-            let ms = step[1].as_f64().ok_or("a step without a time")?;
-            if steps.len() <= index {
-                steps.push((name, Vec::new()));
-            }
-            steps[index].1.push(Duration::from_secs_f64(ms / 1000.0));
-        }
+        add_steps(&mut steps, &logged["init_steps"])?;
+        add_steps(&mut replaced, &logged["replaced_steps"])?;
+        let replaced_ms: f64 = logged["replaced_steps"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|step| step[1].as_f64())
+            .sum();
+        let init = init.ok_or("init-steps answered without polling")?;
+        inits.push(init.saturating_sub(Duration::from_secs_f64(replaced_ms / 1000.0)));
     }
     Ok(InitSteps {
-        steps: steps
-            .into_iter()
-            .filter_map(|(name, samples)| Some((name, Summary::of(&samples)?.p50_ms)))
-            .collect(),
+        steps: medians(steps),
+        replaced: medians(replaced),
         init: Summary::of(&inits).ok_or("no init-steps runs")?,
     })
 }

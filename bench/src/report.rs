@@ -310,7 +310,7 @@ pub(crate) fn render(results: &Results) -> String {
     out.push_str(
         "init = process start to first poll for an event; warm-up = the init-time store request \
          as the function logs it; TLS = the same cold starts with the store behind a local TLS \
-         proxy (throwaway CA in SSL_CERT_FILE with the system roots)\n",
+         proxy (throwaway CA in SSL_CERT_FILE, which replaces the compiled-in roots)\n",
     );
 
     let steps = &results.init_steps;
@@ -329,6 +329,15 @@ pub(crate) fn render(results: &Results) -> String {
         ms((steps.init.p50_ms - accounted).max(0.0)),
     ]);
     out.push_str(&table(&["step", "p50"], &rows));
+    if !steps.replaced.is_empty() {
+        out.push_str("What those steps replace, timed after them in the same processes:\n");
+        let rows: Vec<Vec<String>> = steps
+            .replaced
+            .iter()
+            .map(|(step, value)| vec![step.clone(), ms(*value)])
+            .collect();
+        out.push_str(&table(&["instead of", "p50"], &rows));
+    }
 
     if let Some(c) = &results.compression {
         out.push_str(&format!(

@@ -1,14 +1,12 @@
 //! The bench's TLS mode: a local TLS proxy in front of the plain-HTTP DynamoDB server, with a
 //! throwaway CA, so a cold start pays the TLS handshake it pays on AWS. The functions are told to
-//! trust the CA explicitly: `SSL_CERT_FILE` (read by the SDK's rustls root store loader) names a
-//! bundle of the machine's own roots plus the throwaway CA, so loading the root store costs what
-//! it costs with the system bundle, and `AWS_ENDPOINT_URL_DYNAMODB` is `https://localhost:PORT`.
+//! trust the CA explicitly: `SSL_CERT_FILE` (which replaces the compiled-in roots) names a bundle
+//! of those same Amazon Trust Services roots plus the throwaway CA, so loading the root store
+//! costs about what it costs on AWS, and `AWS_ENDPOINT_URL_DYNAMODB` is `https://localhost:PORT`.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine;
 use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
 use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
 use tokio::net::{TcpListener, TcpStream};
@@ -41,10 +39,7 @@ impl Proxy {
         let leaf =
             CertificateParams::new(vec!["localhost".to_owned()])?.signed_by(&leaf_key, &ca)?;
 
-        let mut bundle_text = String::new();
-        for root in rustls_native_certs::load_native_certs().certs {
-            bundle_text.push_str(&pem("CERTIFICATE", root.as_ref()));
-        }
+        let mut bundle_text = items_dynamodb::AMAZON_TRUST_SERVICES_ROOTS.to_owned();
         bundle_text.push_str(&ca.pem());
         let bundle = PathBuf::from(BUNDLE);
         if let Some(dir) = bundle.parent() {
@@ -109,16 +104,4 @@ impl Proxy {
     pub(crate) fn stop(self) {
         self.server.abort();
     }
-}
-
-/// DER bytes as a PEM block.
-fn pem(label: &str, der: &[u8]) -> String {
-    let encoded = STANDARD.encode(der);
-    let mut text = format!("-----BEGIN {label}-----\n");
-    for line in encoded.as_bytes().chunks(64) {
-        text.push_str(&String::from_utf8_lossy(line));
-        text.push('\n');
-    }
-    text.push_str(&format!("-----END {label}-----\n"));
-    text
 }

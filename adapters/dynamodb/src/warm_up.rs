@@ -124,91 +124,60 @@ impl DynamoDbItemRepository {
 
     async fn send_warm_up(&self, request: WarmUp) -> Result<(), Failure> {
         let client = self.client();
-        let tables = self.tables();
-        let key = item_key(&ItemId::from_uuid(Default::default()));
-        // One attempt within the warm-up's own budget, whatever the client's settings are.
-        let once = || {
-            aws_sdk_dynamodb::config::Builder::default()
-                .retry_config(RetryConfig::disabled())
-                .timeout_config(
-                    TimeoutConfig::builder()
-                        .operation_timeout(WARM_UP_TIMEOUT)
-                        .operation_attempt_timeout(WARM_UP_TIMEOUT)
-                        .connect_timeout(WARM_UP_TIMEOUT)
-                        .build(),
-                )
-        };
+        let items = &self.tables().items;
+        let key = || Some(item_key(&ItemId::from_uuid(Default::default())));
+        // One attempt within the warm-up's own budget, whatever the client's settings are. A
+        // macro, because each operation's fluent builder is its own type.
+        macro_rules! send_once {
+            ($request:expr) => {
+                $request
+                    .customize()
+                    .config_override(
+                        aws_sdk_dynamodb::config::Builder::default()
+                            .retry_config(RetryConfig::disabled())
+                            .timeout_config(
+                                TimeoutConfig::builder()
+                                    .operation_timeout(WARM_UP_TIMEOUT)
+                                    .operation_attempt_timeout(WARM_UP_TIMEOUT)
+                                    .connect_timeout(WARM_UP_TIMEOUT)
+                                    .build(),
+                            ),
+                    )
+                    .send()
+                    .await
+                    .map(drop)
+                    .map_err(Failure::from)
+            };
+        }
         match request {
-            WarmUp::GetItem => client
-                .get_item()
-                .table_name(&tables.items)
-                .set_key(Some(key))
-                .customize()
-                .config_override(once())
-                .send()
-                .await
-                .map(drop)
-                .map_err(Failure::from),
-            WarmUp::PutItem => client
+            WarmUp::GetItem => send_once!(client.get_item().table_name(items).set_key(key())),
+            WarmUp::PutItem => send_once!(client
                 .put_item()
-                .table_name(&tables.items)
-                .set_item(Some(key))
+                .table_name(items)
+                .set_item(key())
                 .condition_expression(NEVER)
-                .expression_attribute_names("#id", ITEM_KEY)
-                .customize()
-                .config_override(once())
-                .send()
-                .await
-                .map(drop)
-                .map_err(Failure::from),
-            WarmUp::UpdateItem => client
+                .expression_attribute_names("#id", ITEM_KEY)),
+            WarmUp::UpdateItem => send_once!(client
                 .update_item()
-                .table_name(&tables.items)
-                .set_key(Some(key))
+                .table_name(items)
+                .set_key(key())
                 .condition_expression(NEVER)
-                .expression_attribute_names("#id", ITEM_KEY)
-                .customize()
-                .config_override(once())
-                .send()
-                .await
-                .map(drop)
-                .map_err(Failure::from),
-            WarmUp::DeleteItem => client
+                .expression_attribute_names("#id", ITEM_KEY)),
+            WarmUp::DeleteItem => send_once!(client
                 .delete_item()
-                .table_name(&tables.items)
-                .set_key(Some(key))
+                .table_name(items)
+                .set_key(key())
                 .condition_expression(NEVER)
-                .expression_attribute_names("#id", ITEM_KEY)
-                .customize()
-                .config_override(once())
-                .send()
-                .await
-                .map(drop)
-                .map_err(Failure::from),
-            WarmUp::Scan => client
-                .scan()
-                .table_name(&tables.items)
-                .limit(1)
-                .customize()
-                .config_override(once())
-                .send()
-                .await
-                .map(drop)
-                .map_err(Failure::from),
-            WarmUp::Query => client
+                .expression_attribute_names("#id", ITEM_KEY)),
+            WarmUp::Scan => send_once!(client.scan().table_name(items).limit(1)),
+            WarmUp::Query => send_once!(client
                 .query()
-                .table_name(&tables.items)
+                .table_name(items)
                 .index_name(CATEGORY_INDEX)
                 .key_condition_expression("#category = :category")
                 .expression_attribute_names("#category", CATEGORY_INDEX_PARTITION_KEY)
                 .expression_attribute_values(":category", AttributeValue::S("-".to_owned()))
-                .limit(1)
-                .customize()
-                .config_override(once())
-                .send()
-                .await
-                .map(drop)
-                .map_err(Failure::from),
+                .limit(1)),
         }
     }
 }
