@@ -2,7 +2,7 @@
 //! request can meet to a status and a body safe to show.
 
 use items_domain::{DomainError, FieldError};
-use serde_json::{json, Value};
+use serde::Serialize;
 
 use crate::response::{ApiResponse, PROBLEM_JSON};
 
@@ -91,26 +91,49 @@ impl Problem {
                 "request failed"
             );
         }
-        let mut body = json!({
-            "type": "about:blank",
-            "title": self.title,
-            "status": self.status,
-            "detail": self.detail,
-            "request_id": request_id,
-        });
-        if !self.errors.is_empty() {
-            body["errors"] = Value::Array(
-                self.errors
-                    .iter()
-                    .map(|e| json!({"field": e.field, "message": e.message}))
-                    .collect(),
-            );
-        }
+        let body = ProblemView {
+            detail: &self.detail,
+            errors: self.errors.iter().map(FieldErrorView::from).collect(),
+            request_id,
+            status: self.status,
+            title: self.title,
+            kind: "about:blank",
+        };
         let response = ApiResponse::with_body(self.status, PROBLEM_JSON, &body);
         if self.status == 503 {
             response.header("retry-after", RETRY_AFTER_SECONDS.to_string())
         } else {
             response
+        }
+    }
+}
+
+/// A problem's body. The members are in alphabetical order, the order the API has always
+/// written them in.
+#[derive(Serialize)]
+struct ProblemView<'a> {
+    detail: &'a str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    errors: Vec<FieldErrorView<'a>>,
+    request_id: &'a str,
+    status: u16,
+    title: &'a str,
+    #[serde(rename = "type")]
+    kind: &'static str,
+}
+
+/// One entry of a validation problem's `errors`.
+#[derive(Serialize)]
+struct FieldErrorView<'a> {
+    field: &'a str,
+    message: &'a str,
+}
+
+impl<'a> From<&'a FieldError> for FieldErrorView<'a> {
+    fn from(error: &'a FieldError) -> Self {
+        Self {
+            field: &error.field,
+            message: &error.message,
         }
     }
 }
@@ -162,6 +185,29 @@ mod tests {
         for (error, status) in cases {
             assert_eq!(Problem::from(error).status, status);
         }
+    }
+
+    #[test]
+    fn a_problem_body_is_written_byte_for_byte_as_the_api_always_has() {
+        let validation = Problem::validation(vec![
+            FieldError::new("name", "is required"),
+            FieldError::new("category", "is too long"),
+        ])
+        .into_response("req-1");
+        assert_eq!(
+            validation.body.as_deref(),
+            Some(
+                r#"{"detail":"2 fields are invalid","errors":[{"field":"name","message":"is required"},{"field":"category","message":"is too long"}],"request_id":"req-1","status":400,"title":"Bad Request","type":"about:blank"}"#
+            )
+        );
+        let not_found = Problem::from(DomainError::NotFound).into_response("req-2");
+        assert_eq!(
+            not_found.body.as_deref(),
+            Some(
+                r#"{"detail":"no item has this id","request_id":"req-2","status":404,"title":"Not Found","type":"about:blank"}"#
+            )
+        );
+        assert_eq!(not_found.header_value("content-type"), Some(PROBLEM_JSON));
     }
 
     #[test]
