@@ -34,7 +34,7 @@ locals {
     idempotency_table = aws_dynamodb_table.idempotency.arn
   }
 
-  # The environment the adapters read (items-dynamodb and items-apigateway configuration).
+  # The environment a function reads (FunctionConfig in adapters/apigateway/src/config.rs).
   function_environment = {
     ITEMS_TABLE       = aws_dynamodb_table.items.name
     IDEMPOTENCY_TABLE = aws_dynamodb_table.idempotency.name

@@ -550,14 +550,14 @@ def check_consistency(repo: Path, files: list[TerraformFile]) -> list[str]:
     zips = _compact(tf.locals.get("function_zips", ""))
     if "target/lambda/${function}/bootstrap.zip" not in zips:
         problems.append("infra: local.function_zips must point at target/lambda/<function>/bootstrap.zip (scripts/package)")
-    dynamodb_config = (repo / "adapters/dynamodb/src/config.rs").read_text(encoding="utf-8")
-    apigateway_config = (repo / "adapters/apigateway/src/config.rs").read_text(encoding="utf-8")
-    env_names = _rust_constants(dynamodb_config)
+    # A function's configuration and its variables' names: adapters/apigateway/src/config.rs.
+    function_config = (repo / "adapters/apigateway/src/config.rs").read_text(encoding="utf-8")
+    env_names = _rust_constants(function_config)
     expected_env = {
         env_names.get("ITEMS_TABLE_ENV"): "aws_dynamodb_table.items",
         env_names.get("IDEMPOTENCY_TABLE_ENV"): "aws_dynamodb_table.idempotency",
     }
-    admin_variable = _rust_constants(apigateway_config).get("ADMIN_GROUP_ENV")
+    admin_variable = env_names.get("ADMIN_GROUP_ENV")
     read_by_code = set(expected_env) | {admin_variable, "RUST_LOG"}
     for name, body in per_route("aws_lambda_function").items():
         where = f"infra: aws_lambda_function.{name}"
@@ -572,9 +572,9 @@ def check_consistency(repo: Path, files: list[TerraformFile]) -> list[str]:
             continue
         for variable, table in expected_env.items():
             if variable is None:
-                problems.append("adapters/dynamodb/src/config.rs: table variable names not found")
+                problems.append("adapters/apigateway/src/config.rs: table variable names not found")
             elif _reference(environment.get(variable)) != table:
-                problems.append(f"{where}: {variable} (read by items-dynamodb) must be {table}.name")
+                problems.append(f"{where}: {variable} (read by items-apigateway) must be {table}.name")
         if admin_variable and admin_variable not in environment:
             problems.append(f"{where}: {admin_variable} (read by items-apigateway) is not set")
         if environment.keys() - read_by_code:

@@ -22,7 +22,6 @@ CHECKED_FILES = [
     "routes.json",
     "Cargo.toml",
     "adapters/dynamodb/src/table_design.rs",
-    "adapters/dynamodb/src/config.rs",
     "adapters/apigateway/src/config.rs",
 ]
 
@@ -229,8 +228,8 @@ class Consistency(CheckTestCase):
         self.assertProblem("aws_dynamodb_table.idempotency: TTL attribute 'ttl', table_design.rs 'expires_at'")
 
     def test_a_table_variable_the_adapter_does_not_read_fails(self) -> None:
-        self.copy.replace("adapters/dynamodb/src/config.rs", 'ITEMS_TABLE_ENV: &str = "ITEMS_TABLE"', 'ITEMS_TABLE_ENV: &str = "ITEMS_TABLE_NAME"')
-        self.assertProblem("ITEMS_TABLE_NAME (read by items-dynamodb) must be aws_dynamodb_table.items.name")
+        self.copy.replace("adapters/apigateway/src/config.rs", 'ITEMS_TABLE_ENV: &str = "ITEMS_TABLE"', 'ITEMS_TABLE_ENV: &str = "ITEMS_TABLE_NAME"')
+        self.assertProblem("ITEMS_TABLE_NAME (read by items-apigateway) must be aws_dynamodb_table.items.name")
 
     def test_routes_not_read_from_routes_json_fail(self) -> None:
         self.copy.replace("infra/main.tf", 'file("${path.module}/../routes.json")', 'file("${path.module}/routes.json")')
