@@ -55,6 +55,17 @@ impl EventLog {
         self.0.events()
     }
 
+    /// How many `PutEvents` calls reached the bus, answered or refused.
+    pub fn calls(&self) -> usize {
+        self.0.calls()
+    }
+
+    /// Takes the bus down (every call answered `503`, as in an EventBridge outage) or brings it
+    /// back: for the reliability tests.
+    pub fn set_unavailable(&self, unavailable: bool) {
+        self.0.set_unavailable(unavailable);
+    }
+
     /// The bus's endpoint, for `AWS_ENDPOINT_URL_EVENTBRIDGE`.
     pub fn url(&self) -> String {
         self.0.url()

@@ -373,6 +373,11 @@ impl RunningStage {
         self.events.as_ref().map(EventLog::events)
     }
 
+    /// The stage's event bus itself, to take it down in tests; `None` as for [`Self::events`].
+    pub fn event_log(&self) -> Option<&EventLog> {
+        self.events.as_ref()
+    }
+
     /// Stops accepting requests, lets in-flight ones finish, stops delivering change events,
     /// and kills function processes.
     pub async fn shutdown(mut self) {

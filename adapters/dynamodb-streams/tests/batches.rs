@@ -1,5 +1,6 @@
 //! Stream batches in, events out: order, ignored records, malformed records and publish
-//! failures, each answered with the right `batchItemFailures`.
+//! failures, each answered with the right `batchItemFailures`. (An EventBridge outage, end to
+//! end, is in the reliability suite.)
 
 #![allow(
     clippy::unwrap_used,
@@ -9,17 +10,11 @@
 )]
 
 use std::sync::Arc;
-use std::time::Duration;
 
-use aws_config::Region;
-use aws_sdk_eventbridge::config::Credentials;
-use eventbridge_emulator::EventBridgeEmulator;
 use items_domain::events::MockEventPublisher;
 use items_domain::{ChangeEvents, ItemChange, PublishError, Timestamp};
 use items_dynamodb::stream::image_of;
-use items_dynamodb::{sdk_config_loader, Timeouts};
 use items_dynamodb_streams::{BatchError, StreamHandler};
-use items_eventbridge::EventBridgePublisher;
 use items_memory::InMemoryEventPublisher;
 use serde_json::{json, Value};
 
@@ -204,63 +199,4 @@ async fn a_record_that_cannot_be_named_or_an_event_that_is_not_a_batch_fails_the
             Err(BatchError::NotAStreamEvent(_))
         ));
     }
-}
-
-#[tokio::test]
-async fn an_eventbridge_outage_loses_nothing_once_lambda_retries_after_recovery() {
-    let bus = EventBridgeEmulator::start().await.expect("emulator");
-    let config = sdk_config_loader(Timeouts {
-        connect: Duration::from_millis(500),
-        attempt: Duration::from_millis(1000),
-        operation: Duration::from_millis(3000),
-        max_attempts: 2,
-    })
-    .region(Region::new("us-east-1"))
-    .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
-    .endpoint_url(bus.url())
-    .load()
-    .await;
-    let publisher = EventBridgePublisher::new(&config, "items-events")
-        .with_retry_delay(Duration::from_millis(1));
-    let handler = StreamHandler::new(ChangeEvents::new(Arc::new(publisher)));
-    let changes: Vec<ItemChange> = ["a", "b", "c"].into_iter().flat_map(lifecycle).collect();
-    let records: Vec<Value> = changes
-        .iter()
-        .enumerate()
-        .map(|(i, change)| record(i as u64 + 1, change))
-        .collect();
-
-    // Two PutEvents calls get through, then EventBridge is down.
-    bus.set_unavailable_after(2);
-    let response = handler
-        .handle(batch(records.clone()))
-        .await
-        .expect("handled");
-    let failed = failures(&response);
-    // Calls: [a created], [a replaced], [a deleted, b created]...: the third call failed.
-    assert_eq!(failed, ["3"], "retry from the first record not published");
-    assert_eq!(bus.events().len(), 2);
-
-    // Recovery, then Lambda's retry from the named record.
-    bus.set_unavailable(false);
-    let response = handler
-        .handle(batch(records[2..].to_vec()))
-        .await
-        .expect("handled");
-    assert!(failures(&response).is_empty());
-    let published: Vec<String> = bus
-        .events()
-        .iter()
-        .map(|e| e["detail"]["event_id"].as_str().unwrap_or("").to_owned())
-        .collect();
-    let mut unique = published.clone();
-    unique.dedup();
-    let expected: Vec<String> = changes
-        .into_iter()
-        .map(|c| items_domain::ItemEvent::from_change(c).id.to_string())
-        .collect();
-    assert_eq!(
-        unique, expected,
-        "every change, in order, de-duplicated by id"
-    );
 }
