@@ -72,6 +72,8 @@ pub(crate) async fn measure(
         },
         access_log: LineSink::Off,
         reports: LineSink::Off,
+        // The API's own throughput; publishing change events is the stream function's work.
+        change_events: false,
         ..StageConfig::default()
     })
     .await?;

@@ -102,6 +102,10 @@ pub struct StageConfig {
     pub access_log: LineSink,
     /// Where REPORT lines and integration errors go.
     pub reports: LineSink,
+    /// Whether the stage delivers change events to its event bus (the memory store's feed, or
+    /// the mapping of the table's stream). On by default; tests that count every request the
+    /// store receives turn it off, since reading the stream is requests too.
+    pub change_events: bool,
     /// The npm prefix Swagger UI is installed into for `GET /_local/docs` (on the page's first
     /// use): `.tools/swagger-ui` in the project.
     pub swagger_ui: PathBuf,
@@ -122,6 +126,7 @@ impl Default for StageConfig {
             integration_timeout: INTEGRATION_TIMEOUT,
             access_log: LineSink::Stdout,
             reports: LineSink::Stdout,
+            change_events: true,
             swagger_ui: docs::default_prefix(&std::env::current_dir().unwrap_or_default()),
         }
     }
@@ -295,6 +300,14 @@ async fn integration(config: &StageConfig) -> Result<Wiring, StageError> {
         },
         FunctionMode::InProcess => {
             let (integration, feed) = in_process_functions(&config.store).await?;
+            if !config.change_events {
+                return Ok(Wiring {
+                    integration,
+                    processes: None,
+                    events: None,
+                    delivery: Delivery::default(),
+                });
+            }
             let bus = start_bus().await?;
             let mut delivery = Delivery::default();
             if let Some(feed) = feed {
@@ -318,8 +331,10 @@ async fn integration(config: &StageConfig) -> Result<Wiring, StageError> {
             // Separate processes cannot share the memory store, so only a DynamoDB store has
             // changes to publish.
             let (bus, store) = match &config.store {
-                StoreConfig::DynamoDb(store) => (Some(start_bus().await?), Some(store)),
-                StoreConfig::Memory => (None, None),
+                StoreConfig::DynamoDb(store) if config.change_events => {
+                    (Some(start_bus().await?), Some(store))
+                }
+                _ => (None, None),
             };
             let pool =
                 function_processes(process_config, &config.store, bus.as_ref(), &config.reports)

@@ -42,12 +42,14 @@ pub(crate) fn fresh_store(endpoint: String) -> DynamoDbStore {
     }
 }
 
-/// A quiet stage with in-process functions on `store`.
+/// A quiet stage with in-process functions on `store`, without change events: the tests that
+/// use it count the store's requests, and reading the table's stream would add to them.
 pub(crate) async fn in_process_stage(store: DynamoDbStore) -> RunningStage {
     local_stage::start(StageConfig {
         store: StoreConfig::DynamoDb(store),
         access_log: LineSink::Off,
         reports: LineSink::Off,
+        change_events: false,
         ..StageConfig::default()
     })
     .await
