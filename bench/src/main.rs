@@ -28,7 +28,7 @@ use std::time::Duration;
 
 use clap::Parser;
 use items_apigateway::Route;
-use items_dynamodb::table_design;
+use items_dynamodb::{table_design, ENDPOINT_ENV};
 use local_stage::{DynamoDbStore, LocalIssuer};
 
 use crate::events::EventFactory;
@@ -113,9 +113,11 @@ async fn main() {
 async fn run(args: Args) -> Result<(), BoxError> {
     let machine = machine::Machine::describe();
     eprintln!("machine: {}", machine.summary());
-    let endpoint = std::env::var("AWS_ENDPOINT_URL_DYNAMODB").map_err(|_| {
-        "AWS_ENDPOINT_URL_DYNAMODB is not set: run the bench through scripts/bench, which starts \
-         a local DynamoDB server"
+    let endpoint = std::env::var(ENDPOINT_ENV).map_err(|_| {
+        format!(
+            "{ENDPOINT_ENV} is not set: run the bench through scripts/bench, which starts a local \
+             DynamoDB server"
+        )
     })?;
 
     let mut functions = Vec::new();

@@ -7,6 +7,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use items_dynamodb::ENDPOINT_ENV;
 use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
 use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
 use tokio::net::{TcpListener, TcpStream};
@@ -86,11 +87,11 @@ impl Proxy {
     pub(crate) fn environment(&self, environment: &[(String, String)]) -> Vec<(String, String)> {
         let mut environment: Vec<(String, String)> = environment
             .iter()
-            .filter(|(name, _)| name != "AWS_ENDPOINT_URL_DYNAMODB" && name != "SSL_CERT_FILE")
+            .filter(|(name, _)| name != ENDPOINT_ENV && name != "SSL_CERT_FILE")
             .cloned()
             .collect();
         environment.push((
-            "AWS_ENDPOINT_URL_DYNAMODB".to_owned(),
+            ENDPOINT_ENV.to_owned(),
             format!("https://localhost:{}", self.port),
         ));
         environment.push((

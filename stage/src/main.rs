@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use items_apigateway::config::{IDEMPOTENCY_TABLE_ENV, ITEMS_TABLE_ENV};
+use items_dynamodb::ENDPOINT_ENV;
 use local_stage::{
     api_cors, default_key_path, AuthConfig, CorsConfig, DynamoDbStore, FunctionMode, LineSink,
     LocalIssuer, PayloadVersion, ProcessConfig, RunningStage, StageConfig, StoreConfig,
@@ -70,7 +71,7 @@ struct ServeArgs {
     #[arg(long, value_enum, default_value_t = Store::Memory)]
     store: Store,
     /// The DynamoDB endpoint, e.g. http://127.0.0.1:8000.
-    #[arg(long, env = "AWS_ENDPOINT_URL_DYNAMODB")]
+    #[arg(long, env = ENDPOINT_ENV)]
     endpoint: Option<String>,
     /// With --store dynamodb and no --endpoint: use DynamoDB in AWS itself, with this
     /// environment's credentials and region (never implied).

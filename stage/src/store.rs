@@ -87,7 +87,7 @@ impl DynamoDbStore {
             .map(|(name, value)| (name.to_owned(), value))
             .collect();
         if let Some(endpoint) = &self.endpoint {
-            environment.push(("AWS_ENDPOINT_URL_DYNAMODB".to_owned(), endpoint.clone()));
+            environment.push((items_dynamodb::ENDPOINT_ENV.to_owned(), endpoint.clone()));
         }
         for name in [
             "AWS_ACCESS_KEY_ID",

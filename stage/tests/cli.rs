@@ -22,7 +22,7 @@ fn serve(extra: &[&str]) -> Command {
 #[tokio::test]
 async fn a_dynamodb_store_without_an_endpoint_needs_the_aws_flag() {
     let output = serve(&["--store", "dynamodb"])
-        .env_remove("AWS_ENDPOINT_URL_DYNAMODB")
+        .env_remove(items_dynamodb::ENDPOINT_ENV)
         .output()
         .await
         .unwrap();

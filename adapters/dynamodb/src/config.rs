@@ -10,6 +10,9 @@ use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, ConfigLoader, Region, SdkConfig};
 use aws_smithy_http_client::tls::{self, TlsContext, TrustStore};
 
+/// The SDK's variable for a DynamoDB endpoint other than AWS's (a local server).
+pub const ENDPOINT_ENV: &str = "AWS_ENDPOINT_URL_DYNAMODB";
+
 /// The two tables the repository uses.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TableNames {

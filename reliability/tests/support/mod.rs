@@ -7,6 +7,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use items_dynamodb::ENDPOINT_ENV;
 use local_stage::{
     DynamoDbStore, FunctionMode, LineSink, ProcessConfig, RunningStage, StageConfig, StoreConfig,
 };
@@ -15,9 +16,9 @@ use serde_json::{json, Value};
 /// The DynamoDB-compatible server's address. These tests need a real server, so they fail
 /// (never skip) without one.
 pub(crate) fn dynamodb_endpoint() -> String {
-    std::env::var("AWS_ENDPOINT_URL_DYNAMODB").unwrap_or_else(|_| {
+    std::env::var(ENDPOINT_ENV).unwrap_or_else(|_| {
         panic!(
-            "AWS_ENDPOINT_URL_DYNAMODB is not set: run the reliability suite through scripts/test, \
+            "{ENDPOINT_ENV} is not set: run the reliability suite through scripts/test, \
              or `scripts/dynamodb-server run -- cargo test -p items-reliability`"
         )
     })

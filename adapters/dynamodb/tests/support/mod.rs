@@ -6,10 +6,9 @@
 
 use aws_sdk_dynamodb::Client;
 use items_dynamodb::table_design::create_tables;
-use items_dynamodb::{sdk_config_from_env, DynamoDbItemRepository, TableNames, Timeouts};
-
-/// The variable naming the server the tests use.
-const ENDPOINT_ENV: &str = "AWS_ENDPOINT_URL_DYNAMODB";
+use items_dynamodb::{
+    sdk_config_from_env, DynamoDbItemRepository, TableNames, Timeouts, ENDPOINT_ENV,
+};
 
 /// How to get a server, for every failure message.
 const HOW_TO_RUN: &str = "run these tests through scripts/test, or start a server with \
