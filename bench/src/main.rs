@@ -19,6 +19,7 @@ mod machine;
 mod report;
 mod sizes;
 mod stats;
+mod stream;
 mod throughput;
 mod tls;
 
@@ -163,6 +164,33 @@ async fn run(args: Args) -> Result<(), BoxError> {
     }
     let measured = outcome?;
 
+    let stream_function = if args.only.is_empty() || args.only.iter().any(|f| f == stream::FUNCTION)
+    {
+        eprintln!(
+            "stream function: {} cold starts, then {} batches of {} records",
+            args.cold_runs,
+            args.requests / 10,
+            stream::RECORDS_PER_BATCH
+        );
+        let launch = Launch {
+            binary: function::binary(&args.functions_dir, stream::FUNCTION)?,
+            name: stream::FUNCTION.to_owned(),
+            // Region and credentials; it reads no table.
+            environment: store.process_environment(&items_apigateway::Config::default()),
+        };
+        Some(
+            stream::measure(
+                &launch,
+                args.cold_runs,
+                args.warm_up / 10,
+                args.requests / 10,
+            )
+            .await?,
+        )
+    } else {
+        None
+    };
+
     eprintln!(
         "throughput: local stage, {} connections, {} s per mix",
         args.connections, args.seconds
@@ -182,6 +210,14 @@ async fn run(args: Args) -> Result<(), BoxError> {
             None
         }
     };
+    let stream_function = stream_function.map(|mut run| {
+        let size = packages
+            .as_ref()
+            .and_then(|p| p.functions.get(stream::FUNCTION));
+        run.bootstrap_bytes = size.map(|s| s.bootstrap_bytes);
+        run.zip_bytes = size.map(|s| s.zip_bytes);
+        run
+    });
     let bare_init_ms = measured.bare.init.p50_ms;
     let mut results: Vec<FunctionResult> = Vec::new();
     let mut cost_inputs = Vec::new();
@@ -250,6 +286,7 @@ async fn run(args: Args) -> Result<(), BoxError> {
         prices: cost::US_EAST_1,
         assumptions,
         costs,
+        stream_function,
         throughput,
         targets,
     };

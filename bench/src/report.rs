@@ -116,6 +116,8 @@ pub(crate) struct Results {
     pub assumptions: Assumptions,
     /// Dollars per million requests, per route.
     pub costs: Vec<RouteCost>,
+    /// The stream function (`publish-item-events`), when measured.
+    pub stream_function: Option<crate::stream::StreamRun>,
     /// The local stage's throughput runs.
     pub throughput: Vec<Throughput>,
     /// The targets.
@@ -422,6 +424,27 @@ pub(crate) fn render(results: &Results) -> String {
         "Python = the same request on a Powertools + boto3 function at {PYTHON_MEMORY_MB} MB, \
          {PYTHON_INIT_MS} ms init, {PYTHON_WARM_MS} ms warm\n"
     ));
+
+    if let Some(stream) = &results.stream_function {
+        out.push_str(&format!(
+            "\nStream function ({}): cold init p50 {} p99 {}; warm Duration per batch of {} \
+             stream records (one PutEvents call to a local EventBridge) p50 {} p99 {}; peak RSS \
+             {}; bootstrap {}; zip {}\n",
+            crate::stream::FUNCTION,
+            ms(stream.cold_init.p50_ms),
+            ms(stream.cold_init.p99_ms),
+            stream.records_per_batch,
+            ms(stream.batch_duration.p50_ms),
+            ms(stream.batch_duration.p99_ms),
+            stream
+                .peak_rss_mib
+                .map_or_else(|| "-".to_owned(), |mib| format!("{mib:.1} MiB")),
+            stream
+                .bootstrap_bytes
+                .map_or_else(|| "-".to_owned(), megabytes),
+            stream.zip_bytes.map_or_else(|| "-".to_owned(), megabytes),
+        ));
+    }
 
     out.push_str(&format!(
         "\nLocal stage throughput (in-process functions, in-memory store, {} connections, {} s each):\n",
