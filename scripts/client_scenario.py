@@ -128,8 +128,9 @@ class Stage:
 
 
 class FaultyDynamoDb(BaseHTTPRequestHandler):
-    """Enough of DynamoDB's JSON protocol for a stage to start (its tables "exist", are active
-    and expire idempotency records), then a failure for every item request."""
+    """Enough of DynamoDB's JSON protocol for a stage to start (its tables "exist", are active,
+    expire idempotency records, and the items table has a stream with no shards yet, which the
+    stage's stream mapping reads), then a failure for every item request."""
 
     protocol_version = "HTTP/1.1"
 
@@ -140,7 +141,16 @@ class FaultyDynamoDb(BaseHTTPRequestHandler):
             self.answer(400, error("ResourceInUseException", "Table already exists"))
         elif operation == "DescribeTable":
             name = json.loads(body).get("TableName", "")
-            self.answer(200, {"Table": {"TableName": name, "TableStatus": "ACTIVE"}})
+            stream = {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}
+            table = {"TableName": name, "TableStatus": "ACTIVE", "StreamSpecification": stream}
+            self.answer(200, {"Table": {**table, "LatestStreamArn": stream_arn(name)}})
+        elif operation == "ListStreams":
+            name = json.loads(body).get("TableName", "")
+            self.answer(200, {"Streams": [{"StreamArn": stream_arn(name), "TableName": name}]})
+        elif operation == "DescribeStream":
+            arn = json.loads(body).get("StreamArn", "")
+            description = {"StreamArn": arn, "StreamStatus": "ENABLED", "Shards": []}
+            self.answer(200, {"StreamDescription": description})
         elif operation == "DescribeTimeToLive":
             self.answer(200, {"TimeToLiveDescription": {"TimeToLiveStatus": "ENABLED"}})
         elif str(UNAVAILABLE_ID).encode() in body:
@@ -297,6 +307,10 @@ def store_failures(stage_url: str, alice_token: str) -> list[str]:
         "500 getItem with the store's table missing -> InternalServerErrorProblem",
         "503 getItem with the store failing -> ServiceUnavailableProblem, Retry-After",
     ]
+
+
+def stream_arn(table: str) -> str:
+    return f"arn:aws:dynamodb:us-east-1:000000000000:table/{table}/stream/2026-01-01T00:00:00.000"
 
 
 def main() -> int:
