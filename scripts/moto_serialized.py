@@ -7,6 +7,13 @@ write that landed meanwhile. DynamoDB makes each conditional write and each tran
 serialising requests gives the local server the same guarantee (HTTP keep-alive and concurrent
 connections still work: only the handling is serialised).
 
+The rollback of a cancelled transaction also swaps in a copy of the table's stream shard. A
+shard iterator taken before the transaction then reads the old shard: it returns the cancelled
+transaction's writes as if they had happened, under sequence numbers the next real writes reuse,
+and never sees a later write. A stream reader loses records that way. The patch below keeps the
+live shard across the rollback, without the cancelled writes, as DynamoDB's stream never holds
+them.
+
     python moto_serialized.py --host 127.0.0.1 --port PORT
 """
 
@@ -20,7 +27,31 @@ from moto.moto_server.werkzeug_app import (
     MotoRequestHandler,
     create_backend_app,
 )
+from moto.dynamodb.models import DynamoDBBackend
 from werkzeug.serving import run_simple
+
+
+def keep_stream_shards_across_rollbacks():
+    transact_write_items = DynamoDBBackend.transact_write_items
+
+    def transact_keeping_shards(self, transact_items):
+        live = {
+            name: (table, table.stream_shard, len(table.stream_shard.items))
+            for name, table in self.tables.items()
+            if table.stream_shard is not None
+        }
+        try:
+            return transact_write_items(self, transact_items)
+        except Exception:
+            for name, (table, shard, length) in live.items():
+                restored = self.tables.get(name)
+                if restored is not None and restored is not table:
+                    del shard.items[length:]
+                    shard.table = restored
+                    restored.stream_shard = shard
+            raise
+
+    DynamoDBBackend.transact_write_items = transact_keeping_shards
 
 
 def serialised(app):
@@ -40,6 +71,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    keep_stream_shards_across_rollbacks()
     app = DomainDispatcherApplication(create_backend_app)
     run_simple(
         args.host,

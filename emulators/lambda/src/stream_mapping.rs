@@ -102,8 +102,6 @@ struct ShardCursor {
     shard_id: String,
     /// `None` once the shard is closed and read to its end.
     iterator: Option<String>,
-    /// The last record delivered (or given up), to read on after it.
-    last_sequence_number: Option<String>,
 }
 
 /// What the mapping shares between its reads.
@@ -246,7 +244,6 @@ impl Mapping {
                 shards.push(ShardCursor {
                     shard_id: shard_id.to_owned(),
                     iterator: iterator.shard_iterator().map(str::to_owned),
-                    last_sequence_number: None,
                 });
             }
             match description.last_evaluated_shard_id() {
@@ -258,10 +255,9 @@ impl Mapping {
 
     /// Reads one batch of `shard` and delivers it; says whether there was anything.
     async fn read_shard(&self, shard: &mut ShardCursor) -> Result<bool, String> {
-        let Some(stored) = shard.iterator.clone() else {
+        let Some(iterator) = shard.iterator.clone() else {
             return Ok(false);
         };
-        let iterator = self.fresh_iterator(shard).await?.unwrap_or(stored);
         let read = self
             .client
             .get_records()
@@ -277,43 +273,15 @@ impl Mapping {
             .collect();
         // `None` once a closed shard is read to its end.
         let next = read.next_shard_iterator().map(str::to_owned);
-        let Some(last) = records.last() else {
+        if records.is_empty() {
             shard.iterator = next;
             return Ok(false);
-        };
-        shard.last_sequence_number = Some(sequence_number(last).to_owned());
+        }
         self.deliver(records).await;
         // Only now: a batch is read again from the same position until it is delivered or
         // given up, never skipped.
         shard.iterator = next;
         Ok(true)
-    }
-
-    /// An iterator right after the last record delivered (or at the shard's start, when reading
-    /// from there and nothing came yet); `None` to go on with the previous read's iterator.
-    /// The same position as that iterator on DynamoDB, and needed with moto, which replaces a
-    /// table's stream shard when it rolls back a cancelled transaction, so that iterators of
-    /// the replaced shard never see a later record.
-    async fn fresh_iterator(&self, shard: &ShardCursor) -> Result<Option<String>, String> {
-        let request = self
-            .client
-            .get_shard_iterator()
-            .stream_arn(&self.stream_arn)
-            .shard_id(&shard.shard_id);
-        let request = match (&shard.last_sequence_number, self.config.starting_position) {
-            (Some(last), _) => request
-                .shard_iterator_type(ShardIteratorType::AfterSequenceNumber)
-                .sequence_number(last),
-            (None, StartingPosition::TrimHorizon) => {
-                request.shard_iterator_type(ShardIteratorType::TrimHorizon)
-            }
-            (None, StartingPosition::Latest) => return Ok(None),
-        };
-        let iterator = request
-            .send()
-            .await
-            .map_err(|e| DisplayErrorContext(&e).to_string())?;
-        Ok(iterator.shard_iterator().map(str::to_owned))
     }
 
     /// Invokes the function with `records` until every record is handled, or the batch is
