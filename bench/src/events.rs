@@ -10,6 +10,7 @@ use apigateway_emulator::{
     JwtAuthorizer, LocalIssuer, PayloadVersion, VerifiedClaims, DEFAULT_TOKEN_LIFETIME,
     LOCAL_AUDIENCE, LOCAL_ISSUER,
 };
+use items_apigateway::Route;
 use serde_json::{json, Value};
 
 use crate::BoxError;
@@ -35,13 +36,14 @@ pub(crate) enum ApiCall {
 impl ApiCall {
     /// The route key the call goes to.
     pub(crate) fn route_key(&self) -> &'static str {
-        match self {
-            ApiCall::List(_) => "GET /items",
-            ApiCall::Get(_) => "GET /items/{id}",
-            ApiCall::Create(_) => "POST /items",
-            ApiCall::Update(..) => "PUT /items/{id}",
-            ApiCall::Delete(_) => "DELETE /items/{id}",
-        }
+        let route = match self {
+            ApiCall::List(_) => Route::ListItems,
+            ApiCall::Get(_) => Route::GetItem,
+            ApiCall::Create(_) => Route::CreateItem,
+            ApiCall::Update(..) => Route::UpdateItem,
+            ApiCall::Delete(_) => Route::DeleteItem,
+        };
+        route.route_key()
     }
 
     /// The status a successful call answers with.
@@ -71,13 +73,25 @@ impl Listing {
     };
 }
 
+/// The description of every benchmark item: a few sentences, a typical size.
+pub(crate) const ITEM_DESCRIPTION: &str =
+    "A desk lamp with an adjustable arm, a warm white LED and a weighted base; bought for the \
+     workshop, kept on the shelf by the window.";
+
+/// The category of every benchmark item.
+pub(crate) const ITEM_CATEGORY: &str = "bench";
+
+/// The name of the `n`th benchmark item.
+pub(crate) fn item_name(n: u64) -> String {
+    format!("Bench item {n}")
+}
+
 /// A request body of a typical size: a name, a description of a few sentences, a category.
 pub(crate) fn item_body(n: u64) -> Value {
     json!({
-        "name": format!("Bench item {n}"),
-        "description": "A desk lamp with an adjustable arm, a warm white LED and a weighted base; \
-                        bought for the workshop, kept on the shelf by the window.",
-        "category": "bench",
+        "name": item_name(n),
+        "description": ITEM_DESCRIPTION,
+        "category": ITEM_CATEGORY,
     })
 }
 

@@ -11,6 +11,7 @@ use items_dynamodb::stream::image_of;
 use items_dynamodb::table_design::ITEM_KEY;
 use serde_json::{json, Map, Value};
 
+use crate::events::{item_name, CALLER, ITEM_CATEGORY, ITEM_DESCRIPTION};
 use crate::function::{FunctionProcess, Launch};
 use crate::stats::Summary;
 use crate::BoxError;
@@ -49,8 +50,11 @@ pub(crate) async fn measure(
     let bus = EventBridgeEmulator::start().await?;
     let mut launch = launch.clone();
     launch.environment.extend([
-        ("EVENT_BUS_NAME".to_owned(), "bench-events".to_owned()),
-        ("AWS_ENDPOINT_URL_EVENTBRIDGE".to_owned(), bus.url()),
+        (
+            items_eventbridge::EVENT_BUS_ENV.to_owned(),
+            "bench-events".to_owned(),
+        ),
+        (items_eventbridge::ENDPOINT_ENV.to_owned(), bus.url()),
     ]);
     let mut sequence = 0u64;
 
@@ -123,16 +127,14 @@ fn insert_record(sequence: u64) -> Result<Value, BoxError> {
     let item = Item::create(
         ItemId::from_uuid(uuid::Uuid::new_v4()),
         ItemFields {
-            name: ItemName::parse(&format!("Bench item {sequence}"))?,
-            description: Description::parse(
-                "A desk lamp with an adjustable arm, a warm white LED and a weighted base; \
-                 bought for the workshop, kept on the shelf by the window.",
-            )?,
-            category: Some(Category::parse("bench")?),
+            name: ItemName::parse(&item_name(sequence))?,
+            description: Description::parse(ITEM_DESCRIPTION)?,
+            category: Some(Category::parse(ITEM_CATEGORY)?),
         },
-        Subject::parse("bench-user")?,
+        Subject::parse(CALLER)?,
         Timestamp::from_millis(1_767_225_600_000 + sequence as i64).ok_or("a time in range")?,
     );
+    let region = lambda_emulator::region();
     let image = serde_json::to_value(image_of(&item))?;
     let mut keys = Map::new();
     keys.insert(ITEM_KEY.to_owned(), json!({ "S": item.id.to_string() }));
@@ -141,8 +143,11 @@ fn insert_record(sequence: u64) -> Result<Value, BoxError> {
         "eventName": "INSERT",
         "eventVersion": "1.1",
         "eventSource": "aws:dynamodb",
-        "awsRegion": "us-east-1",
-        "eventSourceARN": "arn:aws:dynamodb:us-east-1:123456789012:table/bench-items/stream/2026-01-01T00:00:00.000",
+        "awsRegion": region,
+        "eventSourceARN": format!(
+            "arn:aws:dynamodb:{region}:{}:table/bench-items/stream/2026-01-01T00:00:00.000",
+            lambda_emulator::ACCOUNT_ID
+        ),
         "dynamodb": {
             "ApproximateCreationDateTime": item.created_at.as_millis() / 1000,
             "Keys": keys,

@@ -11,15 +11,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use apigateway_emulator::LineSink;
-use aws_config::Region;
-use aws_sdk_dynamodb::config::Credentials;
 use eventbridge_emulator::EventBridgeEmulator;
 use items_domain::{ChangeEvents, ItemChange};
-use items_dynamodb::{sdk_config_loader, Timeouts};
 use items_eventbridge::EventBridgePublisher;
 use items_memory::ChangeFeed;
 use serde_json::Value;
 use tokio::task::JoinHandle;
+
+use crate::store::sdk_config;
 
 /// The event bus the stage's publishers name (EventBridge's bus of a deployment is
 /// `<name>-events`); the local bus keeps every event whatever bus it names.
@@ -66,25 +65,14 @@ impl EventLog {
         self.0.set_unavailable(unavailable);
     }
 
-    /// The bus's endpoint, for `AWS_ENDPOINT_URL_EVENTBRIDGE`.
+    /// The bus's endpoint, for [`items_eventbridge::ENDPOINT_ENV`].
     pub fn url(&self) -> String {
         self.0.url()
     }
 
     /// A publisher to this bus with the functions' SDK settings.
     pub(crate) async fn publisher(&self) -> EventBridgePublisher {
-        let config = sdk_config_loader(Timeouts::default())
-            .region(Region::new(lambda_emulator::region()))
-            .credentials_provider(Credentials::new(
-                "local",
-                "local",
-                None,
-                None,
-                "local-stage",
-            ))
-            .endpoint_url(self.url())
-            .load()
-            .await;
+        let config = sdk_config(Some(&self.url())).await;
         EventBridgePublisher::new(&config, LOCAL_EVENT_BUS)
     }
 
@@ -95,7 +83,7 @@ impl EventLog {
                 items_eventbridge::EVENT_BUS_ENV.to_owned(),
                 LOCAL_EVENT_BUS.to_owned(),
             ),
-            ("AWS_ENDPOINT_URL_EVENTBRIDGE".to_owned(), self.url()),
+            (items_eventbridge::ENDPOINT_ENV.to_owned(), self.url()),
         ]
     }
 }

@@ -37,9 +37,11 @@ pub(crate) async fn function_processes(
             .environment
             .extend(dynamodb.process_environment(&adapter));
     }
-    let reports = reports.clone();
-    let report_sink: ReportSink = Arc::new(move |line: &str| reports.write(line));
-    let pool = ProcessPool::new(functions.iter().map(String::as_str), config, report_sink);
+    let pool = ProcessPool::new(
+        functions.iter().map(String::as_str),
+        config,
+        report_sink(reports),
+    );
     let missing: Vec<String> = pool
         .binaries()
         .into_iter()
@@ -50,6 +52,12 @@ pub(crate) async fn function_processes(
         return Err(StageError::MissingBinaries(missing));
     }
     Ok(Arc::new(pool))
+}
+
+/// `lines` as the Lambda emulator's sink for REPORT lines and its other reports.
+pub(crate) fn report_sink(lines: &LineSink) -> ReportSink {
+    let lines = lines.clone();
+    Arc::new(move |line: &str| lines.write(line))
 }
 
 /// The pool as the gateway's integration.

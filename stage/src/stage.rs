@@ -15,7 +15,7 @@ use apigateway_emulator::{
 };
 use items_domain::ChangeEvents;
 use lambda_emulator::stream_mapping::StreamMapping;
-use lambda_emulator::{ProcessConfig, ProcessPool, ReportSink};
+use lambda_emulator::{ProcessConfig, ProcessPool};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
@@ -24,7 +24,7 @@ use crate::docs::{self, SwaggerUi};
 use crate::events::{follow_change_feed, EventLog};
 use crate::functions::in_process_functions;
 use crate::local_endpoints::{self, LocalState};
-use crate::processes::{function_processes, FunctionProcesses};
+use crate::processes::{function_processes, report_sink, FunctionProcesses};
 use crate::routes::{self, RoutesError};
 use crate::store::{StoreConfig, StoreError};
 use crate::streams::{map_streams, StreamFunctions};
@@ -282,10 +282,6 @@ impl Delivery {
 }
 
 async fn integration(config: &StageConfig) -> Result<Wiring, StageError> {
-    let report_sink = || -> ReportSink {
-        let reports = config.reports.clone();
-        Arc::new(move |line: &str| reports.write(line))
-    };
     let start_bus = || async {
         EventLog::start(config.reports.clone())
             .await
@@ -318,7 +314,8 @@ async fn integration(config: &StageConfig) -> Result<Wiring, StageError> {
             }
             if let StoreConfig::DynamoDb(store) = &config.store {
                 let functions = StreamFunctions::InProcess(bus.clone());
-                delivery.mappings = map_streams(store, functions, report_sink()).await?;
+                delivery.mappings =
+                    map_streams(store, functions, report_sink(&config.reports)).await?;
             }
             Wiring {
                 integration,
@@ -342,7 +339,8 @@ async fn integration(config: &StageConfig) -> Result<Wiring, StageError> {
             let mut delivery = Delivery::default();
             if let Some(store) = store {
                 let functions = StreamFunctions::Processes(Arc::clone(&pool));
-                delivery.mappings = map_streams(store, functions, report_sink()).await?;
+                delivery.mappings =
+                    map_streams(store, functions, report_sink(&config.reports)).await?;
             }
             Wiring {
                 integration: Arc::new(FunctionProcesses(Arc::clone(&pool))),

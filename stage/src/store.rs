@@ -5,6 +5,27 @@ use items_apigateway::{Config, FunctionConfig};
 use items_dynamodb::table_design::{self, Resource};
 use items_dynamodb::TableNames;
 
+/// The SDK configuration the stage's own clients use (its tables, its stream mapping, its event
+/// publisher): the functions' settings (TLS stack, timeouts, retries) and the stage's region;
+/// with a local `endpoint`, that endpoint and placeholder credentials when none are configured.
+pub(crate) async fn sdk_config(endpoint: Option<&str>) -> aws_config::SdkConfig {
+    let mut loader = items_dynamodb::sdk_config_loader(items_dynamodb::Timeouts::default())
+        .region(aws_config::Region::new(lambda_emulator::region()));
+    if let Some(endpoint) = endpoint {
+        loader = loader.endpoint_url(endpoint);
+        if std::env::var("AWS_ACCESS_KEY_ID").is_err() {
+            loader = loader.credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+                "local",
+                "local",
+                None,
+                None,
+                "local-stage",
+            ));
+        }
+    }
+    loader.load().await
+}
+
 /// Which store the functions use.
 #[derive(Debug, Clone, Default)]
 pub enum StoreConfig {
@@ -39,21 +60,7 @@ impl DynamoDbStore {
     /// timeouts, retries), and placeholder credentials for a local endpoint when none are
     /// configured. A local endpoint serves DynamoDB Streams too.
     pub async fn sdk_config(&self) -> aws_config::SdkConfig {
-        let mut loader = items_dynamodb::sdk_config_loader(items_dynamodb::Timeouts::default())
-            .region(aws_config::Region::new(lambda_emulator::region()));
-        if let Some(endpoint) = &self.endpoint {
-            loader = loader.endpoint_url(endpoint);
-            if std::env::var("AWS_ACCESS_KEY_ID").is_err() {
-                loader = loader.credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
-                    "local",
-                    "local",
-                    None,
-                    None,
-                    "local-stage",
-                ));
-            }
-        }
-        loader.load().await
+        sdk_config(self.endpoint.as_deref()).await
     }
 
     /// A DynamoDB client for this endpoint (see [`DynamoDbStore::sdk_config`]).

@@ -1,11 +1,17 @@
 //! The `local-stage` binary: listening beyond this machine needs an explicit flag and prints
 //! a warning.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test helpers too: a failed assumption is a failed test"
+)]
+
 use std::process::Stdio;
 use std::time::Duration;
 
 use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::Command;
+use tokio::process::{Child, Command};
 
 fn serve(extra: &[&str]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_local-stage"));
@@ -17,6 +23,16 @@ fn serve(extra: &[&str]) -> Command {
         .stderr(Stdio::piped())
         .kill_on_drop(true);
     command
+}
+
+/// The stage's banner: the first line it prints on stdout (which must be piped).
+async fn first_stdout_line(child: &mut Child) -> String {
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    tokio::time::timeout(Duration::from_secs(60), lines.next_line())
+        .await
+        .expect("a banner within a minute")
+        .unwrap()
+        .unwrap()
 }
 
 #[tokio::test]
@@ -44,7 +60,7 @@ async fn cors_credentials_with_any_origin_are_refused_as_api_gateway_refuses_the
         stderr.contains("credentials cannot be allowed for the origin"),
         "{stderr}"
     );
-    let listed = serve(&[
+    let mut listed = serve(&[
         "--cors-allow-credentials",
         "--cors-allow-origins",
         "https://app.example",
@@ -52,15 +68,9 @@ async fn cors_credentials_with_any_origin_are_refused_as_api_gateway_refuses_the
     .stdout(Stdio::piped())
     .spawn()
     .unwrap();
-    let mut child = listed;
-    let mut banner = BufReader::new(child.stdout.take().unwrap()).lines();
-    let first = tokio::time::timeout(Duration::from_secs(60), banner.next_line())
-        .await
-        .expect("a banner within a minute")
-        .unwrap()
-        .unwrap();
+    let first = first_stdout_line(&mut listed).await;
     assert!(first.contains("listening on"), "{first}");
-    child.kill().await.unwrap();
+    listed.kill().await.unwrap();
 }
 
 #[tokio::test]
@@ -96,12 +106,7 @@ async fn a_non_loopback_host_with_the_flag_is_served_with_a_warning() {
 #[tokio::test]
 async fn a_loopback_host_is_served_without_a_warning() {
     let mut child = serve(&[]).stdout(Stdio::piped()).spawn().unwrap();
-    let mut banner = BufReader::new(child.stdout.take().unwrap()).lines();
-    let first = tokio::time::timeout(Duration::from_secs(60), banner.next_line())
-        .await
-        .expect("a banner within a minute")
-        .unwrap()
-        .unwrap();
+    let first = first_stdout_line(&mut child).await;
     assert!(first.contains("listening on http://127.0.0.1:"), "{first}");
     child.kill().await.unwrap();
     let mut stderr = String::new();

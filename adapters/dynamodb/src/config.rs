@@ -70,10 +70,7 @@ const TRUST_BUNDLE_VARIABLES: [&str; 2] = ["SSL_CERT_FILE", "SSL_CERT_DIR"];
 /// five compiled-in roots cost almost nothing, and a store that trusts only the authorities
 /// AWS endpoints use is a narrower trust than the whole platform list.
 fn trust_store() -> TrustStore {
-    let bundle_named = TRUST_BUNDLE_VARIABLES
-        .iter()
-        .any(|name| std::env::var_os(name).is_some_and(|value| !value.is_empty()));
-    if bundle_named {
+    if TRUST_BUNDLE_VARIABLES.into_iter().any(is_set) {
         TrustStore::default()
     } else {
         TrustStore::empty()

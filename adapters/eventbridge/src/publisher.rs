@@ -16,6 +16,8 @@ use crate::detail::{event_detail, EVENT_SOURCE};
 
 /// The variable naming the event bus.
 pub const EVENT_BUS_ENV: &str = "EVENT_BUS_NAME";
+/// The SDK's variable for an EventBridge endpoint other than AWS's (a local one).
+pub const ENDPOINT_ENV: &str = "AWS_ENDPOINT_URL_EVENTBRIDGE";
 /// EventBridge's limit of entries in one `PutEvents` call.
 pub const MAX_ENTRIES_PER_CALL: usize = 10;
 /// EventBridge's limit on one entry (and, kept here too, on one call's entries together), as
@@ -61,7 +63,7 @@ struct Entry {
 
 impl EventBridgePublisher {
     /// A publisher to `bus` with an SDK configuration (region, credentials, endpoint: set
-    /// `AWS_ENDPOINT_URL_EVENTBRIDGE` for a local EventBridge).
+    /// [`ENDPOINT_ENV`] for a local EventBridge).
     pub fn new(config: &SdkConfig, bus: impl Into<String>) -> Self {
         Self {
             client: Client::new(config),

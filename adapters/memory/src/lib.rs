@@ -12,13 +12,12 @@ pub use events::InMemoryEventPublisher;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, MutexGuard};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
 use items_domain::{
-    Cursor, IdempotencyRecord, IdempotencyScope, IdempotentInsert, Item, ItemChange, ItemChanges,
-    ItemCreator, ItemDeleter, ItemId, ItemLister, ItemReader, ItemUpdater, ListPosition, Page,
-    PageRequest, RepositoryError, Timestamp, WritePrecondition,
+    Clock, Cursor, IdempotencyRecord, IdempotencyScope, IdempotentInsert, Item, ItemChange,
+    ItemChanges, ItemCreator, ItemDeleter, ItemId, ItemLister, ItemReader, ItemUpdater,
+    ListPosition, Page, PageRequest, RepositoryError, SystemClock, Timestamp, WritePrecondition,
 };
 use tokio::sync::mpsc;
 
@@ -157,17 +156,12 @@ impl ItemDeleter for InMemoryItemRepository {
         let before = precondition.check(tables.items.get(id))?;
         self.record(|| ItemChange::Deleted {
             before: before.clone(),
-            at: now().unwrap_or(before.updated_at),
+            // Items carry no deletion time: stamped now, as the table's stream stamps it.
+            at: SystemClock.now(),
         });
         tables.items.remove(id);
         Ok(())
     }
-}
-
-/// The time of a delete, as the table's stream stamps it (items carry no deletion time).
-fn now() -> Option<Timestamp> {
-    let since_epoch = SystemTime::now().duration_since(UNIX_EPOCH).ok()?;
-    Timestamp::from_millis(i64::try_from(since_epoch.as_millis()).ok()?)
 }
 
 #[async_trait]
