@@ -29,8 +29,130 @@ pub struct ItemFields {
 /// The fields of an item to create.
 pub type NewItem = ItemFields;
 
-/// The fields an update gives an item (an absent category removes it).
-pub type ItemChanges = ItemFields;
+/// One field of a JSON Merge Patch body before any rule is checked: absent (keep the stored
+/// value), `null` (remove it) or a text (set it).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum PatchValue {
+    /// Not in the body: the stored value is kept.
+    #[default]
+    Absent,
+    /// `null`: the field is removed, which only an optional field allows.
+    Null,
+    /// A new value, unchecked.
+    Text(String),
+}
+
+/// The fields of a partial-update body, as an adapter read them, each unchecked.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ItemPatchInput {
+    /// `name`.
+    pub name: PatchValue,
+    /// `description`.
+    pub description: PatchValue,
+    /// `category`.
+    pub category: PatchValue,
+}
+
+/// What an update does to an optional field.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum OptionalChange<T> {
+    /// The stored value stays.
+    Keep,
+    /// The field gets this value.
+    Set(T),
+    /// The field is removed.
+    Remove,
+}
+
+/// What an update changes in an item, each new value valid: a replacement (`PUT`) sets every
+/// field and removes an absent category; a partial update (`PATCH`) changes at least one field
+/// and keeps the others. The stores apply it in one conditional write.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ItemChanges {
+    name: Option<ItemName>,
+    description: Option<Description>,
+    category: OptionalChange<Category>,
+}
+
+impl ItemChanges {
+    /// The rule a partial update that changes nothing breaks.
+    pub const EMPTY_PATCH_RULE: &'static str = "must change at least one field";
+
+    /// Every field replaced by `fields` (an absent category removes the stored one).
+    pub fn replace_all(fields: ItemFields) -> Self {
+        Self {
+            name: Some(fields.name),
+            description: Some(fields.description),
+            category: match fields.category {
+                Some(category) => OptionalChange::Set(category),
+                None => OptionalChange::Remove,
+            },
+        }
+    }
+
+    /// A partial update (JSON Merge Patch): present fields are set under the same rules as a
+    /// replacement, `null` removes the category, and `null` for a required field is an error
+    /// naming it. A patch that changes nothing is an error naming the body. Every broken rule
+    /// is reported, not only the first.
+    pub fn parse_patch(input: &ItemPatchInput) -> Result<Self, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let mut required = |field: &str, value: &PatchValue| match value {
+            PatchValue::Absent => Some(None),
+            PatchValue::Null => {
+                errors.push(FieldError::new(field, "is required and cannot be removed"));
+                None
+            }
+            PatchValue::Text(text) => Some(Some(text.clone())),
+        };
+        let name = required("name", &input.name)
+            .map(|raw| raw.map(|raw| ItemName::parse(&raw)).transpose());
+        let description = required("description", &input.description)
+            .map(|raw| raw.map(|raw| Description::parse(&raw)).transpose());
+        let category = match &input.category {
+            PatchValue::Absent => Ok(OptionalChange::Keep),
+            PatchValue::Null => Ok(OptionalChange::Remove),
+            PatchValue::Text(raw) => Category::parse(raw).map(OptionalChange::Set),
+        };
+        let name = name.and_then(|parsed| parsed.map_err(|e| errors.push(e)).ok());
+        let description = description.and_then(|parsed| parsed.map_err(|e| errors.push(e)).ok());
+        let category = category.map_err(|e| errors.push(e)).ok();
+        let (Some(name), Some(description), Some(category)) = (name, description, category) else {
+            return Err(errors);
+        };
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        if name.is_none() && description.is_none() && category == OptionalChange::Keep {
+            return Err(vec![FieldError::new("body", Self::EMPTY_PATCH_RULE)]);
+        }
+        Ok(Self {
+            name,
+            description,
+            category,
+        })
+    }
+
+    /// The new name, if the update sets one.
+    pub fn name(&self) -> Option<&ItemName> {
+        self.name.as_ref()
+    }
+
+    /// The new description, if the update sets one.
+    pub fn description(&self) -> Option<&Description> {
+        self.description.as_ref()
+    }
+
+    /// What the update does to the category.
+    pub fn category(&self) -> &OptionalChange<Category> {
+        &self.category
+    }
+}
+
+impl From<ItemFields> for ItemChanges {
+    fn from(fields: ItemFields) -> Self {
+        Self::replace_all(fields)
+    }
+}
 
 impl ItemFields {
     /// Checks every field rule and reports every broken one, not only the first.
@@ -104,14 +226,21 @@ impl Item {
         }
     }
 
-    /// This item with its fields updated at `updated_at`, one version on. Creation facts stay.
+    /// This item with `changes` applied at `updated_at`, one version on. Creation facts stay.
     /// The stores apply exactly this in their atomic update.
-    pub fn updated(&self, changes: ItemChanges, updated_at: Timestamp) -> Self {
+    pub fn updated(&self, changes: impl Into<ItemChanges>, updated_at: Timestamp) -> Self {
+        let changes = changes.into();
         Self {
             id: self.id,
-            name: changes.name,
-            description: changes.description,
-            category: changes.category,
+            name: changes.name.unwrap_or_else(|| self.name.clone()),
+            description: changes
+                .description
+                .unwrap_or_else(|| self.description.clone()),
+            category: match changes.category {
+                OptionalChange::Keep => self.category.clone(),
+                OptionalChange::Set(category) => Some(category),
+                OptionalChange::Remove => None,
+            },
             created_at: self.created_at,
             updated_at,
             created_by: self.created_by.clone(),

@@ -29,12 +29,17 @@ pub use events::{
 pub use idempotency::{
     Fingerprint, IdempotencyKey, IdempotencyRecord, IdempotencyScope, IdempotentInsert,
 };
-pub use item::{Item, ItemChanges, ItemFields, ItemInput, NewItem};
+pub use item::{
+    Item, ItemChanges, ItemFields, ItemInput, ItemPatchInput, NewItem, OptionalChange, PatchValue,
+};
 pub use page::{Cursor, ListPosition, Page, PageLimit, PageRequest};
 pub use ports::{
     Clock, IdGenerator, ItemCreator, ItemDeleter, ItemLister, ItemReader, ItemRepository,
-    ItemUpdater, Port, SystemClock, UsesPorts, UuidV4Ids,
+    ItemUpdater, Port, PortTrait, StorePorts, SystemClock, UsesPorts, UuidV4Ids,
 };
 pub use precondition::WritePrecondition;
-pub use use_cases::{CreateItem, Creation, DeleteItem, GetItem, ListItems, UpdateItem};
+pub use use_cases::{
+    CreateItem, CreateStore, Creation, DeleteItem, DeleteStore, GetItem, GetStore, ListItems,
+    ListStore, PatchItem, PatchStore, UpdateItem, UpdateStore,
+};
 pub use values::{Caller, Category, Description, ItemId, ItemName, Subject, Timestamp, Version};

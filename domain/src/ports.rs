@@ -88,10 +88,61 @@ pub enum Port {
     Deleter,
 }
 
-/// A use case's store capabilities, stated beside the bounds that require them.
-pub trait UsesPorts {
-    /// Every port the use case calls, and no other.
+/// A port trait's name as a [`Port`], so a list of port traits can be read as data.
+pub trait PortTrait {
+    /// The port this trait is.
+    const PORT: Port;
+}
+
+impl PortTrait for dyn ItemReader {
+    const PORT: Port = Port::Reader;
+}
+impl PortTrait for dyn ItemLister {
+    const PORT: Port = Port::Lister;
+}
+impl PortTrait for dyn ItemCreator {
+    const PORT: Port = Port::Creator;
+}
+impl PortTrait for dyn ItemUpdater {
+    const PORT: Port = Port::Updater;
+}
+impl PortTrait for dyn ItemDeleter {
+    const PORT: Port = Port::Deleter;
+}
+
+/// A use case's store, as the ports it needs: the trait bound and the [`Port`] list of one
+/// declaration (see [`store_ports!`](crate::store_ports)).
+pub trait StorePorts {
+    /// Every port of the store, and no other.
     const PORTS: &'static [Port];
+}
+
+/// Declares a use case's store: a trait that is exactly the listed ports (`A & B`) (every type holding
+/// them has it) and the same list as [`Port`]s, so the bound a use case (and its handler)
+/// requires and the permissions derived from it cannot drift apart.
+#[macro_export]
+macro_rules! store_ports {
+    ($(#[$meta:meta])* $vis:vis trait $name:ident: $($port:ident)&+;) => {
+        $(#[$meta])*
+        $vis trait $name: $($crate::ports::$port +)+ Send + Sync {}
+
+        impl<T: $($crate::ports::$port +)+ Send + Sync + ?Sized> $name for T {}
+
+        impl $crate::ports::StorePorts for dyn $name {
+            const PORTS: &'static [$crate::ports::Port] =
+                &[$(<dyn $crate::ports::$port as $crate::ports::PortTrait>::PORT),+];
+        }
+    };
+}
+
+/// A use case's store, named: the ports it calls are its `Store`'s, declared once with
+/// [`store_ports!`](crate::store_ports).
+pub trait UsesPorts {
+    /// The use case's store trait, as a trait object type (`dyn UpdateStore`).
+    type Store: StorePorts + ?Sized;
+
+    /// Every port the use case calls, and no other.
+    const PORTS: &'static [Port] = <Self::Store as StorePorts>::PORTS;
 }
 
 /// A whole store: every capability. Stores implement the five ports; this name is for the

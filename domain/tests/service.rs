@@ -13,9 +13,10 @@ use std::sync::Arc;
 use items_conformance::fixtures::{fields, subject, unique_category, ManualClock};
 use items_conformance::MockItemRepository;
 use items_domain::{
-    Caller, Clock, CreateItem, Creation, DeleteItem, DomainError, GetItem, IdempotencyKey, Item,
-    ItemChanges, ItemId, ItemLister, ItemRepository, ListItems, NewItem, Page, PageLimit,
-    PageRequest, RepositoryError, UpdateItem, UuidV4Ids, Version, WritePrecondition,
+    Caller, Clock, CreateItem, Creation, DeleteItem, DomainError, FieldError, GetItem,
+    IdempotencyKey, Item, ItemChanges, ItemId, ItemLister, ItemPatchInput, ItemRepository,
+    ListItems, NewItem, Page, PageLimit, PageRequest, PatchItem, PatchValue, RepositoryError,
+    UpdateItem, UuidV4Ids, Version, WritePrecondition,
 };
 use items_memory::InMemoryItemRepository;
 
@@ -25,6 +26,7 @@ struct Service<S> {
     list: ListItems<S>,
     create: CreateItem<S>,
     update: UpdateItem<S>,
+    patch: PatchItem<S>,
     delete: DeleteItem<S>,
 }
 
@@ -34,7 +36,8 @@ impl<S: ItemRepository + Clone> Service<S> {
             get: GetItem::new(store.clone()),
             list: ListItems::new(store.clone()),
             create: CreateItem::new(store.clone(), clock.clone(), Arc::new(UuidV4Ids)),
-            update: UpdateItem::new(store.clone(), clock),
+            update: UpdateItem::new(store.clone(), clock.clone()),
+            patch: PatchItem::new(store.clone(), clock),
             delete: DeleteItem::new(store),
         }
     }
@@ -64,10 +67,20 @@ impl<S: ItemRepository + Clone> Service<S> {
         &self,
         caller: &Caller,
         id: &ItemId,
+        fields: NewItem,
+        expected: Option<Version>,
+    ) -> Result<Item, DomainError> {
+        self.update.update(caller, id, fields, expected).await
+    }
+
+    async fn patch(
+        &self,
+        caller: &Caller,
+        id: &ItemId,
         changes: ItemChanges,
         expected: Option<Version>,
     ) -> Result<Item, DomainError> {
-        self.update.update(caller, id, changes, expected).await
+        self.patch.patch(caller, id, changes, expected).await
     }
 
     async fn delete(
@@ -262,6 +275,82 @@ async fn a_non_owner_learns_forbidden_before_any_version_mismatch() {
         .update(&bob(), &item.id, fields("x", None), stale)
         .await;
     assert_eq!(outcome, Err(DomainError::Forbidden));
+}
+
+fn rename(name: &str) -> ItemChanges {
+    ItemChanges::parse_patch(&ItemPatchInput {
+        name: PatchValue::Text(name.to_owned()),
+        ..ItemPatchInput::default()
+    })
+    .expect("a valid patch")
+}
+
+#[tokio::test]
+async fn patch_keeps_absent_fields_and_follows_the_same_rules_as_update() {
+    let h = harness();
+    let category = unique_category("kept");
+    let item = h
+        .service
+        .create(&alice(), fields("v1", Some(category.clone())), None)
+        .await
+        .expect("created")
+        .item;
+    h.clock.advance_millis(5);
+    let patched = h
+        .service
+        .patch(&alice(), &item.id, rename("v2"), Some(Version::FIRST))
+        .await
+        .expect("patched");
+    assert_eq!(patched.name.as_str(), "v2");
+    assert_eq!(patched.description, item.description);
+    assert_eq!(patched.category, Some(category));
+    assert_eq!(patched.version.get(), 2);
+    assert!(patched.updated_at > item.updated_at);
+    assert_eq!(patched.created_at, item.created_at);
+    // A stale version, another caller (checked first), a missing item: as for update.
+    let stale = h
+        .service
+        .patch(&alice(), &item.id, rename("v3"), Some(Version::FIRST))
+        .await;
+    assert_eq!(stale, Err(DomainError::PreconditionFailed));
+    let theirs = h
+        .service
+        .patch(&bob(), &item.id, rename("v3"), Version::new(9))
+        .await;
+    assert_eq!(theirs, Err(DomainError::Forbidden));
+    let missing = items_conformance::fixtures::item("never stored", None).id;
+    let absent = h.service.patch(&alice(), &missing, rename("x"), None).await;
+    assert_eq!(absent, Err(DomainError::NotFound));
+    assert_eq!(h.service.get(&alice(), &item.id).await, Ok(patched));
+    let moderated = h
+        .service
+        .patch(&admin(), &item.id, rename("mod"), None)
+        .await;
+    assert_eq!(moderated.map(|i| i.version.get()), Ok(3));
+}
+
+#[test]
+fn a_patch_names_every_bad_field_and_refuses_to_remove_a_required_one() {
+    let errors = ItemChanges::parse_patch(&ItemPatchInput {
+        name: PatchValue::Null,
+        description: PatchValue::Null,
+        category: PatchValue::Text("Not Valid".into()),
+    })
+    .expect_err("invalid patch");
+    let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+    assert_eq!(fields, ["name", "description", "category"]);
+    let empty = ItemChanges::parse_patch(&ItemPatchInput::default()).expect_err("empty patch");
+    assert_eq!(
+        empty,
+        [FieldError::new("body", ItemChanges::EMPTY_PATCH_RULE)]
+    );
+    let blank_name = ItemChanges::parse_patch(&ItemPatchInput {
+        name: PatchValue::Text("   ".into()),
+        ..ItemPatchInput::default()
+    })
+    .expect_err("blank name");
+    assert_eq!(blank_name.len(), 1);
+    assert_eq!(blank_name[0].field, "name");
 }
 
 #[tokio::test]
@@ -464,7 +553,7 @@ async fn an_update_is_one_store_write_carrying_the_callers_precondition() {
     store
         .expect_update()
         .withf(move |_, changes, updated_at, precondition| {
-            changes.name.as_str() == "mine"
+            *changes == ItemChanges::replace_all(fields("mine", None))
                 && *updated_at == now
                 && *precondition
                     == WritePrecondition {

@@ -7,8 +7,8 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use items_domain::{
-    Caller, Category, IdempotentInsert, Item, ItemId, ItemRepository, Page, PageLimit, PageRequest,
-    RepositoryError, Version, WritePrecondition,
+    Caller, Category, IdempotentInsert, Item, ItemChanges, ItemId, ItemPatchInput, ItemRepository,
+    Page, PageLimit, PageRequest, PatchValue, RepositoryError, Version, WritePrecondition,
 };
 
 use crate::fixtures::{self, fields, idempotency_record, item, next_timestamp, unique_category};
@@ -122,7 +122,7 @@ async fn update_as(
     store
         .update(
             &item.id,
-            &fields(name, None),
+            &fields(name, None).into(),
             next_timestamp(),
             &precondition(caller, version),
         )
@@ -136,7 +136,7 @@ pub async fn update_at_the_stored_version_stores_and_returns_the_new_item(store:
     let returned = store
         .update(
             &original.id,
-            &fields("updated", None),
+            &fields("updated", None).into(),
             at,
             &precondition(&creator(), Some(Version::FIRST)),
         )
@@ -418,6 +418,102 @@ pub async fn update_that_removes_the_category_drops_the_item_from_its_listing(st
     .expect("update");
     let pages = all_pages(&store, 20, Some(category)).await;
     assert_eq!(ids_of(&pages), vec![staying.id]);
+}
+
+/// A partial update (`PATCH`) of `input`'s fields.
+fn patch(input: ItemPatchInput) -> ItemChanges {
+    ItemChanges::parse_patch(&input).expect("a valid patch")
+}
+
+pub async fn partial_update_changes_only_its_fields_and_keeps_the_others(store: Store) {
+    let original = item("original", Some(fixtures::category("kept")));
+    insert_all(&store, std::slice::from_ref(&original)).await;
+    let rename = patch(ItemPatchInput {
+        name: PatchValue::Text("renamed".into()),
+        ..ItemPatchInput::default()
+    });
+    let at = next_timestamp();
+    let returned = store
+        .update(
+            &original.id,
+            &rename,
+            at,
+            &precondition(&creator(), Some(Version::FIRST)),
+        )
+        .await
+        .expect("partial update");
+    assert_eq!(returned, original.updated(rename, at));
+    assert_eq!(returned.name.as_str(), "renamed");
+    assert_eq!(returned.description, original.description, "kept");
+    assert_eq!(returned.category, original.category, "kept");
+    assert_eq!(returned.version, Version::FIRST.next());
+    assert_eq!(store.get(&original.id).await, Ok(Some(returned)));
+}
+
+pub async fn partial_update_with_null_category_removes_it_from_the_item_and_its_listing(
+    store: Store,
+) {
+    let category = unique_category("patched");
+    let original = item("original", Some(category.clone()));
+    insert_all(&store, std::slice::from_ref(&original)).await;
+    let uncategorise = patch(ItemPatchInput {
+        category: PatchValue::Null,
+        ..ItemPatchInput::default()
+    });
+    let returned = store
+        .update(
+            &original.id,
+            &uncategorise,
+            next_timestamp(),
+            &precondition(&creator(), None),
+        )
+        .await
+        .expect("partial update");
+    assert_eq!(returned.category, None);
+    assert_eq!(returned.name, original.name, "kept");
+    assert_eq!(store.get(&original.id).await, Ok(Some(returned)));
+    assert!(ids_of(&all_pages(&store, 20, Some(category)).await).is_empty());
+}
+
+pub async fn partial_update_applies_to_the_item_as_stored_at_that_moment(store: Store) {
+    let original = item("original", None);
+    insert_all(&store, std::slice::from_ref(&original)).await;
+    // Another writer replaces the item first; the partial update, without a version, keeps
+    // what that writer stored in the fields it does not change.
+    let replaced = update_as(&store, &original, "replaced", &creator(), None)
+        .await
+        .expect("replacement");
+    let describe = patch(ItemPatchInput {
+        description: PatchValue::Text("described later".into()),
+        ..ItemPatchInput::default()
+    });
+    let patched = store
+        .update(
+            &original.id,
+            &describe,
+            next_timestamp(),
+            &precondition(&creator(), None),
+        )
+        .await
+        .expect("partial update");
+    assert_eq!(
+        patched.name, replaced.name,
+        "the concurrent writer's name stays"
+    );
+    assert_eq!(patched.description.as_str(), "described later");
+    assert_eq!(patched.version.get(), 3);
+    // At the version it read before the replacement, the same patch is refused.
+    assert_eq!(
+        store
+            .update(
+                &original.id,
+                &describe,
+                next_timestamp(),
+                &precondition(&creator(), Some(Version::FIRST)),
+            )
+            .await,
+        Err(RepositoryError::VersionMismatch)
+    );
 }
 
 pub async fn idempotent_insert_stores_the_item_and_replays_it(store: Store) {

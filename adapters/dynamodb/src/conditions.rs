@@ -11,7 +11,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use items_domain::{Item, RepositoryError, WritePrecondition};
 
 use crate::records::{
-    item_from_attributes, Attributes, CATEGORY_ATTRIBUTE, CREATED_BY_ATTRIBUTE, VERSION_ATTRIBUTE,
+    item_from_attributes, AttributeChanges, Attributes, CREATED_BY_ATTRIBUTE, VERSION_ATTRIBUTE,
     WRITE_ID_ATTRIBUTE,
 };
 use crate::table_design::ITEM_KEY;
@@ -64,11 +64,11 @@ pub(crate) fn delete_expression(precondition: &WritePrecondition) -> Expression 
 }
 
 /// The condition and update of an update: the precondition, and that this request's write is
-/// not already applied (`write_id`); then the changed attributes set, the category removed when
-/// `changes` has none, the version one up and `write_id` recorded.
+/// not already applied (`write_id`); then the changed attributes set, the removed ones removed,
+/// the version one up and `write_id` recorded.
 pub(crate) fn update_expression(
     precondition: &WritePrecondition,
-    changes: Attributes,
+    changes: AttributeChanges,
     write_id: &str,
 ) -> Expression {
     let mut expression = delete_expression(precondition);
@@ -78,9 +78,9 @@ pub(crate) fn update_expression(
         "{} AND (attribute_not_exists({write_id_name}) OR {write_id_name} <> {write_id_value})",
         expression.condition
     );
-    let removes_category = !changes.contains_key(CATEGORY_ATTRIBUTE);
+    let AttributeChanges { set, remove } = changes;
     // Sorted, so the same update is always the same text (and tests can read it).
-    let mut changes: Vec<(String, AttributeValue)> = changes.into_iter().collect();
+    let mut changes: Vec<(String, AttributeValue)> = set.into_iter().collect();
     changes.sort_by(|a, b| a.0.cmp(&b.0));
     let mut sets: Vec<String> = changes
         .into_iter()
@@ -95,9 +95,9 @@ pub(crate) fn update_expression(
     sets.push(format!("{version} = {version} + {one}"));
     sets.push(format!("{write_id_name} = {write_id_value}"));
     let mut update = format!("SET {}", sets.join(", "));
-    if removes_category {
-        let category = expression.name(CATEGORY_ATTRIBUTE);
-        update.push_str(&format!(" REMOVE {category}"));
+    if !remove.is_empty() {
+        let removed: Vec<String> = remove.iter().map(|a| expression.name(a)).collect();
+        update.push_str(&format!(" REMOVE {}", removed.join(", ")));
     }
     expression.update = Some(update);
     expression
@@ -167,14 +167,14 @@ mod tests {
     use items_domain::{Caller, Subject, Version};
 
     use super::*;
-    use crate::records::item_to_attributes;
+    use crate::records::{item_to_attributes, CATEGORY_ATTRIBUTE};
 
     fn alice() -> Caller {
         Caller::user(Subject::parse("alice").expect("subject"))
     }
 
-    fn changes(category: Option<&str>) -> Attributes {
-        let mut changes = HashMap::from([
+    fn changes(category: Option<&str>) -> AttributeChanges {
+        let mut set = HashMap::from([
             ("name".to_owned(), AttributeValue::S("lamp".into())),
             ("description".to_owned(), AttributeValue::S("brass".into())),
             (
@@ -182,13 +182,17 @@ mod tests {
                 AttributeValue::S("2026-01-01T00:00:00.000Z".into()),
             ),
         ]);
-        if let Some(category) = category {
-            changes.insert(
-                CATEGORY_ATTRIBUTE.to_owned(),
-                AttributeValue::S(category.into()),
-            );
+        let mut remove = Vec::new();
+        match category {
+            Some(category) => {
+                set.insert(
+                    CATEGORY_ATTRIBUTE.to_owned(),
+                    AttributeValue::S(category.into()),
+                );
+            }
+            None => remove.push(CATEGORY_ATTRIBUTE),
         }
-        changes
+        AttributeChanges { set, remove }
     }
 
     /// Every placeholder the text uses is defined, and every one defined is used: DynamoDB
@@ -253,6 +257,30 @@ mod tests {
             .as_deref()
             .is_some_and(|u| u.ends_with(" REMOVE #category")));
         assert_placeholders_match(&uncategorised);
+    }
+
+    #[test]
+    fn a_partial_update_sets_only_what_it_changes_and_removes_nothing_else() {
+        let precondition = WritePrecondition::new(&alice(), Some(Version::FIRST));
+        let only_name = AttributeChanges {
+            set: HashMap::from([
+                ("name".to_owned(), AttributeValue::S("lamp".into())),
+                (
+                    "updated_at".to_owned(),
+                    AttributeValue::S("2026-01-01T00:00:00.000Z".into()),
+                ),
+            ]),
+            remove: Vec::new(),
+        };
+        let update = update_expression(&precondition, only_name, "w-2");
+        assert_eq!(
+            update.update.as_deref(),
+            Some(
+                "SET #name = :name, #updated_at = :updated_at, #version = #version + :one, \
+                 #last_write_id = :write_id"
+            )
+        );
+        assert_placeholders_match(&update);
     }
 
     fn stored(creator: &str, version: u64, write_id: Option<&str>) -> Attributes {

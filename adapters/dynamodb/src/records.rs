@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::types::AttributeValue;
 use items_domain::{
     Category, Description, Fingerprint, IdempotencyRecord, IdempotencyScope, Item, ItemChanges,
-    ItemId, ItemName, ListPosition, RepositoryError, Subject, Timestamp, Version,
+    ItemId, ItemName, ListPosition, OptionalChange, RepositoryError, Subject, Timestamp, Version,
 };
 use serde::{Deserialize, Serialize};
 
@@ -30,15 +30,26 @@ struct StoredItem {
     version: u64,
 }
 
-/// What an update writes: the caller's fields and the update time, named as in [`StoredItem`].
-/// An absent category is left out here and removed from the item by the update.
+/// What an update sets: the fields it changes and the update time, named as in [`StoredItem`].
+/// A field the update keeps or removes is left out here.
 #[derive(Debug, Serialize)]
 struct StoredChanges {
-    name: String,
-    description: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     category: Option<String>,
     updated_at: String,
+}
+
+/// An update's attributes: those it sets, and those it removes.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct AttributeChanges {
+    /// The attributes set, with their new values.
+    pub(crate) set: Attributes,
+    /// The attributes removed.
+    pub(crate) remove: Vec<&'static str>,
 }
 
 /// An idempotency record's attributes: the item it made is kept whole, so a replay answers
@@ -122,18 +133,24 @@ pub(crate) fn item_to_attributes(item: &Item) -> Result<Attributes, RepositoryEr
     serde_dynamo::to_item(stored_item(item)).map_err(|e| corrupt("item", e))
 }
 
-/// The attributes an update sets: the caller's fields and `updated_at`.
+/// The attributes an update sets (the fields it changes and `updated_at`) and removes.
 pub(crate) fn changes_to_attributes(
     changes: &ItemChanges,
     updated_at: Timestamp,
-) -> Result<Attributes, RepositoryError> {
-    serde_dynamo::to_item(StoredChanges {
-        name: changes.name.as_str().to_owned(),
-        description: changes.description.as_str().to_owned(),
-        category: changes.category.as_ref().map(|c| c.as_str().to_owned()),
+) -> Result<AttributeChanges, RepositoryError> {
+    let (category, remove) = match changes.category() {
+        OptionalChange::Keep => (None, Vec::new()),
+        OptionalChange::Set(category) => (Some(category.as_str().to_owned()), Vec::new()),
+        OptionalChange::Remove => (None, vec![CATEGORY_ATTRIBUTE]),
+    };
+    let set = serde_dynamo::to_item(StoredChanges {
+        name: changes.name().map(|name| name.as_str().to_owned()),
+        description: changes.description().map(|d| d.as_str().to_owned()),
+        category,
         updated_at: updated_at.to_rfc3339(),
     })
-    .map_err(|e| corrupt("item changes", e))
+    .map_err(|e| corrupt("item changes", e))?;
+    Ok(AttributeChanges { set, remove })
 }
 
 /// An item from its attributes.
@@ -215,7 +232,7 @@ pub(crate) fn start_key(position: &ListPosition) -> Attributes {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use items_domain::{IdempotencyKey, ItemFields};
+    use items_domain::{IdempotencyKey, ItemFields, ItemPatchInput, PatchValue};
 
     fn item_with(category: Option<&str>) -> Item {
         Item::create(
@@ -256,20 +273,46 @@ mod tests {
     fn an_update_sets_exactly_the_stored_attributes_it_changes() {
         let item = item_with(Some("lighting"));
         let stored = item_to_attributes(&item).expect("attributes");
-        let changes =
-            changes_to_attributes(&item.fields(), item.updated_at).expect("change attributes");
-        assert_eq!(changes.len(), 4);
-        for (name, value) in &changes {
+        let replace = ItemChanges::replace_all(item.fields());
+        let changes = changes_to_attributes(&replace, item.updated_at).expect("change attributes");
+        assert_eq!(changes.set.len(), 4);
+        assert!(changes.remove.is_empty());
+        for (name, value) in &changes.set {
             assert_eq!(stored.get(name), Some(value), "{name} is named as stored");
         }
-        let uncategorised = ItemFields {
+        let uncategorised = ItemChanges::replace_all(ItemFields {
             category: None,
             ..item.fields()
-        };
+        });
         let changes =
             changes_to_attributes(&uncategorised, item.updated_at).expect("change attributes");
-        assert!(!changes.contains_key(CATEGORY_ATTRIBUTE));
+        assert!(!changes.set.contains_key(CATEGORY_ATTRIBUTE));
+        assert_eq!(changes.remove, [CATEGORY_ATTRIBUTE]);
         assert!(stored.contains_key(CREATED_BY_ATTRIBUTE));
+    }
+
+    #[test]
+    fn a_partial_update_sets_only_its_fields_and_removes_only_what_it_removes() {
+        let item = item_with(Some("lighting"));
+        let patch = |body: ItemPatchInput| ItemChanges::parse_patch(&body).expect("valid patch");
+        let rename = patch(ItemPatchInput {
+            name: PatchValue::Text("desk lamp".into()),
+            ..ItemPatchInput::default()
+        });
+        let changes = changes_to_attributes(&rename, item.updated_at).expect("change attributes");
+        let mut set: Vec<&str> = changes.set.keys().map(String::as_str).collect();
+        set.sort_unstable();
+        assert_eq!(set, ["name", "updated_at"]);
+        assert!(changes.remove.is_empty());
+
+        let uncategorise = patch(ItemPatchInput {
+            category: PatchValue::Null,
+            ..ItemPatchInput::default()
+        });
+        let changes =
+            changes_to_attributes(&uncategorise, item.updated_at).expect("change attributes");
+        assert_eq!(changes.set.keys().collect::<Vec<_>>(), ["updated_at"]);
+        assert_eq!(changes.remove, [CATEGORY_ATTRIBUTE]);
     }
 
     #[test]

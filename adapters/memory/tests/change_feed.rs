@@ -29,7 +29,7 @@ async fn every_write_sends_its_change_in_order_with_the_item_before_and_after() 
     let replaced = store
         .update(
             &created.id,
-            &fields("desk lamp", None),
+            &fields("desk lamp", None).into(),
             next_timestamp(),
             &anyone(),
         )
@@ -77,7 +77,7 @@ async fn writes_that_do_not_take_effect_and_replayed_creates_send_nothing() {
     assert!(store
         .update(
             &record.item.id,
-            &fields("taken", None),
+            &fields("taken", None).into(),
             next_timestamp(),
             &not_the_creator
         )

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use crate::error::DomainError;
 use crate::idempotency::{IdempotencyKey, IdempotencyRecord, IdempotencyScope, IdempotentInsert};
 use crate::item::{Item, NewItem};
-use crate::ports::{Clock, IdGenerator, ItemCreator, Port, UsesPorts};
+use crate::ports::{Clock, IdGenerator, UsesPorts};
 use crate::values::Caller;
 
 /// What a creation did.
@@ -25,11 +25,16 @@ pub struct CreateItem<S> {
     ids: Arc<dyn IdGenerator>,
 }
 
-impl<S> UsesPorts for CreateItem<S> {
-    const PORTS: &'static [Port] = &[Port::Creator];
+crate::store_ports! {
+    /// What creating an item needs of a store.
+    pub trait CreateStore: ItemCreator;
 }
 
-impl<S: ItemCreator> CreateItem<S> {
+impl<S> UsesPorts for CreateItem<S> {
+    type Store = dyn CreateStore;
+}
+
+impl<S: CreateStore> CreateItem<S> {
     /// The use case over a store that can insert, a clock and an id generator.
     pub fn new(store: S, clock: Arc<dyn Clock>, ids: Arc<dyn IdGenerator>) -> Self {
         Self { store, clock, ids }

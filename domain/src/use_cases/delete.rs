@@ -1,7 +1,7 @@
 //! `DELETE /items/{id}`: an item, removed.
 
 use crate::error::DomainError;
-use crate::ports::{ItemDeleter, Port, UsesPorts};
+use crate::ports::UsesPorts;
 use crate::precondition::WritePrecondition;
 use crate::values::{Caller, ItemId, Version};
 
@@ -11,11 +11,16 @@ pub struct DeleteItem<S> {
     store: S,
 }
 
-impl<S> UsesPorts for DeleteItem<S> {
-    const PORTS: &'static [Port] = &[Port::Deleter];
+crate::store_ports! {
+    /// What deleting an item needs of a store.
+    pub trait DeleteStore: ItemDeleter;
 }
 
-impl<S: ItemDeleter> DeleteItem<S> {
+impl<S> UsesPorts for DeleteItem<S> {
+    type Store = dyn DeleteStore;
+}
+
+impl<S: DeleteStore> DeleteItem<S> {
     /// The use case over a store that can delete.
     pub fn new(store: S) -> Self {
         Self { store }

@@ -2,7 +2,7 @@
 
 use crate::error::DomainError;
 use crate::item::Item;
-use crate::ports::{ItemReader, Port, UsesPorts};
+use crate::ports::UsesPorts;
 use crate::values::{Caller, ItemId};
 
 /// Reads one item; any verified caller may read any item.
@@ -11,11 +11,16 @@ pub struct GetItem<S> {
     store: S,
 }
 
-impl<S> UsesPorts for GetItem<S> {
-    const PORTS: &'static [Port] = &[Port::Reader];
+crate::store_ports! {
+    /// What reading an item needs of a store.
+    pub trait GetStore: ItemReader;
 }
 
-impl<S: ItemReader> GetItem<S> {
+impl<S> UsesPorts for GetItem<S> {
+    type Store = dyn GetStore;
+}
+
+impl<S: GetStore> GetItem<S> {
     /// The use case over a store that can read.
     pub fn new(store: S) -> Self {
         Self { store }

@@ -3,7 +3,7 @@
 use crate::error::DomainError;
 use crate::item::Item;
 use crate::page::{Page, PageRequest};
-use crate::ports::{ItemLister, Port, UsesPorts};
+use crate::ports::UsesPorts;
 use crate::values::Caller;
 
 /// Lists items; any verified caller may list every item.
@@ -12,11 +12,16 @@ pub struct ListItems<S> {
     store: S,
 }
 
-impl<S> UsesPorts for ListItems<S> {
-    const PORTS: &'static [Port] = &[Port::Lister];
+crate::store_ports! {
+    /// What listing items needs of a store.
+    pub trait ListStore: ItemLister;
 }
 
-impl<S: ItemLister> ListItems<S> {
+impl<S> UsesPorts for ListItems<S> {
+    type Store = dyn ListStore;
+}
+
+impl<S: ListStore> ListItems<S> {
     /// The use case over a store that can list.
     pub fn new(store: S) -> Self {
         Self { store }

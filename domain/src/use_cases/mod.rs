@@ -7,10 +7,12 @@ mod create;
 mod delete;
 mod get;
 mod list;
+mod patch;
 mod update;
 
-pub use create::{CreateItem, Creation};
-pub use delete::DeleteItem;
-pub use get::GetItem;
-pub use list::ListItems;
-pub use update::UpdateItem;
+pub use create::{CreateItem, CreateStore, Creation};
+pub use delete::{DeleteItem, DeleteStore};
+pub use get::{GetItem, GetStore};
+pub use list::{ListItems, ListStore};
+pub use patch::{PatchItem, PatchStore};
+pub use update::{UpdateItem, UpdateStore};

@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use crate::error::DomainError;
-use crate::item::{Item, ItemChanges};
-use crate::ports::{Clock, ItemUpdater, Port, UsesPorts};
+use crate::item::{Item, ItemChanges, ItemFields};
+use crate::ports::{Clock, UsesPorts};
 use crate::precondition::WritePrecondition;
 use crate::values::{Caller, ItemId, Version};
 
@@ -15,11 +15,16 @@ pub struct UpdateItem<S> {
     clock: Arc<dyn Clock>,
 }
 
-impl<S> UsesPorts for UpdateItem<S> {
-    const PORTS: &'static [Port] = &[Port::Updater];
+crate::store_ports! {
+    /// What replacing an item's fields needs of a store.
+    pub trait UpdateStore: ItemUpdater;
 }
 
-impl<S: ItemUpdater> UpdateItem<S> {
+impl<S> UsesPorts for UpdateItem<S> {
+    type Store = dyn UpdateStore;
+}
+
+impl<S: UpdateStore> UpdateItem<S> {
     /// The use case over a store that can update, and a clock.
     pub fn new(store: S, clock: Arc<dyn Clock>) -> Self {
         Self { store, clock }
@@ -34,10 +39,11 @@ impl<S: ItemUpdater> UpdateItem<S> {
         &self,
         caller: &Caller,
         id: &ItemId,
-        changes: ItemChanges,
+        fields: ItemFields,
         expected: Option<Version>,
     ) -> Result<Item, DomainError> {
         let precondition = WritePrecondition::new(caller, expected);
+        let changes = ItemChanges::replace_all(fields);
         Ok(self
             .store
             .update(id, &changes, self.clock.now(), &precondition)
