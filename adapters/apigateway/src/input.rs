@@ -4,9 +4,9 @@
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use items_domain::limits::BODY_MAX_BYTES;
-use items_domain::{FieldError, IdempotencyKey, ItemFields, ItemId, Version};
+use items_domain::{FieldError, IdempotencyKey, ItemChanges, ItemFields, ItemId, Version};
 
-use crate::body::parse_item_fields;
+use crate::body::{parse_item_fields, parse_item_patch};
 use crate::problem::Problem;
 use crate::request::ApiRequest;
 
@@ -68,8 +68,24 @@ pub(crate) fn item_fields(body: &[u8], errors: &mut Vec<FieldError>) -> Option<I
     parse_item_fields(body).map_err(|e| errors.extend(e)).ok()
 }
 
+/// The changes a merge-patch body makes, every bad field added to `errors`.
+pub(crate) fn item_patch(body: &[u8], errors: &mut Vec<FieldError>) -> Option<ItemChanges> {
+    parse_item_patch(body).map_err(|e| errors.extend(e)).ok()
+}
+
+/// The media type of a JSON body.
+pub(crate) const JSON: &str = "application/json";
+/// The media type of a JSON Merge Patch body (RFC 7396).
+pub(crate) const MERGE_PATCH: &str = "application/merge-patch+json";
+
 /// The body's bytes: JSON content type required, base64 decoded, at most 16 KiB.
 pub(crate) fn read_body(request: &ApiRequest) -> Result<Vec<u8>, Problem> {
+    read_body_of(request, &[JSON])
+}
+
+/// The body's bytes, as [`read_body`], for a body of one of the `accepted` media types
+/// (parameters such as `; charset=utf-8` allowed).
+pub(crate) fn read_body_of(request: &ApiRequest, accepted: &[&str]) -> Result<Vec<u8>, Problem> {
     let raw = request.body.as_deref().unwrap_or_default();
     // Reject oversize bodies before decoding: base64 grows by 4/3, so anything longer than this
     // cannot decode to 16 KiB.
@@ -81,14 +97,15 @@ pub(crate) fn read_body(request: &ApiRequest) -> Result<Vec<u8>, Problem> {
     if raw.len() > max_raw {
         return Err(Problem::payload_too_large(BODY_MAX_BYTES));
     }
-    let is_json = request.header("content-type").is_some_and(|value| {
-        value
-            .split(';')
-            .next()
-            .is_some_and(|media| media.trim().eq_ignore_ascii_case("application/json"))
+    let is_accepted = request.header("content-type").is_some_and(|value| {
+        value.split(';').next().is_some_and(|media| {
+            accepted
+                .iter()
+                .any(|accepted| media.trim().eq_ignore_ascii_case(accepted))
+        })
     });
-    if !is_json {
-        return Err(Problem::unsupported_media_type());
+    if !is_accepted {
+        return Err(Problem::unsupported_media_type(accepted));
     }
     let bytes = if request.is_base64_encoded {
         STANDARD.decode(raw).map_err(|_| {

@@ -28,7 +28,7 @@ where
         .await
         .map_err(|e| format!("configuration: {e}"))?;
     // A request the route's own policy grants, so the warm-up is never denied.
-    if let Some(warm_up) = WarmUp::for_use_case(H::ROUTE.use_case()) {
+    if let Some(warm_up) = WarmUp::for_ports(H::PORTS) {
         store.warm_up(warm_up).await;
     }
     let function = Arc::new(Function::new(make(store), &config.adapter));

@@ -25,5 +25,5 @@ pub mod lambda;
 
 pub use config::{Config, FunctionConfig};
 pub use function::{EventHandler, Function};
-pub use handlers::{handler_for, RouteHandler};
-pub use route::Route;
+pub use handlers::RouteHandler;
+pub use route::{handler_for, Route, Routed};

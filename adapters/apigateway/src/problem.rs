@@ -72,11 +72,11 @@ impl Problem {
     }
 
     /// 415: a body that is not JSON.
-    pub fn unsupported_media_type() -> Self {
+    pub fn unsupported_media_type(accepted: &[&str]) -> Self {
         Self::new(
             415,
             "Unsupported Media Type",
-            "the request body must be application/json",
+            format!("the request body must be {}", accepted.join(" or ")),
         )
     }
 

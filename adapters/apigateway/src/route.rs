@@ -1,118 +1,157 @@
-//! The routes, one per function, and their names in one table. `routes.json` at the repository
-//! root is the source of truth; a test keeps the table equal to it.
+//! The routes, each declared once: its API Gateway route key, the function serving it, the use
+//! case behind it (as `routes.json` and the Terraform name it), its handler and its success
+//! status. Everything else about a route is derived from this declaration: the [`Route`] type,
+//! [`handler_for`](crate::handler_for), its function's store ports (from its handler's use
+//! case) and so its IAM actions and warm-up call, and the generated `routes.json` the Terraform
+//! and the scripts read (`tests/routes_file.rs` keeps it equal to this declaration).
 
-/// One route of the API and the use case behind it; its names are in this module's one table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Route {
+use std::sync::Arc;
+
+use items_domain::{ItemRepository, Port};
+
+use crate::config::Config;
+use crate::function::{EventHandler, Function};
+use crate::handlers::{self, RouteHandler};
+
+/// Declares the routes: one row each, `Variant = "METHOD /path" { ... }`.
+macro_rules! routes {
+    ($(
+        $(#[$doc:meta])*
+        $variant:ident = $route_key:literal {
+            function: $function:literal,
+            use_case: $use_case:literal,
+            handler: $handler:ident,
+            success: $success:literal $(,)?
+        }
+    )+) => {
+        /// One route of the API and the use case behind it.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Route {
+            $($(#[$doc])* $variant,)+
+        }
+
+        impl Route {
+            /// Every route, in the order of their declaration (and of `routes.json`).
+            pub const ALL: [Route; [$($route_key),+].len()] = [$(Route::$variant),+];
+
+            /// API Gateway's route key: method and path.
+            pub fn route_key(self) -> &'static str {
+                match self { $(Route::$variant => $route_key,)+ }
+            }
+
+            /// The function (binary, crate and Lambda function suffix) serving the route.
+            pub fn function_name(self) -> &'static str {
+                match self { $(Route::$variant => $function,)+ }
+            }
+
+            /// The use case behind the route, as `routes.json` and the Terraform name it.
+            pub fn use_case(self) -> &'static str {
+                match self { $(Route::$variant => $use_case,)+ }
+            }
+
+            /// The status of a successful answer.
+            pub fn success_status(self) -> u16 {
+                match self { $(Route::$variant => $success,)+ }
+            }
+
+            /// The store ports the route's use case holds: all its function may be granted.
+            pub fn ports(self) -> &'static [Port] {
+                match self {
+                    $(Route::$variant => {
+                        <handlers::$handler::Handler<Arc<dyn ItemRepository>> as RouteHandler>::PORTS
+                    })+
+                }
+            }
+        }
+
+        $(
+            impl<S> Routed for handlers::$handler::Handler<S> {
+                const ROUTE: Route = Route::$variant;
+            }
+        )+
+
+        /// The function serving `route` over a store that has every capability: the one lookup
+        /// the local stage and the tests use.
+        pub fn handler_for(
+            route: Route,
+            store: Arc<dyn ItemRepository>,
+            config: &Config,
+        ) -> Arc<dyn EventHandler> {
+            match route {
+                $(Route::$variant => {
+                    Arc::new(Function::new(handlers::$handler::Handler::new(store), config))
+                })+
+            }
+        }
+    };
+}
+
+/// The route a handler serves, as its declaration says.
+pub trait Routed {
+    /// The route.
+    const ROUTE: Route;
+}
+
+routes! {
     /// A page of items.
-    ListItems,
-    /// One item.
-    GetItem,
-    /// A new item.
-    CreateItem,
-    /// An item's fields replaced.
-    UpdateItem,
-    /// An item removed.
-    DeleteItem,
-}
-
-/// What names a route: one row of [`ROUTES`].
-#[derive(Debug)]
-struct RouteSpec {
-    route: Route,
-    /// API Gateway's route key: method and path.
-    route_key: &'static str,
-    /// The function (binary, crate and Lambda function suffix) serving the route.
-    function: &'static str,
-    /// The use case behind the route, as `routes.json` names it.
-    use_case: &'static str,
-}
-
-/// Every route and its names, in the order of `routes.json` and of [`Route`]'s variants: the
-/// one table every name of a route is read from.
-const ROUTES: [RouteSpec; 5] = [
-    RouteSpec {
-        route: Route::ListItems,
-        route_key: "GET /items",
+    ListItems = "GET /items" {
         function: "list-items",
         use_case: "list",
-    },
-    RouteSpec {
-        route: Route::GetItem,
-        route_key: "GET /items/{id}",
+        handler: list_items,
+        success: 200,
+    }
+    /// One item.
+    GetItem = "GET /items/{id}" {
         function: "get-item",
         use_case: "get",
-    },
-    RouteSpec {
-        route: Route::CreateItem,
-        route_key: "POST /items",
+        handler: get_item,
+        success: 200,
+    }
+    /// A new item.
+    CreateItem = "POST /items" {
         function: "create-item",
         use_case: "create",
-    },
-    RouteSpec {
-        route: Route::UpdateItem,
-        route_key: "PUT /items/{id}",
+        handler: create_item,
+        success: 201,
+    }
+    /// An item's fields replaced.
+    UpdateItem = "PUT /items/{id}" {
         function: "update-item",
         use_case: "update",
-    },
-    RouteSpec {
-        route: Route::DeleteItem,
-        route_key: "DELETE /items/{id}",
+        handler: update_item,
+        success: 200,
+    }
+    /// Some of an item's fields changed (a JSON Merge Patch).
+    PatchItem = "PATCH /items/{id}" {
+        function: "patch-item",
+        use_case: "patch",
+        handler: patch_item,
+        success: 200,
+    }
+    /// An item removed.
+    DeleteItem = "DELETE /items/{id}" {
         function: "delete-item",
         use_case: "delete",
-    },
-];
-
-// A route's row is found by its variant's index, so the table must list the variants in order:
-// checked when the crate compiles.
-const _: () = {
-    let mut index = 0;
-    while index < ROUTES.len() {
-        assert!(
-            ROUTES[index].route as usize == index,
-            "ROUTES must follow Route's order"
-        );
-        index += 1;
+        handler: delete_item,
+        success: 204,
     }
-};
+}
 
 impl Route {
-    /// Every route, in the order of `routes.json`.
-    pub const ALL: [Route; ROUTES.len()] = {
-        let mut all = [Route::ListItems; ROUTES.len()];
-        let mut index = 0;
-        while index < ROUTES.len() {
-            all[index] = ROUTES[index].route;
-            index += 1;
-        }
-        all
-    };
-
-    fn spec(self) -> &'static RouteSpec {
-        &ROUTES[self as usize]
-    }
-
-    /// API Gateway's route key.
-    pub fn route_key(self) -> &'static str {
-        self.spec().route_key
-    }
-
-    /// The function (binary, crate and Lambda function suffix) serving the route.
-    pub fn function_name(self) -> &'static str {
-        self.spec().function
-    }
-
-    /// The use case behind the route, as `routes.json` names it.
-    pub fn use_case(self) -> &'static str {
-        self.spec().use_case
-    }
-
     /// The route a function serves.
     pub fn from_function_name(name: &str) -> Option<Route> {
-        ROUTES
+        Route::ALL
             .iter()
-            .find(|spec| spec.function == name)
-            .map(|spec| spec.route)
+            .copied()
+            .find(|route| route.function_name() == name)
+    }
+
+    /// The route with this API Gateway route key.
+    pub fn from_route_key(key: &str) -> Option<Route> {
+        Route::ALL
+            .iter()
+            .copied()
+            .find(|route| route.route_key() == key)
     }
 }
 
@@ -121,38 +160,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn routes_equal_the_routes_file() {
-        let file: serde_json::Value =
-            serde_json::from_str(include_str!("../../../routes.json")).expect("routes.json");
-        let listed: Vec<(String, String, String)> = file["routes"]
-            .as_array()
-            .expect("routes array")
-            .iter()
-            .map(|r| {
-                (
-                    r["route_key"].as_str().expect("route_key").to_owned(),
-                    r["function"].as_str().expect("function").to_owned(),
-                    r["use_case"].as_str().expect("use_case").to_owned(),
-                )
-            })
-            .collect();
-        let ours: Vec<(String, String, String)> = Route::ALL
-            .iter()
-            .map(|r| {
-                (
-                    r.route_key().to_owned(),
-                    r.function_name().to_owned(),
-                    r.use_case().to_owned(),
-                )
-            })
-            .collect();
-        assert_eq!(ours, listed);
+    fn every_name_of_a_route_leads_back_to_it_and_no_two_routes_share_one() {
         for route in Route::ALL {
             assert_eq!(
                 Route::from_function_name(route.function_name()),
                 Some(route)
             );
+            assert_eq!(Route::from_route_key(route.route_key()), Some(route));
         }
+        let mut functions: Vec<_> = Route::ALL.iter().map(|r| r.function_name()).collect();
+        functions.sort_unstable();
+        functions.dedup();
+        assert_eq!(functions.len(), Route::ALL.len());
         assert_eq!(Route::from_function_name("no-such-function"), None);
     }
 }

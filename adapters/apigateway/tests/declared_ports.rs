@@ -128,6 +128,17 @@ fn requests(route: Route, id: &str) -> Vec<Request> {
                 request.id(id).header("if-match", "\"2\"").json(&changes),
             ]
         }
+        Route::PatchItem => {
+            let patch = json!({"category": null});
+            vec![
+                request.clone().id(id).json(&patch),
+                request
+                    .id(id)
+                    .header("content-type", "application/merge-patch+json")
+                    .header("if-match", "*")
+                    .json(&patch),
+            ]
+        }
         Route::DeleteItem => vec![request.id(id).header("if-match", "\"1\"")],
     }
 }

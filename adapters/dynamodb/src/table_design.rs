@@ -1,6 +1,7 @@
 //! The table design, in one place: the repository, the table creation for local use and tests,
 //! and the infrastructure consistency check read it. The Terraform declares the same names.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
@@ -103,18 +104,16 @@ pub fn operations_of_port(port: Port) -> &'static [Operation] {
     }
 }
 
-/// The operations a use case performs, by its `routes.json` name (the infrastructure checks
-/// read this; a test keeps it equal to what the use cases' ports derive).
-pub fn operations_of_use_case(use_case: &str) -> Option<&'static [Operation]> {
-    use Operation::*;
-    Some(match use_case {
-        "list" => &[ListAll, ListCategory],
-        "get" => &[Get],
-        "create" => &[Insert, InsertIdempotent],
-        "update" => &[Update],
-        "delete" => &[Delete],
-        _ => return None,
-    })
+/// What a function holding `ports` must be granted, and all it need be: each resource with
+/// its DynamoDB actions. `routes.json`, and so the Terraform's policies, is generated from it.
+pub fn grants_of_ports(ports: &[Port]) -> BTreeMap<Resource, BTreeSet<&'static str>> {
+    let mut grants: BTreeMap<Resource, BTreeSet<&'static str>> = BTreeMap::new();
+    for operation in ports.iter().flat_map(|port| operations_of_port(*port)) {
+        for (resource, action) in permissions(*operation) {
+            grants.entry(*resource).or_default().insert(action);
+        }
+    }
+    grants
 }
 
 /// Why tables could not be created.
@@ -304,36 +303,29 @@ async fn wait_until_active(client: &Client, table: &str) -> Result<(), String> {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeSet;
-
     use super::*;
 
-    /// `routes.json` grants each function exactly what its use case's operations send.
     #[test]
-    fn the_routes_file_grants_exactly_the_actions_each_use_case_sends() {
-        let file: serde_json::Value =
-            serde_json::from_str(include_str!("../../../routes.json")).expect("routes.json");
-        for route in file["routes"].as_array().expect("routes") {
-            let use_case = route["use_case"].as_str().expect("use_case");
-            let operations = operations_of_use_case(use_case)
-                .unwrap_or_else(|| panic!("unknown use case {use_case}"));
-            let needed: BTreeSet<(String, String)> = operations
-                .iter()
-                .flat_map(|op| permissions(*op).iter())
-                .map(|(resource, action)| (resource.name().to_owned(), (*action).to_owned()))
-                .collect();
-            let granted: BTreeSet<(String, String)> =
-                route["dynamodb"]
-                    .as_object()
-                    .expect("dynamodb permissions")
-                    .iter()
-                    .flat_map(|(resource, actions)| {
-                        actions.as_array().expect("actions").iter().map(move |a| {
-                            (resource.clone(), a.as_str().expect("action").to_owned())
-                        })
-                    })
-                    .collect();
-            assert_eq!(granted, needed, "{}", route["function"]);
-        }
+    fn a_functions_grants_are_the_actions_of_its_ports_operations_on_their_resources() {
+        let list = grants_of_ports(&[Port::Lister]);
+        assert_eq!(
+            list,
+            BTreeMap::from([
+                (Resource::ItemsTable, BTreeSet::from(["dynamodb:Scan"])),
+                (Resource::CategoryIndex, BTreeSet::from(["dynamodb:Query"])),
+            ])
+        );
+        let create = grants_of_ports(&[Port::Creator]);
+        assert_eq!(
+            create,
+            BTreeMap::from([
+                (Resource::ItemsTable, BTreeSet::from(["dynamodb:PutItem"])),
+                (
+                    Resource::IdempotencyTable,
+                    BTreeSet::from(["dynamodb:PutItem"])
+                ),
+            ])
+        );
+        assert!(grants_of_ports(&[]).is_empty());
     }
 }

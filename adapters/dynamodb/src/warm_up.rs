@@ -14,12 +14,11 @@ use aws_sdk_dynamodb::config::timeout::TimeoutConfig;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_smithy_types::error::display::DisplayErrorContext;
-use items_domain::ItemId;
+use items_domain::{ItemId, Port};
 
 use crate::records::item_key;
 use crate::table_design::{
-    operations_of_use_case, Operation, Resource, CATEGORY_INDEX, CATEGORY_INDEX_PARTITION_KEY,
-    ITEM_KEY,
+    operations_of_port, Operation, Resource, CATEGORY_INDEX, CATEGORY_INDEX_PARTITION_KEY, ITEM_KEY,
 };
 use crate::DynamoDbItemRepository;
 
@@ -48,12 +47,14 @@ pub enum WarmUp {
 }
 
 impl WarmUp {
-    /// The warm-up of a `routes.json` use case: a request of its first operation, so the
-    /// function's policy grants it. `None` for a use case the adapter does not know.
-    pub fn for_use_case(use_case: &str) -> Option<Self> {
-        Some(Self::for_operation(
-            *operations_of_use_case(use_case)?.first()?,
-        ))
+    /// The warm-up of a function holding `ports`: a request of its first port's first
+    /// operation, so the function's policy ([`grants_of_ports`]) grants it. `None` without
+    /// ports.
+    ///
+    /// [`grants_of_ports`]: crate::table_design::grants_of_ports
+    pub fn for_ports(ports: &[Port]) -> Option<Self> {
+        let port = ports.first()?;
+        Some(Self::for_operation(*operations_of_port(*port).first()?))
     }
 
     /// The warm-up request an operation's permissions allow.
@@ -207,50 +208,29 @@ mod tests {
     use super::*;
     use crate::table_design::permissions;
 
-    /// A function, its use case and the (resource, action) pairs it is granted.
-    type GrantedRoute = (String, String, Vec<(String, String)>);
-
-    /// The use cases of `routes.json`, with what each function is granted.
-    fn routes() -> Vec<GrantedRoute> {
-        let file: serde_json::Value =
-            serde_json::from_str(include_str!("../../../routes.json")).expect("routes.json");
-        file["routes"]
-            .as_array()
-            .expect("routes")
-            .iter()
-            .map(|route| {
-                let granted = route["dynamodb"]
-                    .as_object()
-                    .expect("dynamodb permissions")
-                    .iter()
-                    .flat_map(|(resource, actions)| {
-                        actions.as_array().expect("actions").iter().map(move |a| {
-                            (resource.clone(), a.as_str().expect("action").to_owned())
-                        })
-                    })
-                    .collect();
-                (
-                    route["function"].as_str().expect("function").to_owned(),
-                    route["use_case"].as_str().expect("use_case").to_owned(),
-                    granted,
-                )
-            })
-            .collect()
-    }
-
     #[test]
-    fn every_function_warms_up_with_a_request_its_policy_grants() {
-        for (function, use_case, granted) in routes() {
-            let warm_up = WarmUp::for_use_case(&use_case)
-                .unwrap_or_else(|| panic!("{function}: no warm-up for use case {use_case}"));
+    fn every_set_of_ports_warms_up_with_a_request_its_grants_allow() {
+        use crate::table_design::grants_of_ports;
+        use Port::*;
+        let sets: [&[Port]; 6] = [
+            &[Reader],
+            &[Lister],
+            &[Creator],
+            &[Updater],
+            &[Deleter],
+            &[Reader, Updater],
+        ];
+        for ports in sets {
+            let warm_up = WarmUp::for_ports(ports).expect("a warm-up");
             let (resource, action) = warm_up.permission();
             assert!(
-                granted.contains(&(resource.name().to_owned(), action.to_owned())),
-                "{function} warms up with {action} on {}, which routes.json does not grant it \
-                 ({granted:?})",
-                resource.name()
+                grants_of_ports(ports)
+                    .get(&resource)
+                    .is_some_and(|actions| actions.contains(action)),
+                "{ports:?} warm up with {action} on {resource:?}, which they are not granted"
             );
         }
+        assert_eq!(WarmUp::for_ports(&[]), None);
     }
 
     #[test]

@@ -2,13 +2,12 @@
 
 use std::sync::Arc;
 
-use items_domain::{CreateItem, ItemCreator, Port, SystemClock, UsesPorts, UuidV4Ids};
+use items_domain::{CreateItem, CreateStore, SystemClock, UuidV4Ids};
 
 use crate::handlers::{RequestContext, RouteHandler};
 use crate::input::{idempotency_key, item_fields, read_body};
 use crate::problem::Problem;
 use crate::response::ApiResponse;
-use crate::route::Route;
 use crate::views::item_response;
 
 /// The handler of `POST /items`.
@@ -17,7 +16,7 @@ pub struct Handler<S> {
     use_case: CreateItem<S>,
 }
 
-impl<S: ItemCreator> Handler<S> {
+impl<S: CreateStore> Handler<S> {
     /// The handler over a store that can insert, with the system clock and random ids.
     pub fn new(store: S) -> Self {
         Self {
@@ -26,9 +25,8 @@ impl<S: ItemCreator> Handler<S> {
     }
 }
 
-impl<S: ItemCreator + 'static> RouteHandler for Handler<S> {
-    const ROUTE: Route = Route::CreateItem;
-    const PORTS: &'static [Port] = <CreateItem<S> as UsesPorts>::PORTS;
+impl<S: CreateStore + 'static> RouteHandler for Handler<S> {
+    type UseCase = CreateItem<S>;
 
     async fn handle(&self, context: &RequestContext<'_>) -> Result<ApiResponse, Problem> {
         let request = context.request;

@@ -1,12 +1,11 @@
-//! `DELETE /items/{id}`: an item, removed. Needs a store that can read and delete.
+//! `DELETE /items/{id}`: an item, removed. Needs a store that can delete.
 
-use items_domain::{DeleteItem, ItemDeleter, ItemReader, Port, UsesPorts};
+use items_domain::{DeleteItem, DeleteStore};
 
 use crate::handlers::{RequestContext, RouteHandler};
 use crate::input::{if_match, path_id};
 use crate::problem::Problem;
 use crate::response::ApiResponse;
-use crate::route::Route;
 
 /// The handler of `DELETE /items/{id}`.
 #[derive(Debug, Clone)]
@@ -14,8 +13,8 @@ pub struct Handler<S> {
     use_case: DeleteItem<S>,
 }
 
-impl<S: ItemReader + ItemDeleter> Handler<S> {
-    /// The handler over a store that can read and delete.
+impl<S: DeleteStore> Handler<S> {
+    /// The handler over a store that can delete.
     pub fn new(store: S) -> Self {
         Self {
             use_case: DeleteItem::new(store),
@@ -23,9 +22,8 @@ impl<S: ItemReader + ItemDeleter> Handler<S> {
     }
 }
 
-impl<S: ItemReader + ItemDeleter + 'static> RouteHandler for Handler<S> {
-    const ROUTE: Route = Route::DeleteItem;
-    const PORTS: &'static [Port] = <DeleteItem<S> as UsesPorts>::PORTS;
+impl<S: DeleteStore + 'static> RouteHandler for Handler<S> {
+    type UseCase = DeleteItem<S>;
 
     async fn handle(&self, context: &RequestContext<'_>) -> Result<ApiResponse, Problem> {
         let request = context.request;

@@ -3,20 +3,25 @@
 //! A store that can only read is all this handler accepts, and all it can use:
 //!
 //! ```compile_fail
-//! use items_domain::{Item, ItemReader, ItemUpdater, Version};
+//! use items_domain::{GetStore, ItemChanges, ItemId, Timestamp, WritePrecondition};
 //! // A read route's code cannot write: its store is only known to read.
-//! async fn read_route_writes<S: ItemReader>(store: S, item: &Item) {
-//!     let _ = store.update(item, Version::FIRST).await;
+//! async fn read_route_writes<S: GetStore>(
+//!     store: S,
+//!     id: &ItemId,
+//!     changes: &ItemChanges,
+//!     at: Timestamp,
+//!     precondition: &WritePrecondition,
+//! ) {
+//!     let _ = store.update(id, changes, at, precondition).await;
 //! }
 //! ```
 
-use items_domain::{GetItem, ItemReader, Port, UsesPorts};
+use items_domain::{GetItem, GetStore};
 
 use crate::handlers::{RequestContext, RouteHandler};
 use crate::input::path_id;
 use crate::problem::Problem;
 use crate::response::ApiResponse;
-use crate::route::Route;
 use crate::views::item_response;
 
 /// The handler of `GET /items/{id}`.
@@ -25,7 +30,7 @@ pub struct Handler<S> {
     use_case: GetItem<S>,
 }
 
-impl<S: ItemReader> Handler<S> {
+impl<S: GetStore> Handler<S> {
     /// The handler over a store that can read.
     pub fn new(store: S) -> Self {
         Self {
@@ -34,9 +39,8 @@ impl<S: ItemReader> Handler<S> {
     }
 }
 
-impl<S: ItemReader + 'static> RouteHandler for Handler<S> {
-    const ROUTE: Route = Route::GetItem;
-    const PORTS: &'static [Port] = <GetItem<S> as UsesPorts>::PORTS;
+impl<S: GetStore + 'static> RouteHandler for Handler<S> {
+    type UseCase = GetItem<S>;
 
     async fn handle(&self, context: &RequestContext<'_>) -> Result<ApiResponse, Problem> {
         let id = path_id(context.request).map_err(|e| vec![e])?;

@@ -1,11 +1,10 @@
 //! `GET /items`: one page of items. Needs a store that can list, nothing more.
 
-use items_domain::{ItemLister, ListItems, PageRequest, Port, UsesPorts};
+use items_domain::{ListItems, ListStore, PageRequest};
 
 use crate::handlers::{RequestContext, RouteHandler};
 use crate::problem::Problem;
 use crate::response::ApiResponse;
-use crate::route::Route;
 use crate::views::PageView;
 
 /// The handler of `GET /items`.
@@ -14,7 +13,7 @@ pub struct Handler<S> {
     use_case: ListItems<S>,
 }
 
-impl<S: ItemLister> Handler<S> {
+impl<S: ListStore> Handler<S> {
     /// The handler over a store that can list.
     pub fn new(store: S) -> Self {
         Self {
@@ -23,9 +22,8 @@ impl<S: ItemLister> Handler<S> {
     }
 }
 
-impl<S: ItemLister + 'static> RouteHandler for Handler<S> {
-    const ROUTE: Route = Route::ListItems;
-    const PORTS: &'static [Port] = <ListItems<S> as UsesPorts>::PORTS;
+impl<S: ListStore + 'static> RouteHandler for Handler<S> {
+    type UseCase = ListItems<S>;
 
     async fn handle(&self, context: &RequestContext<'_>) -> Result<ApiResponse, Problem> {
         let request = context.request;

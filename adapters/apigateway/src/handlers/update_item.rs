@@ -1,14 +1,13 @@
-//! `PUT /items/{id}`: an item's fields, updated. Needs a store that can read and update.
+//! `PUT /items/{id}`: an item's fields replaced. Needs a store that can update.
 
 use std::sync::Arc;
 
-use items_domain::{ItemReader, ItemUpdater, Port, SystemClock, UpdateItem, UsesPorts};
+use items_domain::{SystemClock, UpdateItem, UpdateStore};
 
 use crate::handlers::{RequestContext, RouteHandler};
 use crate::input::{if_match, item_fields, path_id, read_body};
 use crate::problem::Problem;
 use crate::response::ApiResponse;
-use crate::route::Route;
 use crate::views::item_response;
 
 /// The handler of `PUT /items/{id}`.
@@ -17,8 +16,8 @@ pub struct Handler<S> {
     use_case: UpdateItem<S>,
 }
 
-impl<S: ItemReader + ItemUpdater> Handler<S> {
-    /// The handler over a store that can read and update, with the system clock.
+impl<S: UpdateStore> Handler<S> {
+    /// The handler over a store that can update, with the system clock.
     pub fn new(store: S) -> Self {
         Self {
             use_case: UpdateItem::new(store, Arc::new(SystemClock)),
@@ -26,9 +25,8 @@ impl<S: ItemReader + ItemUpdater> Handler<S> {
     }
 }
 
-impl<S: ItemReader + ItemUpdater + 'static> RouteHandler for Handler<S> {
-    const ROUTE: Route = Route::UpdateItem;
-    const PORTS: &'static [Port] = <UpdateItem<S> as UsesPorts>::PORTS;
+impl<S: UpdateStore + 'static> RouteHandler for Handler<S> {
+    type UseCase = UpdateItem<S>;
 
     async fn handle(&self, context: &RequestContext<'_>) -> Result<ApiResponse, Problem> {
         let request = context.request;

@@ -1,0 +1,102 @@
+//! `routes.json` is generated from the route declaration (`src/route.rs`): the Terraform and the
+//! scripts read it, so it must say exactly what the code says. Each function's DynamoDB grants
+//! come from the ports its handler's use case holds (`Route::ports`) and the actions the
+//! DynamoDB adapter states for each (`table_design::grants_of_ports`): least privilege by
+//! construction. The `streams` section lists functions that serve no route and is kept as is.
+//!
+//! After changing a route, regenerate the file:
+//! `UPDATE_ROUTES_JSON=1 cargo test -p items-apigateway --test routes_file`.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test helpers too: a failed assumption is a failed test"
+)]
+
+use std::path::PathBuf;
+
+use items_apigateway::Route;
+use items_dynamodb::table_design::grants_of_ports;
+use serde_json::Value;
+
+const DESCRIPTION: &str = "Generated from the route declaration in adapters/apigateway/src/route.rs (do not edit the routes here; regenerate with `UPDATE_ROUTES_JSON=1 cargo test -p items-apigateway --test routes_file`): the routes the Terraform and the scripts read, each with the DynamoDB actions its use case's ports send. `streams` lists the functions fed by a table's stream instead of a route.";
+
+fn path() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../routes.json")
+}
+
+fn quoted(text: &str) -> String {
+    Value::String(text.to_owned()).to_string()
+}
+
+/// The file's text for the declared routes and the given `streams` section.
+fn rendered(streams: &[Value]) -> String {
+    let routes: Vec<String> = Route::ALL
+        .iter()
+        .map(|route| {
+            let grants: Vec<String> = grants_of_ports(route.ports())
+                .iter()
+                .map(|(resource, actions)| {
+                    let actions: Vec<String> = actions.iter().map(|a| quoted(a)).collect();
+                    format!("{}: [{}]", quoted(resource.name()), actions.join(", "))
+                })
+                .collect();
+            format!(
+                "    {{\n      \"route_key\": {},\n      \"function\": {},\n      \"use_case\": {},\n      \"dynamodb\": {{ {} }}\n    }}",
+                quoted(route.route_key()),
+                quoted(route.function_name()),
+                quoted(route.use_case()),
+                grants.join(", ")
+            )
+        })
+        .collect();
+    let streams: Vec<String> = streams
+        .iter()
+        .map(|stream| {
+            let fields: Vec<String> = stream
+                .as_object()
+                .expect("a stream is an object")
+                .iter()
+                .map(|(name, value)| format!("      {}: {value}", quoted(name)))
+                .collect();
+            format!("    {{\n{}\n    }}", fields.join(",\n"))
+        })
+        .collect();
+    format!(
+        "{{\n  \"description\": {},\n  \"routes\": [\n{}\n  ],\n  \"streams\": [\n{}\n  ]\n}}\n",
+        quoted(DESCRIPTION),
+        routes.join(",\n"),
+        streams.join(",\n")
+    )
+}
+
+#[test]
+fn routes_json_is_the_route_declaration_rendered() {
+    let current = std::fs::read_to_string(path()).expect("routes.json");
+    let parsed: Value = serde_json::from_str(&current).expect("routes.json is JSON");
+    let streams = parsed["streams"].as_array().cloned().unwrap_or_default();
+    let expected = rendered(&streams);
+    if std::env::var_os("UPDATE_ROUTES_JSON").is_some() {
+        std::fs::write(path(), &expected).expect("write routes.json");
+        return;
+    }
+    assert!(
+        current == expected,
+        "routes.json differs from the route declaration; regenerate it with \
+         `UPDATE_ROUTES_JSON=1 cargo test -p items-apigateway --test routes_file`\n\
+         --- expected ---\n{expected}"
+    );
+}
+
+#[test]
+fn every_function_is_granted_something_and_only_resources_of_the_table_design() {
+    for route in Route::ALL {
+        let grants = grants_of_ports(route.ports());
+        assert!(!grants.is_empty(), "{route:?} is granted nothing");
+        assert!(grants
+            .values()
+            .flatten()
+            .all(|action| action.starts_with("dynamodb:")));
+    }
+}

@@ -1,0 +1,13 @@
+//! `PATCH /items/{id}`: changes some of an item's fields (a JSON Merge Patch), optionally at an
+//! If-Match version.
+//!
+//! Wiring only, and only this route's: its handler over the DynamoDB store, built once per
+//! cold start. The handler takes only the store capabilities its route uses.
+
+use items_apigateway::handlers::patch_item;
+
+// One invocation at a time per process: a single-threaded runtime is all Lambda needs.
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    items_apigateway::lambda::run(patch_item::Handler::new).await
+}
