@@ -55,7 +55,7 @@ impl Integration for ApiFunctions {
         _trace_id: &'a str,
     ) -> IntegrationFuture<'a> {
         Box::pin(async move {
-            // Every route of the table comes from routes.json, which Route mirrors; a mismatch
+            // Every route of the table comes from the same declaration as these functions; a miss
             // is a broken build, answered as API Gateway answers a broken function.
             let handler = self
                 .functions

@@ -1,14 +1,16 @@
-//! The API's routes, read from the project's `routes.json`: the one list the functions, the
-//! Terraform, the tests and this stage share. Each route's target is its function's name.
+//! The API's routes, from their one declaration (`items_apigateway::Route`), and the stream
+//! functions, from the `streams` section of the project's `routes.json`. Each route's target
+//! is its function's name.
 
+use items_apigateway::Route;
 use serde::Deserialize;
 
 use apigateway_emulator::router::{BadRouteKey, RouteTable};
 
 const ROUTES_JSON: &str = include_str!("../../routes.json");
 
-/// A route as `routes.json` lists it.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+/// A route the stage serves: its key and the function serving it.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RouteSpec {
     /// e.g. `GET /items/{id}`.
     pub route_key: String,
@@ -26,8 +28,7 @@ pub struct StreamSpec {
 }
 
 #[derive(Deserialize)]
-struct RoutesFile {
-    routes: Vec<RouteSpec>,
+struct StreamsFile {
     #[serde(default)]
     streams: Vec<StreamSpec>,
 }
@@ -35,7 +36,7 @@ struct RoutesFile {
 /// Why the route list could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum RoutesError {
-    /// `routes.json` is not the expected shape.
+    /// `routes.json`'s streams are not the expected shape.
     #[error("routes.json: {0}")]
     Parse(#[from] serde_json::Error),
     /// A route key is malformed.
@@ -45,12 +46,18 @@ pub enum RoutesError {
 
 /// Every route of the API.
 pub fn all() -> Result<Vec<RouteSpec>, RoutesError> {
-    Ok(serde_json::from_str::<RoutesFile>(ROUTES_JSON)?.routes)
+    Ok(Route::ALL
+        .iter()
+        .map(|route| RouteSpec {
+            route_key: route.route_key().to_owned(),
+            function: route.function_name().to_owned(),
+        })
+        .collect())
 }
 
 /// Every stream function of the API.
 pub fn streams() -> Result<Vec<StreamSpec>, RoutesError> {
-    Ok(serde_json::from_str::<RoutesFile>(ROUTES_JSON)?.streams)
+    Ok(serde_json::from_str::<StreamsFile>(ROUTES_JSON)?.streams)
 }
 
 /// The route table, each route leading to its function's name.

@@ -52,12 +52,18 @@ impl std::fmt::Debug for FunctionMode {
 }
 
 /// This API's CORS configuration, as the Terraform's `cors_configuration` sets it: any origin,
-/// the API's methods, the headers it reads, and the ones a client reads.
+/// the routes' methods and `OPTIONS` (sorted, as the Terraform sorts them), the headers it
+/// reads, and the ones a client reads.
 pub fn api_cors() -> CorsConfig {
     let list = |values: &[&str]| values.iter().map(|v| (*v).to_owned()).collect();
+    let methods: std::collections::BTreeSet<&str> = items_apigateway::Route::ALL
+        .iter()
+        .filter_map(|route| route.route_key().split_once(' ').map(|(method, _)| method))
+        .chain(["OPTIONS"])
+        .collect();
     CorsConfig {
         allow_origins: list(&["*"]),
-        allow_methods: list(&["GET", "POST", "PUT", "DELETE", "OPTIONS"]),
+        allow_methods: methods.into_iter().map(str::to_owned).collect(),
         allow_headers: list(&[
             "authorization",
             "content-type",

@@ -66,7 +66,7 @@ async fn a_preflight_is_answered_with_the_apis_cors_configuration() {
     assert_eq!(header("access-control-allow-origin"), "*");
     assert_eq!(
         header("access-control-allow-methods"),
-        "GET,POST,PUT,DELETE,OPTIONS"
+        "DELETE,GET,OPTIONS,PATCH,POST,PUT"
     );
     assert_eq!(
         header("access-control-allow-headers"),

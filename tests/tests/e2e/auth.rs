@@ -18,6 +18,10 @@ async fn every_route_is_unauthorized(api: &Api, why: &str) {
         ("GET /items/{id}", api.get(&id).await),
         ("POST /items", api.create(&body).await),
         ("PUT /items/{id}", api.replace(&id, &body, None).await),
+        (
+            "PATCH /items/{id}",
+            api.patch(&id, &json!({"name": "x"}), None).await,
+        ),
         ("DELETE /items/{id}", api.delete(&id, None).await),
     ];
     for (route, reply) in replies {

@@ -48,6 +48,11 @@ async fn a_preflight_from_an_allowed_origin_is_answered_without_a_token() {
         ),
         (
             "/items/00000000-0000-4000-8000-000000000000",
+            "PATCH",
+            "authorization,content-type,if-match",
+        ),
+        (
+            "/items/00000000-0000-4000-8000-000000000000",
             "DELETE",
             "authorization,if-match",
         ),

@@ -133,7 +133,7 @@ fn event_ids(events: &[Value]) -> Vec<&str> {
 }
 
 #[tokio::test]
-async fn create_replace_and_delete_each_publish_one_event_with_the_item_before_and_after() {
+async fn create_replace_patch_and_delete_each_publish_one_event_with_the_item_before_and_after() {
     let Some(feed) = EventFeed::of_stage("change events of a create, replace and delete").await
     else {
         return;
@@ -152,13 +152,18 @@ async fn create_replace_and_delete_each_publish_one_event_with_the_item_before_a
         .await;
     replace.assert_status(200);
     let replaced = replace.json();
+    let patch = api
+        .patch(&id, &json!({"description": "patched"}), Some("\"2\""))
+        .await;
+    patch.assert_status(200);
+    let patched = patch.json();
     api.delete(&id, None).await.assert_status(204);
 
     let events = feed.events_until(&id, "ItemDeleted").await;
     assert_schema_valid(&events);
     assert_eq!(
         types(&events),
-        ["ItemCreated", "ItemReplaced", "ItemDeleted"],
+        ["ItemCreated", "ItemReplaced", "ItemReplaced", "ItemDeleted"],
         "one event per change, in order: {events:#?}"
     );
     assert_eq!(
@@ -166,10 +171,12 @@ async fn create_replace_and_delete_each_publish_one_event_with_the_item_before_a
         [
             format!("{id}:1:created"),
             format!("{id}:2:replaced"),
-            format!("{id}:2:deleted"),
+            format!("{id}:3:replaced"),
+            format!("{id}:3:deleted"),
         ]
     );
-    let [created_event, replaced_event, deleted_event] = [0, 1, 2].map(|i| &events[i]["detail"]);
+    let [created_event, replaced_event, patched_event, deleted_event] =
+        [0, 1, 2, 3].map(|i| &events[i]["detail"]);
 
     assert_eq!(
         created_event["after"], created,
@@ -183,9 +190,14 @@ async fn create_replace_and_delete_each_publish_one_event_with_the_item_before_a
     assert_eq!(replaced_event["after"], replaced);
     assert_eq!(replaced_event["version"], 2);
 
-    assert_eq!(deleted_event["before"], replaced, "the item as deleted");
+    // A partial update is a replacement as far as events go: the whole item before and after.
+    assert_eq!(patched_event["before"], replaced);
+    assert_eq!(patched_event["after"], patched);
+    assert_eq!(patched_event["version"], 3);
+
+    assert_eq!(deleted_event["before"], patched, "the item as deleted");
     assert!(deleted_event.get("after").is_none());
-    assert_eq!(deleted_event["version"], 2);
+    assert_eq!(deleted_event["version"], 3);
 }
 
 #[tokio::test]
@@ -213,6 +225,14 @@ async fn writes_that_change_nothing_publish_no_event() {
         .replace(&id, &item_body("Not mine", None), None)
         .await
         .assert_problem(403);
+    other
+        .patch(&id, &json!({"name": "Not mine"}), None)
+        .await
+        .assert_problem(403);
+    api.patch(&id, &json!({"name": "Stale"}), Some("\"7\""))
+        .await
+        .assert_problem(412);
+    api.patch(&id, &json!({}), None).await.assert_problem(400);
     other.delete(&id, None).await.assert_problem(403);
     api.delete(&id, Some("\"1\"")).await.assert_status(204);
 

@@ -23,6 +23,7 @@ mod events;
 mod gateway;
 mod items;
 mod listing;
+mod patch;
 mod preconditions;
 mod requests;
 mod support;

@@ -9,6 +9,9 @@ use reqwest::{Method, RequestBuilder};
 use serde_json::{json, Value};
 
 /// The stage under test (started on first use when `E2E_BASE_URL` is not set).
+/// The media type of a JSON Merge Patch (RFC 7396).
+pub(crate) const MERGE_PATCH: &str = "application/merge-patch+json";
+
 pub(crate) fn target() -> &'static Target {
     Target::shared().unwrap_or_else(|e| panic!("no stage to test: {e}"))
 }
@@ -158,6 +161,30 @@ impl Api {
             request = request.header("if-match", tag);
         }
         self.send("PUT", "/items/{id}", request).await
+    }
+
+    /// `PATCH /items/{id}` with a JSON Merge Patch body and optionally `If-Match`.
+    pub(crate) async fn patch(&self, id: &str, patch: &Value, if_match: Option<&str>) -> Reply {
+        self.patch_as(id, MERGE_PATCH, &patch.to_string(), if_match)
+            .await
+    }
+
+    /// `PATCH /items/{id}` with a raw body of `content_type`, optionally with `If-Match`.
+    pub(crate) async fn patch_as(
+        &self,
+        id: &str,
+        content_type: &str,
+        body: &str,
+        if_match: Option<&str>,
+    ) -> Reply {
+        let mut request = self
+            .request(Method::PATCH, &format!("/items/{id}"))
+            .header("content-type", content_type)
+            .body(body.to_owned());
+        if let Some(tag) = if_match {
+            request = request.header("if-match", tag);
+        }
+        self.send("PATCH", "/items/{id}", request).await
     }
 
     /// `DELETE /items/{id}`, optionally with `If-Match`.
