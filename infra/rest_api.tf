@@ -37,7 +37,8 @@ locals {
   # The request body models, generated from openapi.yaml (see the file's `generated_by`), and
   # the model each route's body must match.
   rest_models_file = jsondecode(file("${path.module}/rest_models.json"))
-  rest_models      = var.rest_api_enabled ? local.rest_models_file.models : {}
+  # Each model's schema as JSON text: the models differ in shape, so only their text makes one map.
+  rest_models = { for name, model in local.rest_models_file.models : name => jsonencode(model) if var.rest_api_enabled }
   rest_body_models = {
     for function, route in local.rest_routes : function => local.rest_models_file.request_bodies[route.route_key]
     if contains(keys(local.rest_models_file.request_bodies), route.route_key)
@@ -153,7 +154,7 @@ resource "aws_api_gateway_model" "body" {
   name         = each.key
   description  = "components/schemas/${each.key} of openapi.yaml (JSON Schema draft 4)."
   content_type = "application/json"
-  schema       = jsonencode(each.value)
+  schema       = each.value
 }
 
 # A body the model refuses is answered as the functions answer a bad body: a problem with the

@@ -44,7 +44,7 @@ def check_production(repo: Path, files: list[TerraformFile]) -> list[str]:
         if metric not in emitted:
             problems.append(f"infra: the dashboard charts {metric}, which no function writes (adapters/apigateway writes {sorted(emitted)})")
     try:
-        _, _, resource_names = table_design_from_rust(repo)
+        _, resource_names = table_design_from_rust(repo)
     except (ValueError, AttributeError, KeyError) as error:
         return problems + [f"cannot read the table design from the Rust source: {error}"]
     tables_of = tf.locals.get("dynamodb_table_of_resource")

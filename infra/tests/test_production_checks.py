@@ -56,9 +56,9 @@ class ProductionCheck(unittest.TestCase):
     def test_a_body_model_for_a_route_that_does_not_exist_fails(self) -> None:
         path = self.copy.root / "infra/rest_models.json"
         models = json.loads(path.read_text(encoding="utf-8"))
-        models["request_bodies"]["PATCH /items/{id}"] = "ItemInput"
+        models["request_bodies"]["POST /items/{id}"] = "ItemInput"
         path.write_text(json.dumps(models), encoding="utf-8")
-        self.assertProblem("PATCH /items/{id} has a body model but is not a route of routes.json")
+        self.assertProblem("POST /items/{id} has a body model but is not a route of routes.json")
 
     def test_a_throttle_for_a_route_that_does_not_exist_fails(self) -> None:
         self.copy.replace("infra/variables.tf", '"GET /items" = { rate_limit', '"GET /things" = { rate_limit')
