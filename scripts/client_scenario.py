@@ -29,6 +29,7 @@ from items_api_client.api.items import (
     delete_item,
     get_item,
     list_items,
+    patch_item,
     update_item,
 )
 from items_api_client.models import (
@@ -39,6 +40,7 @@ from items_api_client.models import (
     Item,
     ItemInput,
     ItemPage,
+    ItemPatch,
     NotFoundProblem,
     PayloadTooLargeProblem,
     PreconditionFailedProblem,
@@ -209,6 +211,17 @@ def item_lifecycle(alice: AuthenticatedClient) -> list[str]:
     expect(updated.headers.get("etag") == '"2"', "the new ETag is the new version")
     done.append(f"200 updateItem (If-Match {etag}) -> Item version {after.version}, ETag \"2\"")
 
+    patched = patch_item.sync_detailed(
+        item.id, client=alice, body=ItemPatch(description="18 V, three batteries", category=None), if_match='"2"'
+    )
+    merged = expect_model(patched, 200, Item)
+    expect(
+        merged.version == 3 and merged.name == changed.name and merged.description == "18 V, three batteries",
+        "the patch changes the description and keeps the name",
+    )
+    expect(not merged.to_dict().get("category"), "a null category removes it")
+    done.append("200 patchItem (If-Match \"2\", a description and category: null) -> Item version 3")
+
     category = f"client-{uuid.uuid4().hex[:12]}"
     made = set()
     for n in range(3):
@@ -228,10 +241,10 @@ def item_lifecycle(alice: AuthenticatedClient) -> list[str]:
     expect(sorted(listed) == sorted(made), "the pages hold each item once")
     done.append("200 listItems (limit 2), then its next_cursor -> ItemPage x2, 3 items once each")
 
-    removed = delete_item.sync_detailed(item.id, client=alice, if_match='"2"')
+    removed = delete_item.sync_detailed(item.id, client=alice, if_match='"3"')
     expect(removed.status_code == 204 and removed.parsed is None, "delete answers 204")
     expect_model(get_item.sync_detailed(item.id, client=alice), 404, NotFoundProblem)
-    done.append("204 deleteItem (If-Match \"2\"), then getItem -> 404")
+    done.append("204 deleteItem (If-Match \"3\"), then getItem -> 404")
     return done
 
 

@@ -125,7 +125,7 @@ fn each_route_documents_the_statuses_the_contract_gives_it() {
 #[test]
 fn field_lengths_are_the_domains() {
     let api = openapi();
-    for schema in ["Item", "ItemInput"] {
+    for schema in ["Item", "ItemInput", "ItemPatch"] {
         let properties = format!("/components/schemas/{schema}/properties");
         assert_eq!(
             number(&api, &format!("{properties}/name/maxLength")),
@@ -275,13 +275,12 @@ fn schema_patterns_accept_what_the_domain_accepts() {
             ItemName::parse(&name).is_ok(),
             "name {name:?}"
         );
-        // A client following ItemInput is never refused for its name.
-        if accepts(
-            &api,
-            "/components/schemas/ItemInput/properties/name",
-            &json!(name),
-        ) {
-            assert!(ItemName::parse(&name).is_ok(), "input name {name:?}");
+        // A client following ItemInput or ItemPatch is never refused for its name.
+        for schema in ["ItemInput", "ItemPatch"] {
+            let pointer = format!("/components/schemas/{schema}/properties/name");
+            if accepts(&api, &pointer, &json!(name)) {
+                assert!(ItemName::parse(&name).is_ok(), "{schema} name {name:?}");
+            }
         }
     }
 
@@ -297,7 +296,7 @@ fn schema_patterns_accept_what_the_domain_accepts() {
         "d".repeat(DESCRIPTION_MAX_CHARS + 1),
     ];
     for description in descriptions {
-        for schema in ["Item", "ItemInput"] {
+        for schema in ["Item", "ItemInput", "ItemPatch"] {
             assert_eq!(
                 accepts(
                     &api,
