@@ -150,13 +150,9 @@ async fn run(
         let order: [usize; 2] = if n % 2 == 0 { [0, 1] } else { [1, 0] };
         for index in order {
             let mode = &mut modes[index];
-            let answer = mode
-                .process
-                .invoke(events.event(&ApiCall::List(mode.listing)))
-                .await?;
-            if answer.response["statusCode"].as_u64() != Some(200) {
-                return Err(format!("the listing answered {}", answer.response).into());
-            }
+            let call = ApiCall::List(mode.listing);
+            let answer = mode.process.invoke(events.event(&call)?).await?;
+            call.check_status(&answer.response)?;
             if n >= warm_up {
                 mode.durations.push(answer.duration);
             }

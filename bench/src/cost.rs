@@ -7,7 +7,8 @@
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use items_dynamodb::table_design::{operations_of_use_case, Operation};
+use items_apigateway::Route;
+use items_dynamodb::table_design::{operations_of_port, Operation};
 use serde::Serialize;
 
 /// The prices the table uses (US East (N. Virginia), on-demand, arm64).
@@ -90,10 +91,8 @@ pub(crate) struct RouteCost {
 /// The measured figures of one route the estimate starts from.
 #[derive(Debug, Clone)]
 pub(crate) struct RouteFigures {
-    /// The route key.
-    pub route: String,
-    /// The routes.json use case.
-    pub use_case: String,
+    /// The route.
+    pub route: Route,
     /// Mean billed Duration (each request rounded up to the ms).
     pub billed_ms: f64,
     /// Median cold init.
@@ -138,15 +137,22 @@ fn units(operation: Operation, assumptions: &Assumptions) -> (f64, f64) {
     }
 }
 
-/// The operations one request of a use case makes, as the bench sends it: a listing is one
-/// page of one kind (a Scan without `category`), a create has no `Idempotency-Key`; every other
-/// use case makes each of its operations once.
-fn operations_per_request(use_case: &str) -> &'static [Operation] {
-    let operations = operations_of_use_case(use_case).unwrap_or(&[]);
-    match use_case {
-        "list" | "create" => &operations[..operations.len().min(1)],
-        _ => operations,
-    }
+/// The operations that need what the bench's requests never carry: a listing's `category`
+/// (a Query of the index instead of a Scan) and a create's `Idempotency-Key` (a transaction
+/// instead of a Put).
+const NOT_SENT_BY_THE_BENCH: [Operation; 2] =
+    [Operation::ListCategory, Operation::InsertIdempotent];
+
+/// The operations one request to `route` makes, as the bench sends it: each operation of its
+/// use case's ports once, less those its requests never trigger.
+pub(crate) fn operations_per_request(route: Route) -> Vec<Operation> {
+    route
+        .ports()
+        .iter()
+        .flat_map(|port| operations_of_port(*port))
+        .copied()
+        .filter(|operation| !NOT_SENT_BY_THE_BENCH.contains(operation))
+        .collect()
 }
 
 /// The cost table.
@@ -164,16 +170,16 @@ pub(crate) fn estimate(
     routes
         .iter()
         .map(|route| {
-            let (read_units, write_units) = operations_per_request(&route.use_case)
-                .iter()
-                .map(|op| units(*op, assumptions))
+            let (read_units, write_units) = operations_per_request(route.route)
+                .into_iter()
+                .map(|op| units(op, assumptions))
                 .fold((0.0, 0.0), |(r, w), (dr, dw)| (r + dr, w + dw));
             let dynamodb = read_units * prices.read_unit_per_million
                 + write_units * prices.write_unit_per_million;
             let rust = lambda(assumptions.memory_mb, route.billed_ms, route.init_ms);
             let python = lambda(PYTHON_MEMORY_MB, PYTHON_WARM_MS, PYTHON_INIT_MS);
             RouteCost {
-                route: route.route.clone(),
+                route: route.route.route_key().to_owned(),
                 read_units,
                 write_units,
                 billed_ms: route.billed_ms,
@@ -202,10 +208,9 @@ mod tests {
         }
     }
 
-    fn route(route: &str, use_case: &str, billed_ms: f64) -> RouteFigures {
+    fn route(route: Route, billed_ms: f64) -> RouteFigures {
         RouteFigures {
-            route: route.to_owned(),
-            use_case: use_case.to_owned(),
+            route,
             billed_ms,
             init_ms: 10.0,
         }
@@ -213,12 +218,9 @@ mod tests {
 
     #[test]
     fn a_read_costs_the_gateway_the_lambda_request_its_duration_and_one_read_unit() {
-        let costs = estimate(
-            &[route("GET /items/{id}", "get", 4.0)],
-            &US_EAST_1,
-            &assumptions(),
-        );
+        let costs = estimate(&[route(Route::GetItem, 4.0)], &US_EAST_1, &assumptions());
         let get = &costs[0];
+        assert_eq!(get.route, "GET /items/{id}");
         assert_eq!((get.read_units, get.write_units), (1.0, 0.0));
         // 0.20 + 1e6 * 0.125 GB * 0.004 s * price + 1% of 0.125 GB * 0.010 s per request
         let lambda = 0.20 + 0.125 * 4.0 * 13.3334e-3 + 0.01 * 0.125 * 10.0 * 13.3334e-3;
@@ -233,10 +235,7 @@ mod tests {
     #[test]
     fn a_listing_reads_its_page_eventually_consistent_and_writes_touch_the_index() {
         let costs = estimate(
-            &[
-                route("GET /items", "list", 10.0),
-                route("POST /items", "create", 3.0),
-            ],
+            &[route(Route::ListItems, 10.0), route(Route::CreateItem, 3.0)],
             &US_EAST_1,
             &assumptions(),
         );
@@ -244,6 +243,43 @@ mod tests {
         assert_eq!(costs[0].read_units, 1.0);
         // One 1 KB write to the table and one to the category index.
         assert_eq!((costs[1].read_units, costs[1].write_units), (0.0, 2.0));
+    }
+
+    #[test]
+    fn a_patch_costs_what_a_replace_costs_one_conditional_update() {
+        assert_eq!(
+            operations_per_request(Route::PatchItem),
+            [Operation::Update]
+        );
+        let costs = estimate(
+            &[route(Route::UpdateItem, 3.0), route(Route::PatchItem, 3.0)],
+            &US_EAST_1,
+            &assumptions(),
+        );
+        assert_eq!((costs[1].read_units, costs[1].write_units), (0.0, 2.0));
+        assert_eq!(costs[0].dynamodb, costs[1].dynamodb);
+    }
+
+    #[test]
+    fn a_request_makes_one_operation_of_each_of_its_ports_the_bench_can_trigger() {
+        assert_eq!(
+            operations_per_request(Route::ListItems),
+            [Operation::ListAll]
+        );
+        assert_eq!(
+            operations_per_request(Route::CreateItem),
+            [Operation::Insert]
+        );
+        assert_eq!(
+            operations_per_request(Route::DeleteItem),
+            [Operation::Delete]
+        );
+        for route in Route::ALL {
+            assert!(
+                !operations_per_request(route).is_empty(),
+                "{route:?} makes no store call"
+            );
+        }
     }
 
     #[test]

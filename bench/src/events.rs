@@ -21,40 +21,107 @@ pub(crate) const CALLER: &str = "bench-user";
 /// One request to one of the API's routes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum ApiCall {
-    /// `GET /items?limit=N`, with `Accept-Encoding: gzip` or without.
+    /// A listing (`Route::ListItems`) of one page, with `Accept-Encoding: gzip` or without.
     List(Listing),
-    /// `GET /items/{id}`
+    /// One item (`Route::GetItem`).
     Get(String),
-    /// `POST /items`, the `n`th item.
+    /// A new item (`Route::CreateItem`), the `n`th.
     Create(u64),
-    /// `PUT /items/{id}` with new fields, the `n`th change.
+    /// An item's fields replaced (`Route::UpdateItem`), the `n`th change.
     Update(String, u64),
-    /// `DELETE /items/{id}`
+    /// An item's description changed by a merge patch (`Route::PatchItem`), the `n`th change.
+    Patch(String, u64),
+    /// An item removed (`Route::DeleteItem`).
     Delete(String),
 }
 
 impl ApiCall {
-    /// The route key the call goes to.
-    pub(crate) fn route_key(&self) -> &'static str {
-        let route = match self {
+    /// The route the call goes to.
+    pub(crate) fn route(&self) -> Route {
+        match self {
             ApiCall::List(_) => Route::ListItems,
             ApiCall::Get(_) => Route::GetItem,
             ApiCall::Create(_) => Route::CreateItem,
             ApiCall::Update(..) => Route::UpdateItem,
+            ApiCall::Patch(..) => Route::PatchItem,
             ApiCall::Delete(_) => Route::DeleteItem,
-        };
-        route.route_key()
-    }
-
-    /// The status a successful call answers with.
-    pub(crate) fn success_status(&self) -> u64 {
-        match self {
-            ApiCall::Create(_) => 201,
-            ApiCall::Delete(_) => 204,
-            _ => 200,
         }
     }
+
+    /// The route key the call goes to.
+    pub(crate) fn route_key(&self) -> &'static str {
+        self.route().route_key()
+    }
+
+    /// The status a successful call answers with, as its route declares it.
+    pub(crate) fn success_status(&self) -> u16 {
+        self.route().success_status()
+    }
+
+    /// The item the call names in its path, if its route has one.
+    pub(crate) fn id(&self) -> Option<&str> {
+        match self {
+            ApiCall::List(_) | ApiCall::Create(_) => None,
+            ApiCall::Get(id)
+            | ApiCall::Update(id, _)
+            | ApiCall::Patch(id, _)
+            | ApiCall::Delete(id) => Some(id),
+        }
+    }
+
+    /// The query string (without `?`).
+    pub(crate) fn query(&self) -> String {
+        match self {
+            ApiCall::List(listing) => format!("limit={}", listing.limit),
+            _ => String::new(),
+        }
+    }
+
+    /// The `Accept-Encoding` the call sends, if any.
+    pub(crate) fn accept_encoding(&self) -> Option<&'static str> {
+        match self {
+            ApiCall::List(listing) if listing.gzip => Some("gzip, deflate, br"),
+            _ => None,
+        }
+    }
+
+    /// The body and its media type, if the call has one.
+    pub(crate) fn body(&self) -> Option<(Value, &'static str)> {
+        match self {
+            ApiCall::Create(n) | ApiCall::Update(_, n) => Some((item_body(*n), JSON)),
+            ApiCall::Patch(_, n) => Some((item_patch(*n), MERGE_PATCH)),
+            ApiCall::List(_) | ApiCall::Get(_) | ApiCall::Delete(_) => None,
+        }
+    }
+
+    /// The method and the path (the route key's, its `{id}` replaced by the call's item).
+    pub(crate) fn request_line(&self) -> Result<(reqwest::Method, String), BoxError> {
+        items_loadtest::request_line(self.route(), self.id().unwrap_or_default()).ok_or_else(|| {
+            format!("the route key {:?} is not METHOD /path", self.route_key()).into()
+        })
+    }
+
+    /// The status of `response` (a proxy response), or an error naming the call when it is not
+    /// the route's success status.
+    pub(crate) fn check_status(&self, response: &Value) -> Result<(), BoxError> {
+        let status = response["statusCode"].as_u64();
+        if status == Some(u64::from(self.success_status())) {
+            return Ok(());
+        }
+        Err(format!(
+            "{} answered {}: {response}",
+            self.route_key(),
+            status.map_or_else(|| "no status".to_owned(), |s| s.to_string()),
+        )
+        .into())
+    }
 }
+
+/// The media type of a JSON body.
+const JSON: &str = "application/json";
+/// The media type of a JSON Merge Patch body (RFC 7396), as `openapi.yaml` names it for the
+/// patch route (the driving adapter keeps its own constant private).
+const MERGE_PATCH: &str = "application/merge-patch+json";
 
 /// A listing request: the page size, and whether the caller accepts a gzip response.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,6 +162,11 @@ pub(crate) fn item_body(n: u64) -> Value {
     })
 }
 
+/// The `n`th merge patch: a new description of the same size, every other field kept.
+pub(crate) fn item_patch(n: u64) -> Value {
+    json!({ "description": format!("{ITEM_DESCRIPTION} Change {n}.") })
+}
+
 /// Builds payload 2.0 events for one verified caller.
 pub(crate) struct EventFactory {
     token: String,
@@ -118,40 +190,32 @@ impl EventFactory {
     }
 
     /// The event for `call`.
-    pub(crate) fn event(&self, call: &ApiCall) -> Value {
-        let (method, path, body, id) = match call {
-            ApiCall::List(_) => ("GET", "/items".to_owned(), None, None),
-            ApiCall::Get(id) => ("GET", format!("/items/{id}"), None, Some(id)),
-            ApiCall::Create(n) => ("POST", "/items".to_owned(), Some(item_body(*n)), None),
-            ApiCall::Update(id, n) => {
-                ("PUT", format!("/items/{id}"), Some(item_body(*n)), Some(id))
-            }
-            ApiCall::Delete(id) => ("DELETE", format!("/items/{id}"), None, Some(id)),
-        };
-        let listing = match call {
-            ApiCall::List(listing) => Some(*listing),
-            _ => None,
-        };
-        let raw_query = listing.map_or_else(String::new, |l| format!("limit={}", l.limit));
-        let body = body.map(|b| b.to_string().into_bytes()).unwrap_or_default();
+    pub(crate) fn event(&self, call: &ApiCall) -> Result<Value, BoxError> {
+        let (method, path) = call.request_line()?;
+        let body = call.body();
         let mut headers = vec![
             ("host".to_owned(), "api.bench.local".to_owned()),
             ("user-agent".to_owned(), "items-bench/0.1".to_owned()),
-            ("accept".to_owned(), "application/json".to_owned()),
+            ("accept".to_owned(), JSON.to_owned()),
             ("authorization".to_owned(), format!("Bearer {}", self.token)),
         ];
-        if listing.is_some_and(|l| l.gzip) {
-            headers.push(("accept-encoding".to_owned(), "gzip, deflate, br".to_owned()));
+        if let Some(encoding) = call.accept_encoding() {
+            headers.push(("accept-encoding".to_owned(), encoding.to_owned()));
         }
-        if !body.is_empty() {
-            headers.push(("content-type".to_owned(), "application/json".to_owned()));
-            headers.push(("content-length".to_owned(), body.len().to_string()));
-        }
+        let body = match body {
+            Some((body, media_type)) => {
+                let body = body.to_string().into_bytes();
+                headers.push(("content-type".to_owned(), media_type.to_owned()));
+                headers.push(("content-length".to_owned(), body.len().to_string()));
+                body
+            }
+            None => Vec::new(),
+        };
         let request = IncomingRequest {
             request_id: uuid::Uuid::new_v4().simple().to_string(),
-            method: method.to_owned(),
+            method: method.as_str().to_owned(),
             raw_path: path,
-            raw_query,
+            raw_query: call.query(),
             headers,
             body,
             source_ip: IpAddr::V4(Ipv4Addr::new(203, 0, 113, 7)),
@@ -159,19 +223,32 @@ impl EventFactory {
             received_at: chrono::Utc::now(),
             protocol: "HTTP/1.1".to_owned(),
         };
-        let path_parameters: BTreeMap<String, String> = id
-            .map(|id| BTreeMap::from([("id".to_owned(), id.clone())]))
-            .unwrap_or_default();
         let route_key = call.route_key();
         let resource = route_key
             .split_once(' ')
             .map_or(route_key, |(_, path)| path);
+        // The path's parameters, by the names the route key gives them (`{id}`).
+        let path_parameters: BTreeMap<String, String> = call
+            .id()
+            .map(|id| {
+                resource
+                    .split('/')
+                    .filter_map(|segment| segment.strip_prefix('{')?.strip_suffix('}'))
+                    .map(|name| (name.to_owned(), id.to_owned()))
+                    .collect()
+            })
+            .unwrap_or_default();
         let route = MatchedRoute {
             route_key,
             resource,
             path_parameters: &path_parameters,
         };
-        build_event(PayloadVersion::V2, &request, &route, &self.claims)
+        Ok(build_event(
+            PayloadVersion::V2,
+            &request,
+            &route,
+            &self.claims,
+        ))
     }
 }
 
@@ -182,7 +259,9 @@ mod tests {
     #[test]
     fn events_carry_the_route_the_verified_caller_and_the_path_id() {
         let factory = EventFactory::new(&LocalIssuer::generate().expect("key")).expect("factory");
-        let event = factory.event(&ApiCall::Update("abc".to_owned(), 3));
+        let event = factory
+            .event(&ApiCall::Update("abc".to_owned(), 3))
+            .expect("event");
         assert_eq!(event["version"], "2.0");
         assert_eq!(event["routeKey"], "PUT /items/{id}");
         assert_eq!(event["rawPath"], "/items/abc");
@@ -199,16 +278,59 @@ mod tests {
     #[test]
     fn a_listing_asks_for_its_page_size_and_says_whether_it_takes_gzip() {
         let factory = EventFactory::new(&LocalIssuer::generate().expect("key")).expect("factory");
-        let event = factory.event(&ApiCall::List(Listing::DEFAULT));
+        let event = factory
+            .event(&ApiCall::List(Listing::DEFAULT))
+            .expect("event");
         assert_eq!(event["rawQueryString"], "limit=20");
         assert_eq!(event["queryStringParameters"]["limit"], "20");
         assert_eq!(event["headers"]["accept-encoding"], "gzip, deflate, br");
         assert!(event.get("pathParameters").is_none());
-        let plain = factory.event(&ApiCall::List(Listing {
-            limit: 100,
-            gzip: false,
-        }));
+        let plain = factory
+            .event(&ApiCall::List(Listing {
+                limit: 100,
+                gzip: false,
+            }))
+            .expect("event");
         assert_eq!(plain["rawQueryString"], "limit=100");
         assert!(plain["headers"].get("accept-encoding").is_none());
+    }
+
+    #[test]
+    fn a_patch_is_a_merge_patch_of_the_description_alone_on_the_patch_route() {
+        let factory = EventFactory::new(&LocalIssuer::generate().expect("key")).expect("factory");
+        let event = factory
+            .event(&ApiCall::Patch("abc".to_owned(), 7))
+            .expect("event");
+        assert_eq!(event["routeKey"], "PATCH /items/{id}");
+        assert_eq!(event["requestContext"]["http"]["method"], "PATCH");
+        assert_eq!(event["rawPath"], "/items/abc");
+        assert_eq!(event["pathParameters"]["id"], "abc");
+        assert_eq!(
+            event["headers"]["content-type"],
+            "application/merge-patch+json"
+        );
+        let body: Value =
+            serde_json::from_str(event["body"].as_str().expect("body")).expect("json");
+        let fields: Vec<&String> = body.as_object().expect("object").keys().collect();
+        assert_eq!(fields, ["description"]);
+        assert_ne!(body["description"], ITEM_DESCRIPTION);
+    }
+
+    #[test]
+    fn a_call_succeeds_with_its_routes_declared_status_only() {
+        let delete = ApiCall::Delete("abc".to_owned());
+        assert!(delete.check_status(&json!({ "statusCode": 204 })).is_ok());
+        let error = delete
+            .check_status(&json!({ "statusCode": 200 }))
+            .expect_err("200 is not a delete's success");
+        assert!(error
+            .to_string()
+            .starts_with("DELETE /items/{id} answered 200"));
+        assert!(ApiCall::Create(1)
+            .check_status(&json!({ "statusCode": 201 }))
+            .is_ok());
+        assert!(ApiCall::Patch("abc".to_owned(), 1)
+            .check_status(&json!({}))
+            .is_err());
     }
 }

@@ -51,6 +51,7 @@ impl Workload {
             Route::ListItems => ApiCall::List(Listing::DEFAULT),
             Route::GetItem => ApiCall::Get(seed()?),
             Route::UpdateItem => ApiCall::Update(seed()?, self.counter),
+            Route::PatchItem => ApiCall::Patch(seed()?, self.counter),
             Route::CreateItem => ApiCall::Create(self.counter),
             Route::DeleteItem => ApiCall::Delete(
                 self.deletable
@@ -66,17 +67,8 @@ impl Workload {
         process: &mut FunctionProcess,
         call: &ApiCall,
     ) -> Result<crate::function::Answer, BoxError> {
-        let answer = process.invoke(self.events.event(call)).await?;
-        let status = answer.response["statusCode"].as_u64();
-        if status != Some(call.success_status()) {
-            return Err(format!(
-                "{} answered {}: {}",
-                call.route_key(),
-                status.map_or_else(|| "no status".to_owned(), |s| s.to_string()),
-                answer.response
-            )
-            .into());
-        }
+        let answer = process.invoke(self.events.event(call)?).await?;
+        call.check_status(&answer.response)?;
         if let ApiCall::Create(_) = call {
             self.deletable.push(created_id(&answer.response)?);
         }
@@ -102,7 +94,10 @@ pub(crate) async fn seed(
     let mut ids = Vec::new();
     for n in 0..count {
         let call = ApiCall::Create(n);
-        let answer = process.invoke(events.event(&call)).await;
+        let answer = match events.event(&call) {
+            Ok(event) => process.invoke(event).await,
+            Err(error) => Err(error),
+        };
         let answer = match answer {
             Ok(answer) => answer,
             Err(error) => {
@@ -235,7 +230,10 @@ pub(crate) async fn init_steps(
     for _ in 0..runs {
         let call = workload.next_call(Route::GetItem)?;
         let mut process = FunctionProcess::start(launch).await?;
-        let answer = process.invoke(workload.events.event(&call)).await;
+        let answer = match workload.events.event(&call) {
+            Ok(event) => process.invoke(event).await,
+            Err(error) => Err(error),
+        };
         let init = process.init_duration();
         let lines = process.stop().await;
         answer?;
@@ -447,10 +445,9 @@ async fn floor_request(
         other => other.clone(),
     };
     let sent = Instant::now();
-    let answer = floor.invoke(workload.events.event(&call)).await?;
-    if answer.response["statusCode"].as_u64() != Some(call.success_status()) {
-        return Err(format!("the floor function answered {}", answer.response).into());
-    }
+    let answer = floor.invoke(workload.events.event(&call)?).await?;
+    call.check_status(&answer.response)
+        .map_err(|error| format!("the floor function: {error}"))?;
     if let Some(id) = answer.response["id"].as_str() {
         workload.floor_deletable.push(id.to_owned());
     }

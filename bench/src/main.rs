@@ -41,24 +41,38 @@ use crate::throughput::Mix;
 /// Errors end the run with their message.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-/// The order the routes are measured in: reads before the table grows, and the create
-/// function's items are what the delete function deletes.
-const COLD_ORDER: [Route; 5] = [
-    Route::ListItems,
-    Route::GetItem,
-    Route::CreateItem,
-    Route::UpdateItem,
-    Route::DeleteItem,
-];
-const WARM_ORDER: [Route; 5] = [
-    Route::ListItems,
-    Route::GetItem,
-    Route::UpdateItem,
-    Route::CreateItem,
-    Route::DeleteItem,
-];
+/// When a route is measured, relative to the others.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Stage {
+    /// Reads, while the table holds the seed items.
+    Reads,
+    /// Changes to the seed items, which keep the table's size.
+    Changes,
+    /// Creates, whose items the deletes then delete.
+    Creates,
+    /// Deletes of the items the creates made.
+    Deletes,
+}
 
-/// Items created before the runs, for reads, listings and updates.
+/// The stage a route is measured in: its requests need what the earlier stages leave.
+fn stage(route: Route) -> Stage {
+    match route {
+        Route::ListItems | Route::GetItem => Stage::Reads,
+        Route::UpdateItem | Route::PatchItem => Stage::Changes,
+        Route::CreateItem => Stage::Creates,
+        Route::DeleteItem => Stage::Deletes,
+    }
+}
+
+/// Every route in the order it is measured in (cold starts, then warm runs): by stage, then
+/// in the order of the declaration.
+fn measuring_order() -> Vec<Route> {
+    let mut routes = Route::ALL.to_vec();
+    routes.sort_by_key(|route| stage(*route));
+    routes
+}
+
+/// Items created before the runs, for reads, listings, replaces and patches.
 const SEED_ITEMS: u64 = 40;
 
 /// The page size of the compression figures: the contract's largest page.
@@ -121,17 +135,6 @@ async fn run(args: Args) -> Result<(), BoxError> {
         )
     })?;
 
-    let mut functions = Vec::new();
-    for route in local_stage::routes::all()? {
-        let kind = Route::from_function_name(&route.function)
-            .ok_or_else(|| format!("the bench has no requests for route {}", route.route_key))?;
-        let launch = Launch {
-            binary: function::binary(&args.functions_dir, &route.function)?,
-            name: route.function.clone(),
-            environment: Vec::new(),
-        };
-        functions.push((route.route_key, kind, launch));
-    }
     let tool = |name: &str| -> Result<Launch, BoxError> {
         Ok(Launch {
             binary: function::binary(&args.functions_dir, name)?,
@@ -139,6 +142,10 @@ async fn run(args: Args) -> Result<(), BoxError> {
             environment: Vec::new(),
         })
     };
+    let mut functions = Vec::new();
+    for route in Route::ALL {
+        functions.push((route, tool(route.function_name())?));
+    }
     let floors = Floors {
         store: tool("store-floor")?,
         bare: tool("bare-runtime")?,
@@ -221,14 +228,12 @@ async fn run(args: Args) -> Result<(), BoxError> {
     let bare_init_ms = measured.bare.init.p50_ms;
     let mut results: Vec<FunctionResult> = Vec::new();
     let mut cost_inputs = Vec::new();
-    for (route, name, cold, tls, warm, floor) in measured.functions {
-        let size = packages.as_ref().and_then(|p| p.functions.get(&name));
-        let use_case = Route::from_function_name(&name)
-            .map(|r| r.use_case().to_owned())
-            .unwrap_or_default();
+    for (route, cold, tls, warm, floor) in measured.functions {
+        let size = packages
+            .as_ref()
+            .and_then(|p| p.functions.get(route.function_name()));
         cost_inputs.push(cost::RouteFigures {
-            route: route.clone(),
-            use_case,
+            route,
             billed_ms: warm.billed_ms_mean,
             init_ms: cold.init.p50_ms,
         });
@@ -238,8 +243,7 @@ async fn run(args: Args) -> Result<(), BoxError> {
             init_less_warm_up_ratio_to_bare: cold
                 .init_less_warm_up
                 .map(|s| s.p50_ms / bare_init_ms),
-            function: name,
-            route,
+            route: report::NamedRoute(route),
             cold_init: cold.init,
             cold_init_warm_up: cold.warm_up,
             cold_init_less_warm_up: cold.init_less_warm_up,
@@ -311,15 +315,8 @@ struct Floors {
 
 /// Everything measured against DynamoDB.
 struct Measured {
-    /// Per route: route key, function, cold starts (plain and over TLS), warm run, floor.
-    functions: Vec<(
-        String,
-        String,
-        ColdStarts,
-        Option<ColdStarts>,
-        WarmRun,
-        FloorRun,
-    )>,
+    /// Per route: cold starts (plain and over TLS), warm run, floor.
+    functions: Vec<(Route, ColdStarts, Option<ColdStarts>, WarmRun, FloorRun)>,
     bare: ColdStarts,
     init_steps: InitSteps,
     compression: Option<compression::CompressionRun>,
@@ -351,7 +348,7 @@ async fn stored_item_size(
 async fn measure(
     args: &Args,
     store: &DynamoDbStore,
-    functions: &[(String, Route, Launch)],
+    functions: &[(Route, Launch)],
     floors: &Floors,
 ) -> Result<Measured, BoxError> {
     let environment = store.process_environment(&items_apigateway::Config::default());
@@ -361,12 +358,12 @@ async fn measure(
     };
     let launches: HashMap<Route, Launch> = functions
         .iter()
-        .map(|(_, kind, launch)| (*kind, with_store(launch, &environment)))
+        .map(|(kind, launch)| (*kind, with_store(launch, &environment)))
         .collect();
     let launch_of = |kind: Route| {
         launches
             .get(&kind)
-            .ok_or_else(|| format!("routes.json has no function for {kind:?}"))
+            .ok_or_else(|| format!("no function for {}", kind.route_key()))
     };
 
     let events = EventFactory::new(&LocalIssuer::load_or_create(&args.issuer_key)?)?;
@@ -410,7 +407,7 @@ async fn measure(
     };
     let mut cold: HashMap<Route, ColdStarts> = HashMap::new();
     let mut cold_tls: HashMap<Route, ColdStarts> = HashMap::new();
-    for kind in COLD_ORDER.into_iter().filter(|&kind| selected(kind)) {
+    for kind in measuring_order().into_iter().filter(|&kind| selected(kind)) {
         let launch = launch_of(kind)?;
         eprintln!("cold starts: {} x {}", launch.name, args.cold_runs);
         cold.insert(
@@ -436,9 +433,9 @@ async fn measure(
     let floor_launch = with_store(&floors.store, &environment);
     let mut warm: HashMap<Route, (WarmRun, FloorRun)> = HashMap::new();
     let mut compression = None;
-    for kind in WARM_ORDER.into_iter().filter(|&kind| selected(kind)) {
+    for kind in measuring_order().into_iter().filter(|&kind| selected(kind)) {
         let launch = launch_of(kind)?;
-        if kind == Route::DeleteItem && selected(Route::ListItems) {
+        if stage(kind) == Stage::Deletes && compression.is_none() && selected(Route::ListItems) {
             // Before the deletes, while the table holds well over a large page.
             eprintln!(
                 "compression: {} x {} pages of {LARGE_PAGE}, with and without gzip",
@@ -473,18 +470,11 @@ async fn measure(
     }
 
     let mut results = Vec::new();
-    for (route, kind, launch) in functions.iter().filter(|(_, kind, _)| selected(*kind)) {
+    for (kind, launch) in functions.iter().filter(|(kind, _)| selected(*kind)) {
         let (Some(cold), Some((warm, floor))) = (cold.remove(kind), warm.remove(kind)) else {
             return Err(format!("{} was not measured", launch.name).into());
         };
-        results.push((
-            route.clone(),
-            launch.name.clone(),
-            cold,
-            cold_tls.remove(kind),
-            warm,
-            floor,
-        ));
+        results.push((*kind, cold, cold_tls.remove(kind), warm, floor));
     }
     Ok(Measured {
         functions: results,
@@ -503,4 +493,23 @@ fn store_endpoint(store: &DynamoDbStore) -> Result<String, BoxError> {
         .ok_or_else(|| format!("the TLS proxy needs a plain http:// store, not {endpoint}"))?
         .trim_end_matches('/')
         .to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_route_is_measured_once_reads_first_and_deletes_after_the_creates() {
+        let order = measuring_order();
+        let mut sorted = order.clone();
+        sorted.sort_unstable();
+        assert_eq!(sorted, Route::ALL);
+        let position = |route| order.iter().position(|r| *r == route).expect("measured");
+        assert!(position(Route::GetItem) < position(Route::UpdateItem));
+        assert!(position(Route::ListItems) < position(Route::CreateItem));
+        assert!(position(Route::PatchItem) < position(Route::CreateItem));
+        assert!(position(Route::CreateItem) < position(Route::DeleteItem));
+        assert_eq!(order.last(), Some(&Route::DeleteItem));
+    }
 }

@@ -10,6 +10,6 @@ pub mod mix;
 pub mod report;
 pub mod run;
 
-pub use mix::{Mix, Operation};
+pub use mix::{request_line, Mix};
 pub use report::{Outcome, Percentiles, Report, Sample};
 pub use run::{run, Config, LoadError};

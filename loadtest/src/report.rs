@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use crate::mix::Operation;
+use items_apigateway::Route;
 
 /// How one request ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -30,8 +30,8 @@ impl Outcome {
 /// One finished request.
 #[derive(Debug, Clone, Copy)]
 pub struct Sample {
-    /// What it was.
-    pub operation: Operation,
+    /// The route it called.
+    pub route: Route,
     /// From its scheduled start to its answer: includes any wait before it could be sent, so a
     /// stalled server cannot hide its stall by slowing the sender down (coordinated omission).
     pub latency: Duration,
@@ -95,7 +95,7 @@ pub struct Report {
 }
 
 impl Report {
-    /// Requests answered with their operation's success status.
+    /// Requests answered with their route's success status.
     pub fn succeeded(&self) -> usize {
         self.samples.iter().filter(|s| is_success(s)).count()
     }
@@ -110,13 +110,11 @@ impl Report {
         self.samples.len() as f64 / self.elapsed.as_secs_f64().max(f64::EPSILON)
     }
 
-    /// Failures by operation and outcome.
-    pub fn errors(&self) -> BTreeMap<(Operation, Outcome), usize> {
+    /// Failures by route and outcome.
+    pub fn errors(&self) -> BTreeMap<(Route, Outcome), usize> {
         let mut errors = BTreeMap::new();
         for sample in self.samples.iter().filter(|s| !is_success(s)) {
-            *errors
-                .entry((sample.operation, sample.outcome))
-                .or_insert(0) += 1;
+            *errors.entry((sample.route, sample.outcome)).or_insert(0) += 1;
         }
         errors
     }
@@ -156,13 +154,11 @@ impl Report {
             };
             let _ = writeln!(out, "| {name} | {count} | {cells} | {errors} |");
         };
-        for operation in Operation::ALL {
-            let samples = self
-                .samples
-                .iter()
-                .filter(|s| s.operation == operation)
-                .collect();
-            row(&mut out, operation.route(), samples);
+        for route in Route::ALL {
+            let samples: Vec<&Sample> = self.samples.iter().filter(|s| s.route == route).collect();
+            if !samples.is_empty() {
+                row(&mut out, route.route_key(), samples);
+            }
         }
         row(&mut out, "**all**", self.samples.iter().collect());
         if let Some(service) =
@@ -182,8 +178,8 @@ impl Report {
             let _ = writeln!(out, "\nErrors by status: none.");
         } else {
             let _ = writeln!(out, "\nErrors by status:\n");
-            for ((operation, outcome), count) in errors {
-                let _ = writeln!(out, "- {operation}: {} x{count}", outcome.label());
+            for ((route, outcome), count) in errors {
+                let _ = writeln!(out, "- {}: {} x{count}", route.route_key(), outcome.label());
             }
         }
         out
@@ -191,7 +187,7 @@ impl Report {
 }
 
 fn is_success(sample: &Sample) -> bool {
-    sample.outcome == Outcome::Status(sample.operation.expected_status())
+    sample.outcome == Outcome::Status(sample.route.success_status())
 }
 
 fn millis(duration: Duration) -> String {
@@ -235,8 +231,8 @@ mod tests {
 
     #[test]
     fn errors_are_counted_by_route_and_status() {
-        let sample = |operation, outcome| Sample {
-            operation,
+        let sample = |route, outcome| Sample {
+            route,
             latency: Duration::from_millis(2),
             service_time: Duration::from_millis(1),
             outcome,
@@ -249,10 +245,10 @@ mod tests {
             scheduled: 4,
             elapsed: Duration::from_secs(1),
             samples: vec![
-                sample(Operation::Get, Outcome::Status(200)),
-                sample(Operation::Create, Outcome::Status(201)),
-                sample(Operation::Create, Outcome::Status(429)),
-                sample(Operation::Delete, Outcome::Timeout),
+                sample(Route::GetItem, Outcome::Status(200)),
+                sample(Route::CreateItem, Outcome::Status(201)),
+                sample(Route::CreateItem, Outcome::Status(429)),
+                sample(Route::DeleteItem, Outcome::Timeout),
             ],
         };
         assert_eq!(report.succeeded(), 2);

@@ -7,7 +7,9 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
-use crate::mix::{Mix, Operation};
+use items_apigateway::Route;
+
+use crate::mix::{request_line, Mix};
 use crate::report::{Outcome, Report, Sample};
 
 /// What to run.
@@ -28,7 +30,7 @@ pub struct Config {
     /// Requests in flight at most; a request due while all are busy waits, and its wait counts
     /// in its latency.
     pub max_in_flight: usize,
-    /// Items created before the run for the get and update requests.
+    /// Items created before the run for the get, replace and patch requests.
     pub seed_items: usize,
 }
 
@@ -49,9 +51,9 @@ pub enum LoadError {
     },
 }
 
-/// The items the requests read, update and delete.
+/// The items the requests read, change and delete.
 struct Items {
-    /// Created before the run, never deleted by it: targets of get and update.
+    /// Created before the run, never deleted by it: targets of get, replace and patch.
     stable: Vec<String>,
     /// Created before or during the run: targets of delete.
     deletable: Mutex<Vec<String>>,
@@ -77,11 +79,20 @@ pub async fn run(config: Config) -> Result<Report, LoadError> {
     let interval = Duration::from_secs_f64(1.0 / config.rate);
     let scheduled = (config.rate * config.duration.as_secs_f64()).round() as usize;
     let mix = Mix::realistic();
+    if let Some(route) = mix
+        .routes()
+        .find(|route| request_line(*route, "").is_none())
+    {
+        return Err(LoadError::Config(format!(
+            "the route key {:?} is not METHOD /path",
+            route.route_key()
+        )));
+    }
     let description = mix.describe();
     let in_flight = Arc::new(Semaphore::new(config.max_in_flight));
     let mut requests = JoinSet::new();
     let start = Instant::now();
-    for (slot, operation) in mix.take(scheduled).enumerate() {
+    for (slot, route) in mix.take(scheduled).enumerate() {
         // The schedule is fixed in advance: a slow answer never delays the next request's
         // scheduled start, and latency counts from that start.
         let due = start + interval.mul_f64(slot as f64);
@@ -95,10 +106,10 @@ pub async fn run(config: Config) -> Result<Report, LoadError> {
         requests.spawn(async move {
             let _permit = in_flight.acquire_owned().await;
             let sent = Instant::now();
-            let outcome = send(&client, &config, &items, operation, slot).await;
+            let outcome = send(&client, &config, &items, route, slot).await;
             let answered = Instant::now();
             Sample {
-                operation,
+                route,
                 latency: answered - due,
                 service_time: answered - sent,
                 outcome,
@@ -125,29 +136,29 @@ pub async fn run(config: Config) -> Result<Report, LoadError> {
 }
 
 async fn seed(client: &reqwest::Client, config: &Config) -> Result<Items, LoadError> {
+    let create = Route::CreateItem;
     let mut created = Vec::new();
     // Half again as many for the first deletes, before the run's creates replenish them.
     for n in 0..config.seed_items + config.seed_items.div_ceil(2) {
-        let response = request(client, config, reqwest::Method::POST, "/items")
+        let failed = |what: String| LoadError::Seed {
+            what: format!("{}: {what}", create.route_key()),
+        };
+        let (method, path) = request_line(create, "")
+            .ok_or_else(|| failed("the route key is not METHOD /path".to_owned()))?;
+        let response = request(client, config, method, &path)
             .json(&item_body(&format!("seed {n}")))
             .send()
             .await
-            .map_err(|error| LoadError::Seed {
-                what: format!("POST /items: {error}"),
-            })?;
+            .map_err(|error| failed(error.to_string()))?;
         let status = response.status();
         let body = response.text().await.unwrap_or_default();
-        let id = (status.as_u16() == 201)
+        let id = (status.as_u16() == create.success_status())
             .then(|| serde_json::from_str::<serde_json::Value>(&body).ok())
             .flatten()
             .and_then(|item| item.get("id")?.as_str().map(str::to_owned));
         match id {
             Some(id) => created.push(id),
-            None => {
-                return Err(LoadError::Seed {
-                    what: format!("POST /items answered {status}: {}", truncate(&body)),
-                })
-            }
+            None => return Err(failed(format!("answered {status}: {}", truncate(&body)))),
         }
     }
     let deletable = created.split_off(config.seed_items);
@@ -161,54 +172,51 @@ async fn send(
     client: &reqwest::Client,
     config: &Config,
     items: &Items,
-    operation: Operation,
+    route: Route,
     slot: usize,
 ) -> Outcome {
-    let stable = &items.stable[slot % items.stable.len()];
-    let builder = match operation {
-        Operation::Get => request(
-            client,
-            config,
-            reqwest::Method::GET,
-            &format!("/items/{stable}"),
-        ),
-        Operation::List if slot.is_multiple_of(2) => {
-            request(client, config, reqwest::Method::GET, "/items?limit=20")
+    let id = match route {
+        // A path without an id.
+        Route::ListItems | Route::CreateItem => String::new(),
+        Route::GetItem | Route::UpdateItem | Route::PatchItem => {
+            items.stable[slot % items.stable.len()].clone()
         }
-        Operation::List => request(
-            client,
-            config,
-            reqwest::Method::GET,
-            "/items?category=loadtest&limit=20",
-        ),
-        Operation::Create => request(client, config, reqwest::Method::POST, "/items")
-            .json(&item_body(&format!("load {slot}"))),
-        Operation::Update => request(
-            client,
-            config,
-            reqwest::Method::PUT,
-            &format!("/items/{stable}"),
-        )
-        .json(&item_body(&format!("updated {slot}"))),
-        Operation::Delete => {
-            let target = lock(&items.deletable)
-                .pop()
-                // None left: a fresh id, answered 404 and counted as an error, which says the
-                // mix deletes faster than it creates.
-                .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-            request(
-                client,
-                config,
-                reqwest::Method::DELETE,
-                &format!("/items/{target}"),
-            )
+        Route::DeleteItem => lock(&items.deletable)
+            .pop()
+            // None left: a fresh id, answered 404 and counted as an error, which says the mix
+            // deletes faster than it creates.
+            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
+    };
+    // `run` checked that every route of the mix reads as METHOD /path.
+    let Some((method, path)) = request_line(route, &id) else {
+        return Outcome::Transport;
+    };
+    let builder = match route {
+        Route::ListItems if slot.is_multiple_of(2) => {
+            request(client, config, method, &format!("{path}?limit=20"))
         }
+        Route::ListItems => request(
+            client,
+            config,
+            method,
+            &format!("{path}?category=loadtest&limit=20"),
+        ),
+        Route::GetItem | Route::DeleteItem => request(client, config, method, &path),
+        Route::CreateItem => {
+            request(client, config, method, &path).json(&item_body(&format!("load {slot}")))
+        }
+        Route::UpdateItem => {
+            request(client, config, method, &path).json(&item_body(&format!("updated {slot}")))
+        }
+        Route::PatchItem => request(client, config, method, &path)
+            .header(reqwest::header::CONTENT_TYPE, MERGE_PATCH)
+            .body(item_patch(&format!("patched {slot}")).to_string()),
     };
     match builder.send().await {
         Ok(response) => {
             let status = response.status().as_u16();
             let body = response.bytes().await;
-            if operation == Operation::Create && status == 201 {
+            if route == Route::CreateItem && status == route.success_status() {
                 let id = body
                     .ok()
                     .and_then(|body| serde_json::from_slice::<serde_json::Value>(&body).ok())
@@ -245,6 +253,15 @@ fn item_body(name: &str) -> serde_json::Value {
         "description": "created by scripts/loadtest",
         "category": "loadtest",
     })
+}
+
+/// The media type of a JSON Merge Patch body (RFC 7396), as `openapi.yaml` names it for
+/// `PATCH /items/{id}`.
+const MERGE_PATCH: &str = "application/merge-patch+json";
+
+/// A merge patch changing only the description.
+fn item_patch(description: &str) -> serde_json::Value {
+    serde_json::json!({ "description": description })
 }
 
 fn lock(ids: &Mutex<Vec<String>>) -> std::sync::MutexGuard<'_, Vec<String>> {

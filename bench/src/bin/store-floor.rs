@@ -2,30 +2,35 @@
 //! route needs, with the same item, page size and conditions, and nothing else. Set up exactly
 //! as a function (a single-threaded runtime, lambda_runtime, the project's SDK loader from the
 //! environment, the connection opened during init, the same release profile), but with no event
-//! parsing beyond what the call needs, no domain and no logging.
+//! parsing beyond what the call needs, no domain and no logging. The route is the event's
+//! `routeKey`, read back into a [`Route`]; each has its call below:
 //!
-//! | route                | raw call                                                        |
-//! | -------------------- | --------------------------------------------------------------- |
-//! | `GET /items`         | `Scan` for `limit + 1` items (the function's look-ahead)         |
-//! | `GET /items/{id}`    | `GetItem`, consistent read                                      |
-//! | `POST /items`        | `PutItem` of a whole item, on `attribute_not_exists(id)`        |
-//! | `PUT /items/{id}`    | `UpdateItem` of the fields, version and write id, returning the |
-//! |                      | new item, on existence, creator and a new write id              |
-//! | `DELETE /items/{id}` | `DeleteItem` on existence and creator                           |
+//! | route        | raw call                                                                 |
+//! | ------------ | ------------------------------------------------------------------------ |
+//! | `ListItems`  | `Scan` for `limit + 1` items (the function's look-ahead)                  |
+//! | `GetItem`    | `GetItem`, consistent read                                               |
+//! | `CreateItem` | `PutItem` of the body's fields and the stored attributes, on             |
+//! |              | `attribute_not_exists(id)`                                               |
+//! | `UpdateItem` | `UpdateItem` setting the body's fields (all of them: a replace), then    |
+//! | `PatchItem`  | (only those the merge patch holds, `null` removed) `updated_at`,         |
+//! |              | version and write id, returning the new item, on existence, creator and  |
+//! |              | a new write id: the one expression the store builds for both             |
+//! | `DeleteItem` | `DeleteItem` on existence and creator                                    |
 //!
 //! The writes carry the route's whole condition (the caller is the creator, the bench sends no
 //! `If-Match`) and ask for the old item when it fails, as the routes do: a condition costs the
 //! store work, so a floor without it would flatter the route's ratio less than it should.
 //!
-//! It answers with the time the call took inside the process (`store_us`), so the bench can tell
-//! the raw round trip from what the Runtime API adds around it, and, for `POST`, the new id.
+//! It answers with the route's success status, the time the call took inside the process
+//! (`store_us`), so the bench can tell the raw round trip from what the Runtime API adds around
+//! it, and, for a create, the new id.
 
 use std::collections::HashMap;
 use std::time::Instant;
 
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
 use aws_sdk_dynamodb::Client;
-use items_apigateway::FunctionConfig;
+use items_apigateway::{FunctionConfig, Route};
 use items_dynamodb::table_design::ITEM_KEY;
 use items_dynamodb::{sdk_config_from_env, Timeouts};
 use lambda_runtime::{service_fn, LambdaEvent};
@@ -62,15 +67,35 @@ fn text<'a>(value: &'a Value, pointer: &str) -> &'a str {
         .unwrap_or_default()
 }
 
+/// The body's fields, sorted by name: each a string to set, or `None` (a merge patch's `null`)
+/// to remove.
+fn body_fields(body: &Value) -> Result<Vec<(&str, Option<&str>)>, Error> {
+    let Some(fields) = body.as_object() else {
+        return Err("the body is not a JSON object".into());
+    };
+    let mut fields = fields
+        .iter()
+        .map(|(field, value)| match value {
+            Value::String(text) => Ok((field.as_str(), Some(text.as_str()))),
+            Value::Null => Ok((field.as_str(), None)),
+            _ => Err(format!("the floor sets string fields only, not {field}").into()),
+        })
+        .collect::<Result<Vec<_>, Error>>()?;
+    fields.sort_unstable();
+    Ok(fields)
+}
+
 async fn raw_call(client: &Client, table: &str, event: &Value) -> Result<Value, Error> {
+    let route_key = text(event, "/routeKey");
+    let route =
+        Route::from_route_key(route_key).ok_or_else(|| format!("no route {route_key:?}"))?;
     let id = text(event, "/pathParameters/id").to_owned();
+    let caller = text(event, "/requestContext/authorizer/jwt/claims/sub");
     let body: Value = serde_json::from_str(text(event, "/body")).unwrap_or(Value::Null);
-    let now = chrono::Utc::now()
-        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-        .to_owned();
+    let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let sent = Instant::now();
-    let (status, created) = match text(event, "/routeKey") {
-        "GET /items" => {
+    let (found, created) = match route {
+        Route::ListItems => {
             let limit: i32 = text(event, "/queryStringParameters/limit")
                 .parse()
                 .unwrap_or(20);
@@ -80,9 +105,9 @@ async fn raw_call(client: &Client, table: &str, event: &Value) -> Result<Value, 
                 .limit(limit + 1)
                 .send()
                 .await?;
-            (200, None)
+            (true, None)
         }
-        "GET /items/{id}" => {
+        Route::GetItem => {
             let found = client
                 .get_item()
                 .table_name(table)
@@ -92,22 +117,19 @@ async fn raw_call(client: &Client, table: &str, event: &Value) -> Result<Value, 
                 .await?
                 .item
                 .is_some();
-            (if found { 200 } else { 404 }, None)
+            (found, None)
         }
-        "POST /items" => {
+        Route::CreateItem => {
             let id = uuid::Uuid::new_v4().to_string();
-            let owner = text(event, "/requestContext/authorizer/jwt/claims/sub");
-            let item = HashMap::from([
+            let mut item: HashMap<String, AttributeValue> = body_fields(&body)?
+                .into_iter()
+                .filter_map(|(field, value)| Some((field.to_owned(), string(value?))))
+                .collect();
+            item.extend([
                 (ITEM_KEY.to_owned(), string(&id)),
-                ("name".to_owned(), string(text(&body, "/name"))),
-                (
-                    "description".to_owned(),
-                    string(text(&body, "/description")),
-                ),
-                ("category".to_owned(), string(text(&body, "/category"))),
                 ("created_at".to_owned(), string(&now)),
                 ("updated_at".to_owned(), string(&now)),
-                ("created_by".to_owned(), string(owner)),
+                ("created_by".to_owned(), string(caller)),
                 ("version".to_owned(), AttributeValue::N("1".to_owned())),
             ]);
             client
@@ -118,49 +140,15 @@ async fn raw_call(client: &Client, table: &str, event: &Value) -> Result<Value, 
                 .expression_attribute_names("#id", ITEM_KEY)
                 .send()
                 .await?;
-            (201, Some(id))
+            (true, Some(id))
         }
-        "PUT /items/{id}" => {
-            let caller = text(event, "/requestContext/authorizer/jwt/claims/sub");
-            let write_id = uuid::Uuid::new_v4().simple().to_string();
-            client
-                .update_item()
-                .table_name(table)
-                .key(ITEM_KEY, string(id))
-                .update_expression(
-                    "SET #category = :category, #description = :description, #name = :name, \
-                     #updated_at = :now, #version = #version + :one, \
-                     #last_write_id = :write_id",
-                )
-                .condition_expression(
-                    "attribute_exists(#id) AND #created_by = :creator AND \
-                     (attribute_not_exists(#last_write_id) OR #last_write_id <> :write_id)",
-                )
-                .expression_attribute_names("#id", ITEM_KEY)
-                .expression_attribute_names("#created_by", "created_by")
-                .expression_attribute_names("#last_write_id", "last_write_id")
-                .expression_attribute_names("#name", "name")
-                .expression_attribute_names("#description", "description")
-                .expression_attribute_names("#category", "category")
-                .expression_attribute_names("#updated_at", "updated_at")
-                .expression_attribute_names("#version", "version")
-                .expression_attribute_values(":creator", string(caller))
-                .expression_attribute_values(":write_id", string(write_id))
-                .expression_attribute_values(":name", string(text(&body, "/name")))
-                .expression_attribute_values(":description", string(text(&body, "/description")))
-                .expression_attribute_values(":category", string(text(&body, "/category")))
-                .expression_attribute_values(":now", string(&now))
-                .expression_attribute_values(":one", AttributeValue::N("1".to_owned()))
-                .return_values(ReturnValue::AllNew)
-                .return_values_on_condition_check_failure(
-                    ReturnValuesOnConditionCheckFailure::AllOld,
-                )
-                .send()
-                .await?;
-            (200, None)
+        // A replace's body holds every field, a merge patch's only those it changes; the store
+        // builds one update from either, so the floor does too.
+        Route::UpdateItem | Route::PatchItem => {
+            conditional_update(client, table, id, caller, body_fields(&body)?, &now).await?;
+            (true, None)
         }
-        "DELETE /items/{id}" => {
-            let caller = text(event, "/requestContext/authorizer/jwt/claims/sub");
+        Route::DeleteItem => {
             client
                 .delete_item()
                 .table_name(table)
@@ -174,10 +162,69 @@ async fn raw_call(client: &Client, table: &str, event: &Value) -> Result<Value, 
                 )
                 .send()
                 .await?;
-            (204, None)
+            (true, None)
         }
-        other => return Err(format!("no floor for route {other:?}").into()),
     };
     let store_us = sent.elapsed().as_secs_f64() * 1e6;
+    let status = if found { route.success_status() } else { 404 };
     Ok(json!({ "statusCode": status, "store_us": store_us, "id": created }))
+}
+
+/// One `UpdateItem` as the store sends it for a replace or a patch: `fields` set (or removed
+/// when `None`), then `updated_at`, the version one up and a new write id, on the item's
+/// existence, its creator and that write id not being there yet; the new item returned, the
+/// old one on a failed condition.
+async fn conditional_update(
+    client: &Client,
+    table: &str,
+    id: String,
+    caller: &str,
+    fields: Vec<(&str, Option<&str>)>,
+    now: &str,
+) -> Result<(), Error> {
+    let write_id = uuid::Uuid::new_v4().simple().to_string();
+    let mut update = client
+        .update_item()
+        .table_name(table)
+        .key(ITEM_KEY, string(id))
+        .condition_expression(
+            "attribute_exists(#id) AND #created_by = :creator AND \
+             (attribute_not_exists(#last_write_id) OR #last_write_id <> :write_id)",
+        )
+        .expression_attribute_names("#id", ITEM_KEY)
+        .expression_attribute_names("#created_by", "created_by")
+        .expression_attribute_names("#last_write_id", "last_write_id")
+        .expression_attribute_names("#updated_at", "updated_at")
+        .expression_attribute_names("#version", "version")
+        .expression_attribute_values(":creator", string(caller))
+        .expression_attribute_values(":write_id", string(write_id))
+        .expression_attribute_values(":now", string(now))
+        .expression_attribute_values(":one", AttributeValue::N("1".to_owned()));
+    let (mut sets, mut removes) = (Vec::new(), Vec::new());
+    for (field, value) in fields {
+        update = update.expression_attribute_names(format!("#{field}"), field);
+        match value {
+            Some(value) => {
+                sets.push(format!("#{field} = :{field}"));
+                update = update.expression_attribute_values(format!(":{field}"), string(value));
+            }
+            None => removes.push(format!("#{field}")),
+        }
+    }
+    sets.extend([
+        "#updated_at = :now".to_owned(),
+        "#version = #version + :one".to_owned(),
+        "#last_write_id = :write_id".to_owned(),
+    ]);
+    let mut expression = format!("SET {}", sets.join(", "));
+    if !removes.is_empty() {
+        expression.push_str(&format!(" REMOVE {}", removes.join(", ")));
+    }
+    update
+        .update_expression(expression)
+        .return_values(ReturnValue::AllNew)
+        .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+        .send()
+        .await?;
+    Ok(())
 }
