@@ -101,8 +101,8 @@ impl ApiCall {
         })
     }
 
-    /// The status of `response` (a proxy response), or an error naming the call when it is not
-    /// the route's success status.
+    /// Whether `response` (a proxy response) has the route's success status: if not, an error
+    /// naming the route and what it answered.
     pub(crate) fn check_status(&self, response: &Value) -> Result<(), BoxError> {
         let status = response["statusCode"].as_u64();
         if status == Some(u64::from(self.success_status())) {
