@@ -173,6 +173,37 @@ async fn replace_is_answered_200_and_applied_once(if_match: Option<&str>) {
     scenario.stage.shutdown().await;
 }
 
+async fn patch_is_answered_200_and_applied_once(if_match: Option<&str>) {
+    let scenario = Scenario::start().await;
+    for how in LOSSES {
+        let id = id_of(&scenario.create("before the patch").await);
+        let description = format!("patched once ({how:?}, If-Match {if_match:?})");
+        let mut request = scenario
+            .request(Method::PATCH, &format!("/items/{id}"))
+            .header("content-type", "application/merge-patch+json")
+            .body(serde_json::json!({ "description": description }).to_string());
+        if let Some(tag) = if_match {
+            request = request.header("if-match", tag);
+        }
+        let answer = scenario.send_losing_first_answer(how, request).await;
+        assert_eq!(answer.status, 200, "{how:?}: {}", answer.body);
+        assert_eq!(answer.body["description"], description.as_str());
+        assert_eq!(answer.body["name"], "before the patch", "kept");
+        assert_eq!(
+            answer.body["version"], 2,
+            "{how:?}: the answer is the write it made"
+        );
+        let stored = scenario.get(&id).await;
+        assert_eq!(stored.status, 200);
+        assert_eq!(
+            stored.body["version"], 2,
+            "{how:?}: the version went up once"
+        );
+        assert_eq!(stored.body["description"], description.as_str());
+    }
+    scenario.stage.shutdown().await;
+}
+
 async fn delete_is_answered_204_and_the_item_is_gone(if_match: Option<&str>) {
     let scenario = Scenario::start().await;
     for how in LOSSES {
@@ -206,6 +237,11 @@ async fn an_update_with_if_match_whose_answer_was_lost_is_answered_200_and_appli
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn an_update_without_if_match_whose_answer_was_lost_is_answered_200_and_applied_once() {
     replace_is_answered_200_and_applied_once(None).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_patch_with_if_match_whose_answer_was_lost_is_answered_200_and_applied_once() {
+    patch_is_answered_200_and_applied_once(Some("\"1\"")).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -80,7 +80,7 @@ async fn an_unreachable_store_is_unavailable_for_every_operation() {
                 repository
                     .update(
                         &new_item.id,
-                        &new_item.fields(),
+                        &new_item.fields().into(),
                         next_timestamp(),
                         &precondition,
                     )
