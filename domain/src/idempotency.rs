@@ -53,11 +53,18 @@ impl Fingerprint {
     /// sent with extra spaces is the same request).
     pub fn of(fields: &ItemFields) -> Self {
         let mut hasher = Sha256::new();
+        // Every field, destructured so a new one is a compile error here rather than a field
+        // the same key could change unnoticed.
+        let ItemFields {
+            name,
+            description,
+            category,
+        } = fields;
         // Length-prefixed, so no two different field sets hash the same input.
         for part in [
-            Some(fields.name.as_str()),
-            Some(fields.description.as_str()),
-            fields.category.as_ref().map(|c| c.as_str()),
+            Some(name.as_str()),
+            Some(description.as_str()),
+            category.as_ref().map(|c| c.as_str()),
         ] {
             match part {
                 Some(text) => {

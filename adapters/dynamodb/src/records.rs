@@ -81,15 +81,26 @@ pub(crate) const CATEGORY_ATTRIBUTE: &str = CATEGORY_INDEX_PARTITION_KEY;
 pub(crate) const WRITE_ID_ATTRIBUTE: &str = "last_write_id";
 
 fn stored_item(item: &Item) -> StoredItem {
+    // Destructured, so a new field of the item is a compile error here.
+    let Item {
+        id,
+        name,
+        description,
+        category,
+        created_at,
+        updated_at,
+        created_by,
+        version,
+    } = item;
     StoredItem {
-        id: item.id.to_string(),
-        name: item.name.as_str().to_owned(),
-        description: item.description.as_str().to_owned(),
-        category: item.category.as_ref().map(|c| c.as_str().to_owned()),
-        created_at: item.created_at.to_rfc3339(),
-        updated_at: item.updated_at.to_rfc3339(),
-        created_by: item.created_by.as_str().to_owned(),
-        version: item.version.get(),
+        id: id.to_string(),
+        name: name.as_str().to_owned(),
+        description: description.as_str().to_owned(),
+        category: category.as_ref().map(|c| c.as_str().to_owned()),
+        created_at: created_at.to_rfc3339(),
+        updated_at: updated_at.to_rfc3339(),
+        created_by: created_by.as_str().to_owned(),
+        version: version.get(),
     }
 }
 

@@ -18,15 +18,26 @@ pub struct ItemView<'a> {
 
 impl<'a> From<&'a Item> for ItemView<'a> {
     fn from(item: &'a Item) -> Self {
+        // Destructured, so a new field of the item is a compile error here.
+        let Item {
+            id,
+            name,
+            description,
+            category,
+            created_at,
+            updated_at,
+            created_by,
+            version,
+        } = item;
         Self {
-            id: item.id.to_string(),
-            name: item.name.as_str(),
-            description: item.description.as_str(),
-            category: item.category.as_ref().map(|c| c.as_str()),
-            created_at: item.created_at.to_rfc3339(),
-            updated_at: item.updated_at.to_rfc3339(),
-            created_by: item.created_by.as_str(),
-            version: item.version.get(),
+            id: id.to_string(),
+            name: name.as_str(),
+            description: description.as_str(),
+            category: category.as_ref().map(|c| c.as_str()),
+            created_at: created_at.to_rfc3339(),
+            updated_at: updated_at.to_rfc3339(),
+            created_by: created_by.as_str(),
+            version: version.get(),
         }
     }
 }
