@@ -1,8 +1,9 @@
-//! Percentiles of latency samples: nearest rank on the sorted samples, so every figure is a
-//! time that was actually measured.
+//! Percentiles of latency samples, taken as the load test takes them (nearest rank on the
+//! sorted samples, so every figure is a time that was actually measured), in milliseconds.
 
 use std::time::Duration;
 
+use items_loadtest::Percentiles;
 use serde::Serialize;
 
 /// The distribution of a set of samples, in milliseconds.
@@ -23,27 +24,16 @@ pub(crate) struct Summary {
 impl Summary {
     /// Summarises `samples`; `None` when there are none.
     pub(crate) fn of(samples: &[Duration]) -> Option<Self> {
-        if samples.is_empty() {
-            return None;
-        }
-        let mut sorted = samples.to_vec();
-        sorted.sort_unstable();
+        let percentiles = Percentiles::of(samples.to_vec())?;
         let ms = |d: Duration| d.as_secs_f64() * 1000.0;
         Some(Self {
-            count: sorted.len(),
-            p50_ms: ms(nearest_rank(&sorted, 50)),
-            p90_ms: ms(nearest_rank(&sorted, 90)),
-            p99_ms: ms(nearest_rank(&sorted, 99)),
-            max_ms: ms(sorted[sorted.len() - 1]),
+            count: samples.len(),
+            p50_ms: ms(percentiles.p50),
+            p90_ms: ms(percentiles.p90),
+            p99_ms: ms(percentiles.p99),
+            max_ms: ms(percentiles.max),
         })
     }
-}
-
-/// The `percent`th percentile of sorted, non-empty samples by the nearest-rank method: the
-/// smallest sample with at least `percent`% of the samples at or below it.
-fn nearest_rank(sorted: &[Duration], percent: usize) -> Duration {
-    let rank = (percent * sorted.len()).div_ceil(100).max(1);
-    sorted[rank.min(sorted.len()) - 1]
 }
 
 #[cfg(test)]
