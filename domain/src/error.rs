@@ -35,9 +35,6 @@ impl std::error::Error for FieldError {}
 /// the adapter that saw them, never carried here.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DomainError {
-    /// The request broke one or more rules; every offending field is listed.
-    #[error("the request is invalid")]
-    Validation(Vec<FieldError>),
     /// No item has this id.
     #[error("no item has this id")]
     NotFound,
@@ -45,7 +42,7 @@ pub enum DomainError {
     #[error("only the item's creator or an admin may change it")]
     Forbidden,
     /// The caller's expected version is not the stored one.
-    #[error("the item's version does not match If-Match")]
+    #[error("the item's version is not the expected one")]
     PreconditionFailed,
     /// An idempotency key was reused with a different request.
     #[error("the Idempotency-Key was already used with a different request")]
@@ -57,19 +54,6 @@ pub enum DomainError {
     /// shown to callers, and details were logged where they happened.
     #[error("internal error")]
     Internal(&'static str),
-}
-
-impl DomainError {
-    /// A validation error for a single field.
-    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self::Validation(vec![FieldError::new(field, message)])
-    }
-}
-
-impl From<Vec<FieldError>> for DomainError {
-    fn from(errors: Vec<FieldError>) -> Self {
-        Self::Validation(errors)
-    }
 }
 
 /// What a repository adapter reports. Adapters map their own errors (SDK errors, lock poisoning)

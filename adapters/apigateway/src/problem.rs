@@ -143,10 +143,14 @@ impl From<DomainError> for Problem {
         // The domain's Display texts are written for callers; internals never reach them.
         let detail = error.to_string();
         match error {
-            DomainError::Validation(errors) => Problem::validation(errors),
             DomainError::NotFound => Problem::new(404, "Not Found", detail),
             DomainError::Forbidden => Problem::new(403, "Forbidden", detail),
-            DomainError::PreconditionFailed => Problem::new(412, "Precondition Failed", detail),
+            // The domain knows no headers; the caller knows the version as its If-Match.
+            DomainError::PreconditionFailed => Problem::new(
+                412,
+                "Precondition Failed",
+                "the item's version does not match If-Match",
+            ),
             DomainError::IdempotencyConflict => Problem::new(409, "Conflict", detail),
             DomainError::Unavailable => Problem::new(503, "Service Unavailable", detail),
             DomainError::Internal(cause) => Problem {
@@ -174,7 +178,6 @@ mod tests {
     #[test]
     fn every_domain_error_has_its_status() {
         let cases = [
-            (DomainError::invalid("name", "is required"), 400),
             (DomainError::NotFound, 404),
             (DomainError::Forbidden, 403),
             (DomainError::PreconditionFailed, 412),
