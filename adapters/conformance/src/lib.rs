@@ -73,5 +73,28 @@ macro_rules! repository_conformance_tests {
                 $crate::cases::$case(repository).await;
             }
         )*
+
+        #[test]
+        fn every_conformance_case_runs() {
+            $crate::assert_every_case_is_listed(&[$(stringify!($case)),*]);
+        }
     };
+}
+
+/// Fails unless `listed` names exactly the cases `cases.rs` defines (each `pub async fn` taking
+/// a store), so a case written but left out of [`repository_conformance_tests!`] fails every
+/// store's suite instead of silently never running.
+pub fn assert_every_case_is_listed(listed: &[&str]) {
+    let defined: std::collections::BTreeSet<&str> = include_str!("cases.rs")
+        .lines()
+        .filter_map(|line| line.strip_prefix("pub async fn "))
+        .filter_map(|rest| rest.split_once('(').map(|(name, _)| name))
+        .collect();
+    let listed: std::collections::BTreeSet<&str> = listed.iter().copied().collect();
+    assert_eq!(
+        defined.difference(&listed).collect::<Vec<_>>(),
+        Vec::<&&str>::new(),
+        "conformance cases defined in cases.rs but not listed in repository_conformance_tests!"
+    );
+    assert_eq!(defined, listed);
 }
