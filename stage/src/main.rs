@@ -15,6 +15,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use items_apigateway::config::{IDEMPOTENCY_TABLE_ENV, ITEMS_TABLE_ENV};
 use items_dynamodb::ENDPOINT_ENV;
+use lambda_emulator::CpuModel;
 use local_stage::{
     api_cors, default_key_path, AuthConfig, CorsConfig, DynamoDbStore, FunctionMode, LineSink,
     LocalIssuer, PayloadVersion, ProcessConfig, RunningStage, StageConfig, StoreConfig,
@@ -67,6 +68,14 @@ struct ServeArgs {
     /// Memory size reported to functions and in REPORT lines, in MB.
     #[arg(long, default_value_t = 128)]
     memory_size: u32,
+    /// CPU per function process, in process mode: unthrottled, or Lambda's share for
+    /// --memory-size (memory / 1769 MB of one CPU, as a CFS quota; needs root and a cgroup
+    /// cpu controller, else the processes run unthrottled and the stage says so).
+    #[arg(long, value_enum, default_value_t = CpuModelArg::Off)]
+    cpu_model: CpuModelArg,
+    /// The CFS period Lambda's share is measured over, in ms (1 to 1000).
+    #[arg(long, default_value_t = 100)]
+    cpu_period_ms: u64,
     /// The store: in-memory, or DynamoDB at --endpoint (tables created when missing).
     #[arg(long, value_enum, default_value_t = Store::Memory)]
     store: Store,
@@ -156,6 +165,12 @@ enum Mode {
     Process,
 }
 
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum CpuModelArg {
+    Off,
+    Lambda,
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum Store {
     Memory,
@@ -208,6 +223,10 @@ async fn serve(args: ServeArgs) -> ExitCode {
         }
     };
     let in_process = matches!(config.functions, FunctionMode::InProcess);
+    let cpu_model_off = matches!(
+        &config.functions,
+        FunctionMode::Processes(processes) if processes.cpu_model == CpuModel::Off
+    );
     let stage = match local_stage::start(config).await {
         Ok(stage) => stage,
         Err(error) => {
@@ -221,7 +240,7 @@ async fn serve(args: ServeArgs) -> ExitCode {
             stage.address()
         );
     }
-    print_banner(&stage, in_process);
+    print_banner(&stage, in_process, cpu_model_off);
     wait_for_stop_signal().await;
     eprintln!("local-stage: stopping");
     stage.shutdown().await;
@@ -246,6 +265,12 @@ fn stage_config(args: ServeArgs) -> Result<StageConfig, String> {
         }),
     };
     let functions = match args.mode {
+        Mode::InProcess if args.cpu_model != CpuModelArg::Off => {
+            return Err(
+                "--cpu-model holds function processes to a CPU share: it needs --mode process"
+                    .to_owned(),
+            );
+        }
         Mode::InProcess => FunctionMode::InProcess,
         Mode::Process => {
             if matches!(store, StoreConfig::Memory) {
@@ -257,6 +282,12 @@ fn stage_config(args: ServeArgs) -> Result<StageConfig, String> {
                 timeout: Duration::from_secs(args.function_timeout),
                 memory_size_mb: args.memory_size,
                 environment: Vec::new(),
+                cpu_model: match args.cpu_model {
+                    CpuModelArg::Off => CpuModel::Off,
+                    CpuModelArg::Lambda => CpuModel::LambdaShare {
+                        period: Duration::from_millis(args.cpu_period_ms),
+                    },
+                },
             })
         }
     };
@@ -306,7 +337,9 @@ fn cors_config(args: CorsArgs) -> CorsConfig {
     }
 }
 
-fn print_banner(stage: &RunningStage, in_process: bool) {
+/// With the CPU model on, the Lambda emulator has already printed whether it is in force and
+/// at what share; with it off in process mode, the banner says so.
+fn print_banner(stage: &RunningStage, in_process: bool, cpu_model_off: bool) {
     let url = stage.url();
     let token = stage.mint_token("alice", &[]);
     let mode = if in_process {
@@ -315,6 +348,9 @@ fn print_banner(stage: &RunningStage, in_process: bool) {
         "function processes"
     };
     println!("Local stage ({mode}) listening on {url}");
+    if cpu_model_off {
+        println!("CPU model off: function processes run unthrottled (--cpu-model lambda gives each Lambda's share for its memory size)");
+    }
     println!("API docs (try every route in the browser): {url}/_local/docs");
     println!();
     println!("Create an item as caller \"alice\" (the token is valid for an hour):");

@@ -1,7 +1,8 @@
 //! A stand-in Lambda function for tests: it speaks the Lambda Runtime API like a real function
 //! and answers with a proxy response echoing the event it received, or misbehaves on request:
 //! `behaviour` (at the event's top level, or in an API Gateway event's query string) set to
-//! `error`, `crash`, `hang` or `malformed`.
+//! `error`, `crash`, `hang` or `malformed`. With `behaviour` `work` it first does a fixed amount
+//! of CPU work (`rounds` rounds of arithmetic), then echoes: a CPU-bound function.
 
 use std::time::Duration;
 
@@ -37,6 +38,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         match behaviour.as_str() {
             "crash" => std::process::exit(3),
             "hang" => tokio::time::sleep(Duration::from_secs(3600)).await,
+            "work" => {
+                let rounds = event
+                    .pointer("/rounds")
+                    .and_then(Value::as_u64)
+                    .unwrap_or(0);
+                let checksum = work(rounds);
+                client
+                    .post(format!("{invocation}/response"))
+                    .json(&json!({"statusCode": 200, "body": checksum.to_string()}))
+                    .send()
+                    .await?;
+            }
             "error" => {
                 client
                     .post(format!("{invocation}/error"))
@@ -68,4 +81,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
         }
     }
+}
+
+/// `rounds` rounds of integer arithmetic the compiler cannot skip: the same CPU work on every
+/// call, however long the process is made to wait for it.
+fn work(rounds: u64) -> u64 {
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+    for round in 0..rounds {
+        state = std::hint::black_box(state.rotate_left(5) ^ round).wrapping_mul(0x100_0000_01b3);
+    }
+    state
 }

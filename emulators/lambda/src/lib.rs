@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+pub mod cpu_model;
 mod pool;
 mod report;
 pub mod runtime_api;
@@ -8,6 +9,7 @@ mod worker;
 
 use std::sync::Arc;
 
+pub use cpu_model::{CpuModel, CpuModelStatus};
 pub use pool::{InvokeError, ProcessConfig, ProcessPool};
 
 /// Where `REPORT` lines (and timeout notes) go, one whole line per call.

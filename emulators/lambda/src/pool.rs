@@ -4,13 +4,14 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use serde_json::Value;
 use tokio::sync::{oneshot, OwnedSemaphorePermit, Semaphore};
 
+use crate::cpu_model::{CpuGroups, CpuModel, CpuModelStatus};
 use crate::report::{self, Ending, Report};
 use crate::runtime_api::{Invocation, Outcome};
 use crate::worker::Worker;
@@ -31,6 +32,9 @@ pub struct ProcessConfig {
     pub memory_size_mb: u32,
     /// Extra environment for every process (its configuration, endpoints, credentials).
     pub environment: Vec<(String, String)>,
+    /// Whether each process is held to Lambda's CPU share for `memory_size_mb` (off: every
+    /// process may use the whole machine).
+    pub cpu_model: CpuModel,
 }
 
 impl Default for ProcessConfig {
@@ -41,6 +45,7 @@ impl Default for ProcessConfig {
             timeout: Duration::from_secs(10),
             memory_size_mb: 128,
             environment: Vec::new(),
+            cpu_model: CpuModel::Off,
         }
     }
 }
@@ -76,23 +81,35 @@ pub enum InvokeError {
 /// The processes of every function.
 pub struct ProcessPool {
     functions: HashMap<String, Arc<FunctionPool>>,
+    cpu_model: CpuModelStatus,
 }
 
 impl std::fmt::Debug for ProcessPool {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ProcessPool")
             .field("functions", &self.functions.keys().collect::<Vec<_>>())
+            .field("cpu_model", &self.cpu_model)
             .finish()
     }
 }
 
 impl ProcessPool {
-    /// A pool for the named functions; no process starts until its first invocation.
+    /// A pool for the named functions; no process starts until its first invocation. With a
+    /// CPU model, whether it is in force (or why not) is written to `reports` once, here.
     pub fn new<'a>(
         function_names: impl IntoIterator<Item = &'a str>,
         config: ProcessConfig,
         reports: ReportSink,
     ) -> Self {
+        let (cpu_groups, cpu_model) = CpuGroups::probe(config.cpu_model);
+        if cpu_model != CpuModelStatus::Off {
+            reports(&format!(
+                "lambda-emulator: {}",
+                cpu_model.describe(config.memory_size_mb)
+            ));
+        }
+        let cpu_groups = cpu_groups.map(Arc::new);
+        let cpu_unplaced = Arc::new(AtomicBool::new(false));
         let config = Arc::new(config);
         let functions = function_names
             .into_iter()
@@ -102,6 +119,8 @@ impl ProcessPool {
                     binary: config.functions_dir.join(name),
                     config: Arc::clone(&config),
                     reports: Arc::clone(&reports),
+                    cpu_groups: cpu_groups.clone(),
+                    cpu_unplaced: Arc::clone(&cpu_unplaced),
                     slots: Arc::new(Semaphore::new(config.max_processes.max(1))),
                     idle: Mutex::new(Vec::new()),
                     all: Mutex::new(Vec::new()),
@@ -109,7 +128,17 @@ impl ProcessPool {
                 (name.to_owned(), Arc::new(pool))
             })
             .collect();
-        Self { functions }
+        Self {
+            functions,
+            cpu_model,
+        }
+    }
+
+    /// Whether processes run in Lambda's CPU share, as found when the pool was made. A process
+    /// that could not be placed in its group after that runs unthrottled (the reports say so
+    /// once).
+    pub fn cpu_model_status(&self) -> &CpuModelStatus {
+        &self.cpu_model
     }
 
     /// The binaries the pool will start, for checking before serving.
@@ -148,6 +177,9 @@ struct FunctionPool {
     binary: PathBuf,
     config: Arc<ProcessConfig>,
     reports: ReportSink,
+    cpu_groups: Option<Arc<CpuGroups>>,
+    /// Set once a process could not be placed in its CPU group (said once per pool).
+    cpu_unplaced: Arc<AtomicBool>,
     slots: Arc<Semaphore>,
     idle: Mutex<Vec<Arc<Worker>>>,
     all: Mutex<Vec<Arc<Worker>>>,
@@ -216,7 +248,23 @@ impl FunctionPool {
                 None => break,
             }
         }
-        let worker = Arc::new(Worker::spawn(&self.name, &self.binary, &self.config).await?);
+        let unplaced = |error: std::io::Error| {
+            if !self.cpu_unplaced.swap(true, Ordering::Relaxed) {
+                (self.reports)(&format!(
+                    "lambda-emulator: a process of {} could not be placed in its CPU group ({error}): it runs unthrottled (said once)",
+                    self.name
+                ));
+            }
+        };
+        let worker = Worker::spawn(
+            &self.name,
+            &self.binary,
+            &self.config,
+            self.cpu_groups.as_deref(),
+            &unplaced,
+        )
+        .await?;
+        let worker = Arc::new(worker);
         lock(&self.all).push(Arc::clone(&worker));
         Ok(worker)
     }

@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex};
 use tokio::process::{Child, Command};
 use tokio::sync::{mpsc, oneshot};
 
+use crate::cpu_model::{CpuGroup, CpuGroups};
 use crate::pool::{lock, InvokeError, ProcessConfig};
 use crate::runtime_api::{self, Invocation, RuntimeChannel};
 use crate::{function_environment, peak_rss_kib};
@@ -31,10 +32,14 @@ pub(crate) struct Worker {
 
 impl Worker {
     /// Starts the process with its own Runtime API; it initialises and polls in the background.
+    /// With `cpu_groups`, the process is moved into a CPU group of its own right after it
+    /// starts; where that fails, it runs unthrottled and `unplaced` is told why.
     pub(crate) async fn spawn(
         name: &str,
         binary: &Path,
         config: &ProcessConfig,
+        cpu_groups: Option<&CpuGroups>,
+        unplaced: &(dyn Fn(std::io::Error) + Sync),
     ) -> Result<Self, InvokeError> {
         let spawned_at = std::time::Instant::now();
         let (channel, mailbox) = RuntimeChannel::new(name, spawned_at);
@@ -61,6 +66,13 @@ impl Worker {
             }
         };
         let pid = child.id();
+        let cpu_group = match (cpu_groups, pid) {
+            (Some(groups), Some(pid)) => groups
+                .place(name, pid, config.memory_size_mb)
+                .map_err(unplaced)
+                .ok(),
+            _ => None,
+        };
         let (kill, killed) = oneshot::channel();
         let (exit_sender, exited) = oneshot::channel();
         tokio::spawn(watch_process(
@@ -68,6 +80,7 @@ impl Worker {
             killed,
             exit_sender,
             Arc::clone(&channel),
+            cpu_group,
         ));
         Ok(Self {
             pid,
@@ -115,6 +128,7 @@ async fn watch_process(
     killed: oneshot::Receiver<()>,
     exit_sender: oneshot::Sender<String>,
     channel: Arc<RuntimeChannel>,
+    cpu_group: Option<CpuGroup>,
 ) {
     let reason = tokio::select! {
         status = child.wait() => match status {
@@ -128,6 +142,11 @@ async fn watch_process(
         }
     };
     channel.mark_broken();
+    // Before reporting the exit, so a pool that has shut down leaves no group behind.
+    if let Some(group) = cpu_group {
+        // A group that cannot be removed is empty and harmless; the next emulator removes it.
+        let _ = group.remove().await;
+    }
     let _ = exit_sender.send(reason);
 }
 

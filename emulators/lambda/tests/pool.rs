@@ -41,6 +41,7 @@ impl Pool {
             timeout,
             memory_size_mb: 256,
             environment: vec![("GREETING".to_owned(), "hi".to_owned())],
+            ..ProcessConfig::default()
         };
         Self {
             pool: ProcessPool::new(["hello"], config, sink),
