@@ -161,17 +161,17 @@ impl ItemEvent {
     pub fn from_change(change: ItemChange) -> Self {
         let (id, time, actor) = match &change {
             ItemChange::Created { item } => (
-                EventId::new(&item.id, item.version, EventKind::Created),
-                item.updated_at,
-                Some(item.created_by.clone()),
+                EventId::new(&item.id(), item.version(), EventKind::Created),
+                item.updated_at(),
+                Some(item.created_by().clone()),
             ),
             ItemChange::Replaced { after, .. } => (
-                EventId::new(&after.id, after.version, EventKind::Replaced),
-                after.updated_at,
+                EventId::new(&after.id(), after.version(), EventKind::Replaced),
+                after.updated_at(),
                 None,
             ),
             ItemChange::Deleted { before, at } => (
-                EventId::new(&before.id, before.version, EventKind::Deleted),
+                EventId::new(&before.id(), before.version(), EventKind::Deleted),
                 *at,
                 None,
             ),
@@ -190,8 +190,8 @@ impl ItemEvent {
     }
 
     /// The id of the item the event is about.
-    pub fn item_id(&self) -> &ItemId {
-        &self.change.subject_item().id
+    pub fn item_id(&self) -> ItemId {
+        self.change.subject_item().id()
     }
 }
 
@@ -314,15 +314,15 @@ mod tests {
         let event = ItemEvent::from_change(ItemChange::Created {
             item: created.clone(),
         });
-        assert_eq!(event.actor, Some(created.created_by.clone()));
-        assert_eq!(event.time, created.created_at);
+        assert_eq!(event.actor, Some(created.created_by().clone()));
+        assert_eq!(event.time, created.created_at());
         let after = replaced(&created);
         let event = ItemEvent::from_change(ItemChange::Replaced {
             before: created,
             after: after.clone(),
         });
         assert_eq!(event.actor, None);
-        assert_eq!(event.time, after.updated_at);
+        assert_eq!(event.time, after.updated_at());
         assert_eq!(event.kind().name(), "ItemReplaced");
     }
 

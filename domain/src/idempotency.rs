@@ -106,7 +106,7 @@ pub struct IdempotencyRecord {
 impl IdempotencyRecord {
     /// The record for `item`, created now with `fields` under `scope`.
     pub fn new(scope: IdempotencyScope, fields: &ItemFields, item: Item) -> Self {
-        let expires_at = item.created_at.plus_hours(IDEMPOTENCY_TTL_HOURS);
+        let expires_at = item.created_at().plus_hours(IDEMPOTENCY_TTL_HOURS);
         Self {
             scope,
             fingerprint: Fingerprint::of(fields),

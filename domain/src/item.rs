@@ -190,9 +190,11 @@ impl ItemFields {
     }
 }
 
-/// A stored item.
+/// An item's facts as a store keeps them, each a valid value: what [`Item::restore`] reads
+/// back, and what [`Item::record`] hands a store or a view to write out (destructure it whole,
+/// so a new field is a compile error where it must be handled).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Item {
+pub struct ItemRecord {
     /// The id the store assigned at creation.
     pub id: ItemId,
     /// The display name.
@@ -211,49 +213,122 @@ pub struct Item {
     pub version: Version,
 }
 
+/// Why a stored record is not an item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum InvalidRecord {
+    /// At version 1 an item has never changed, so it was last changed when it was created.
+    #[error("an item at version 1 has an updated_at other than its created_at")]
+    FirstVersionChanged,
+}
+
+/// An item. Only [`Item::create`] and [`Item::updated`] make one, as the rules say, and
+/// [`Item::restore`] reads one back from a store; its fields are read through its accessors.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Item(ItemRecord);
+
 impl Item {
     /// A new item at version 1, created now by `creator`.
     pub fn create(id: ItemId, fields: NewItem, creator: Subject, now: Timestamp) -> Self {
-        Self {
+        let ItemFields {
+            name,
+            description,
+            category,
+        } = fields;
+        Self(ItemRecord {
             id,
-            name: fields.name,
-            description: fields.description,
-            category: fields.category,
+            name,
+            description,
+            category,
             created_at: now,
             updated_at: now,
             created_by: creator,
             version: Version::FIRST,
-        }
+        })
     }
 
     /// This item with `changes` applied at `updated_at`, one version on. Creation facts stay.
     /// The stores apply exactly this in their atomic update.
     pub fn updated(&self, changes: impl Into<ItemChanges>, updated_at: Timestamp) -> Self {
         let changes = changes.into();
-        Self {
-            id: self.id,
-            name: changes.name.unwrap_or_else(|| self.name.clone()),
+        let item = &self.0;
+        Self(ItemRecord {
+            id: item.id,
+            name: changes.name.unwrap_or_else(|| item.name.clone()),
             description: changes
                 .description
-                .unwrap_or_else(|| self.description.clone()),
+                .unwrap_or_else(|| item.description.clone()),
             category: match changes.category {
-                OptionalChange::Keep => self.category.clone(),
+                OptionalChange::Keep => item.category.clone(),
                 OptionalChange::Set(category) => Some(category),
                 OptionalChange::Remove => None,
             },
-            created_at: self.created_at,
+            created_at: item.created_at,
             updated_at,
-            created_by: self.created_by.clone(),
-            version: self.version.next(),
+            created_by: item.created_by.clone(),
+            version: item.version.next(),
+        })
+    }
+
+    /// An item read back from a store: the one place that trusts stored facts, each already a
+    /// valid value; it still refuses a record no sequence of writes can produce.
+    pub fn restore(record: ItemRecord) -> Result<Self, InvalidRecord> {
+        if record.version == Version::FIRST && record.updated_at != record.created_at {
+            return Err(InvalidRecord::FirstVersionChanged);
         }
+        Ok(Self(record))
+    }
+
+    /// The item's facts, for a store or a view to write out.
+    pub fn record(&self) -> &ItemRecord {
+        &self.0
+    }
+
+    /// The id the store assigned at creation.
+    pub fn id(&self) -> ItemId {
+        self.0.id
+    }
+
+    /// The display name.
+    pub fn name(&self) -> &ItemName {
+        &self.0.name
+    }
+
+    /// The description (may be empty).
+    pub fn description(&self) -> &Description {
+        &self.0.description
+    }
+
+    /// The category, if the item has one.
+    pub fn category(&self) -> Option<&Category> {
+        self.0.category.as_ref()
+    }
+
+    /// When the item was created.
+    pub fn created_at(&self) -> Timestamp {
+        self.0.created_at
+    }
+
+    /// When the item last changed.
+    pub fn updated_at(&self) -> Timestamp {
+        self.0.updated_at
+    }
+
+    /// The caller who created the item.
+    pub fn created_by(&self) -> &Subject {
+        &self.0.created_by
+    }
+
+    /// The item's version: 1 at creation, one more with every change.
+    pub fn version(&self) -> Version {
+        self.0.version
     }
 
     /// The caller-controlled fields of this item.
     pub fn fields(&self) -> ItemFields {
         ItemFields {
-            name: self.name.clone(),
-            description: self.description.clone(),
-            category: self.category.clone(),
+            name: self.0.name.clone(),
+            description: self.0.description.clone(),
+            category: self.0.category.clone(),
         }
     }
 }

@@ -30,7 +30,8 @@ pub use idempotency::{
     Fingerprint, IdempotencyKey, IdempotencyRecord, IdempotencyScope, IdempotentInsert,
 };
 pub use item::{
-    Item, ItemChanges, ItemFields, ItemInput, ItemPatchInput, NewItem, OptionalChange, PatchValue,
+    InvalidRecord, Item, ItemChanges, ItemFields, ItemInput, ItemPatchInput, ItemRecord, NewItem,
+    OptionalChange, PatchValue,
 };
 pub use page::{Cursor, ListPosition, Page, PageLimit, PageRequest};
 pub use ports::{

@@ -193,11 +193,11 @@ impl PageRequest {
     /// The position of `last`, the last item of a page of this listing.
     pub fn position_after(&self, last: &Item) -> ListPosition {
         match &self.category {
-            None => ListPosition::All { last_id: last.id },
+            None => ListPosition::All { last_id: last.id() },
             Some(category) => ListPosition::Category {
                 category: category.clone(),
-                last_created_at: last.created_at,
-                last_id: last.id,
+                last_created_at: last.created_at(),
+                last_id: last.id(),
             },
         }
     }

@@ -36,11 +36,14 @@ impl WritePrecondition {
         if self
             .creator
             .as_ref()
-            .is_some_and(|creator| *creator != item.created_by)
+            .is_some_and(|creator| creator != item.created_by())
         {
             return Err(RepositoryError::NotCreator);
         }
-        if self.version.is_some_and(|version| version != item.version) {
+        if self
+            .version
+            .is_some_and(|version| version != item.version())
+        {
             return Err(RepositoryError::VersionMismatch);
         }
         Ok(item)

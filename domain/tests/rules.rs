@@ -213,3 +213,28 @@ fn a_cursor_from_another_listing_is_rejected() {
         );
     }
 }
+
+#[test]
+fn a_stored_record_is_restored_unless_no_sequence_of_writes_could_have_made_it() {
+    let created = items_conformance::fixtures::item("restored", None);
+    let record = created.record().clone();
+    assert_eq!(
+        items_domain::Item::restore(record.clone()),
+        Ok(created.clone())
+    );
+    let later = items_domain::Timestamp::from_millis(created.created_at().as_millis() + 1)
+        .expect("a timestamp");
+    let changed_at_first_version = items_domain::ItemRecord {
+        updated_at: later,
+        ..record.clone()
+    };
+    assert_eq!(
+        items_domain::Item::restore(changed_at_first_version),
+        Err(items_domain::InvalidRecord::FirstVersionChanged)
+    );
+    let updated = created.updated(created.fields(), later);
+    assert_eq!(
+        items_domain::Item::restore(updated.record().clone()),
+        Ok(updated)
+    );
+}

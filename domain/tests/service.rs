@@ -145,16 +145,16 @@ async fn create_stores_a_first_version_owned_by_the_caller() {
         .expect("created");
     assert!(!created.replayed);
     let item = created.item;
-    assert_eq!(item.version, Version::FIRST);
-    assert_eq!(item.created_by, subject("alice"));
-    assert_eq!((item.created_at, item.updated_at), (now, now));
-    assert_eq!(h.service.get(&bob(), &item.id).await, Ok(item));
+    assert_eq!(item.version(), Version::FIRST);
+    assert_eq!(item.created_by(), &subject("alice"));
+    assert_eq!((item.created_at(), item.updated_at()), (now, now));
+    assert_eq!(h.service.get(&bob(), &item.id()).await, Ok(item));
 }
 
 #[tokio::test]
 async fn get_of_an_unknown_item_is_not_found() {
     let h = harness();
-    let missing = items_conformance::fixtures::item("never stored", None).id;
+    let missing = items_conformance::fixtures::item("never stored", None).id();
     assert_eq!(
         h.service.get(&alice(), &missing).await,
         Err(DomainError::NotFound)
@@ -175,20 +175,20 @@ async fn update_by_the_creator_bumps_the_version_and_the_update_time_only() {
         .service
         .update(
             &alice(),
-            &original.id,
+            &original.id(),
             fields("new", Some(unique_category("c"))),
             None,
         )
         .await
         .expect("updated");
-    assert_eq!(updated.version.get(), 2);
-    assert_eq!(updated.created_at, original.created_at);
+    assert_eq!(updated.version().get(), 2);
+    assert_eq!(updated.created_at(), original.created_at());
     assert_eq!(
-        updated.updated_at.as_millis(),
-        original.created_at.as_millis() + 1500
+        updated.updated_at().as_millis(),
+        original.created_at().as_millis() + 1500
     );
-    assert_eq!(updated.name.as_str(), "new");
-    assert_eq!(h.service.get(&alice(), &original.id).await, Ok(updated));
+    assert_eq!(updated.name().as_str(), "new");
+    assert_eq!(h.service.get(&alice(), &original.id()).await, Ok(updated));
 }
 
 #[tokio::test]
@@ -202,10 +202,10 @@ async fn update_by_another_caller_is_forbidden_and_changes_nothing() {
         .item;
     let outcome = h
         .service
-        .update(&bob(), &original.id, fields("theirs", None), None)
+        .update(&bob(), &original.id(), fields("theirs", None), None)
         .await;
     assert_eq!(outcome, Err(DomainError::Forbidden));
-    assert_eq!(h.service.get(&alice(), &original.id).await, Ok(original));
+    assert_eq!(h.service.get(&alice(), &original.id()).await, Ok(original));
 }
 
 #[tokio::test]
@@ -219,16 +219,16 @@ async fn an_admin_may_update_and_delete_any_item() {
         .item;
     let updated = h
         .service
-        .update(&admin(), &item.id, fields("moderated", None), None)
+        .update(&admin(), &item.id(), fields("moderated", None), None)
         .await
         .expect("admin updates");
-    assert_eq!(updated.created_by, subject("alice"), "the creator stays");
+    assert_eq!(updated.created_by(), &subject("alice"), "the creator stays");
     h.service
-        .delete(&admin(), &item.id, None)
+        .delete(&admin(), &item.id(), None)
         .await
         .expect("admin deletes");
     assert_eq!(
-        h.service.get(&alice(), &item.id).await,
+        h.service.get(&alice(), &item.id()).await,
         Err(DomainError::NotFound)
     );
 }
@@ -244,20 +244,25 @@ async fn update_with_the_current_version_succeeds_and_with_a_stale_one_changes_n
         .item;
     let v2 = h
         .service
-        .update(&alice(), &item.id, fields("v2", None), Some(Version::FIRST))
+        .update(
+            &alice(),
+            &item.id(),
+            fields("v2", None),
+            Some(Version::FIRST),
+        )
         .await
         .expect("current version");
     let stale = h
         .service
         .update(
             &alice(),
-            &item.id,
+            &item.id(),
             fields("stale", None),
             Some(Version::FIRST),
         )
         .await;
     assert_eq!(stale, Err(DomainError::PreconditionFailed));
-    assert_eq!(h.service.get(&alice(), &item.id).await, Ok(v2));
+    assert_eq!(h.service.get(&alice(), &item.id()).await, Ok(v2));
 }
 
 #[tokio::test]
@@ -272,7 +277,7 @@ async fn a_non_owner_learns_forbidden_before_any_version_mismatch() {
     let stale = Version::new(7);
     let outcome = h
         .service
-        .update(&bob(), &item.id, fields("x", None), stale)
+        .update(&bob(), &item.id(), fields("x", None), stale)
         .await;
     assert_eq!(outcome, Err(DomainError::Forbidden));
 }
@@ -298,35 +303,35 @@ async fn patch_keeps_absent_fields_and_follows_the_same_rules_as_update() {
     h.clock.advance_millis(5);
     let patched = h
         .service
-        .patch(&alice(), &item.id, rename("v2"), Some(Version::FIRST))
+        .patch(&alice(), &item.id(), rename("v2"), Some(Version::FIRST))
         .await
         .expect("patched");
-    assert_eq!(patched.name.as_str(), "v2");
-    assert_eq!(patched.description, item.description);
-    assert_eq!(patched.category, Some(category));
-    assert_eq!(patched.version.get(), 2);
-    assert!(patched.updated_at > item.updated_at);
-    assert_eq!(patched.created_at, item.created_at);
+    assert_eq!(patched.name().as_str(), "v2");
+    assert_eq!(patched.description(), item.description());
+    assert_eq!(patched.category(), Some(&category));
+    assert_eq!(patched.version().get(), 2);
+    assert!(patched.updated_at() > item.updated_at());
+    assert_eq!(patched.created_at(), item.created_at());
     // A stale version, another caller (checked first), a missing item: as for update.
     let stale = h
         .service
-        .patch(&alice(), &item.id, rename("v3"), Some(Version::FIRST))
+        .patch(&alice(), &item.id(), rename("v3"), Some(Version::FIRST))
         .await;
     assert_eq!(stale, Err(DomainError::PreconditionFailed));
     let theirs = h
         .service
-        .patch(&bob(), &item.id, rename("v3"), Version::new(9))
+        .patch(&bob(), &item.id(), rename("v3"), Version::new(9))
         .await;
     assert_eq!(theirs, Err(DomainError::Forbidden));
-    let missing = items_conformance::fixtures::item("never stored", None).id;
+    let missing = items_conformance::fixtures::item("never stored", None).id();
     let absent = h.service.patch(&alice(), &missing, rename("x"), None).await;
     assert_eq!(absent, Err(DomainError::NotFound));
-    assert_eq!(h.service.get(&alice(), &item.id).await, Ok(patched));
+    assert_eq!(h.service.get(&alice(), &item.id()).await, Ok(patched));
     let moderated = h
         .service
-        .patch(&admin(), &item.id, rename("mod"), None)
+        .patch(&admin(), &item.id(), rename("mod"), None)
         .await;
-    assert_eq!(moderated.map(|i| i.version.get()), Ok(3));
+    assert_eq!(moderated.map(|i| i.version().get()), Ok(3));
 }
 
 #[test]
@@ -356,7 +361,7 @@ fn a_patch_names_every_bad_field_and_refuses_to_remove_a_required_one() {
 #[tokio::test]
 async fn writes_to_a_missing_item_are_not_found() {
     let h = harness();
-    let missing = items_conformance::fixtures::item("never stored", None).id;
+    let missing = items_conformance::fixtures::item("never stored", None).id();
     let update = h
         .service
         .update(&alice(), &missing, fields("x", None), None)
@@ -380,17 +385,19 @@ async fn delete_checks_owner_and_version_before_removing() {
         .expect("created")
         .item;
     assert_eq!(
-        h.service.delete(&bob(), &item.id, None).await,
+        h.service.delete(&bob(), &item.id(), None).await,
         Err(DomainError::Forbidden)
     );
     assert_eq!(
-        h.service.delete(&alice(), &item.id, Version::new(2)).await,
+        h.service
+            .delete(&alice(), &item.id(), Version::new(2))
+            .await,
         Err(DomainError::PreconditionFailed)
     );
     assert_eq!(stored_count(&h.store).await, 1);
     assert_eq!(
         h.service
-            .delete(&alice(), &item.id, Some(Version::FIRST))
+            .delete(&alice(), &item.id(), Some(Version::FIRST))
             .await,
         Ok(())
     );
@@ -445,7 +452,7 @@ async fn an_idempotency_key_counts_for_24_hours_and_per_caller() {
         .await
         .expect("bob");
     assert!(!bobs.replayed);
-    assert_ne!(bobs.item.id, first.item.id);
+    assert_ne!(bobs.item.id(), first.item.id());
     h.clock.advance_hours(24);
     let next_day = h
         .service
@@ -453,7 +460,7 @@ async fn an_idempotency_key_counts_for_24_hours_and_per_caller() {
         .await
         .expect("later");
     assert!(!next_day.replayed);
-    assert_ne!(next_day.item.id, first.item.id);
+    assert_ne!(next_day.item.id(), first.item.id());
     assert_eq!(stored_count(&h.store).await, 3);
 }
 
@@ -521,7 +528,7 @@ async fn a_failing_store_surfaces_as_internal_with_its_cause() {
         .expect_insert()
         .returning(|_| Err(RepositoryError::AlreadyExists));
     let service = service_over(store);
-    let id = items_conformance::fixtures::item("x", None).id;
+    let id = items_conformance::fixtures::item("x", None).id();
     let is_internal = |outcome: DomainError| match outcome {
         DomainError::Internal(cause) => !cause.is_empty(),
         _ => false,
@@ -567,7 +574,7 @@ async fn an_update_is_one_store_write_carrying_the_callers_precondition() {
     let outcome = service
         .update(
             &alice(),
-            &stored.id,
+            &stored.id(),
             fields("mine", None),
             Some(Version::FIRST),
         )
@@ -591,7 +598,7 @@ async fn a_delete_is_one_store_write_and_an_admin_needs_no_creator() {
         .times(1)
         .returning(|_, _| Ok(()));
     let service = service_over(store);
-    let id = items_conformance::fixtures::item("x", None).id;
+    let id = items_conformance::fixtures::item("x", None).id();
     assert_eq!(service.delete(&admin(), &id, None).await, Ok(()));
 }
 
@@ -617,7 +624,7 @@ async fn failed_write_preconditions_become_the_contracts_outcomes() {
             .times(1)
             .returning(move |_, _| Err(failure));
         let service = service_over(store);
-        let id = items_conformance::fixtures::item("x", None).id;
+        let id = items_conformance::fixtures::item("x", None).id();
         let updated = service.update(&alice(), &id, fields("y", None), None).await;
         assert_eq!(updated, Err(outcome.clone()), "{failure:?}");
         assert_eq!(service.delete(&alice(), &id, None).await, Err(outcome));

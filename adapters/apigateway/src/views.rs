@@ -25,5 +25,6 @@ impl<'a> From<&'a Page<Item>> for PageView<'a> {
 
 /// An item response: the item with its `ETag`.
 pub(crate) fn item_response(status: u16, item: &Item) -> ApiResponse {
-    ApiResponse::json(status, &ItemView::from(item)).header("etag", format!("\"{}\"", item.version))
+    ApiResponse::json(status, &ItemView::from(item))
+        .header("etag", format!("\"{}\"", item.version()))
 }

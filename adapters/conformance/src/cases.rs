@@ -53,14 +53,14 @@ async fn all_pages(store: &Store, limit: u32, category: Option<Category>) -> Vec
 fn ids_of(pages: &[Page<Item>]) -> Vec<ItemId> {
     pages
         .iter()
-        .flat_map(|p| p.items.iter().map(|i| i.id))
+        .flat_map(|p| p.items.iter().map(|i| i.id()))
         .collect()
 }
 
 fn assert_each_exactly_once(seen: &[ItemId], expected: &[Item]) {
-    let unique: HashSet<_> = seen.iter().collect();
+    let unique: HashSet<ItemId> = seen.iter().copied().collect();
     assert_eq!(unique.len(), seen.len(), "an item was listed twice");
-    let wanted: HashSet<_> = expected.iter().map(|i| &i.id).collect();
+    let wanted: HashSet<ItemId> = expected.iter().map(Item::id).collect();
     assert_eq!(
         unique, wanted,
         "the listing is not exactly the stored items"
@@ -71,27 +71,34 @@ pub async fn insert_then_get_returns_the_stored_item(store: Store) {
     let with_category = item("with category", Some(fixtures::category("tools")));
     let without_category = item("without category", None);
     insert_all(&store, &[with_category.clone(), without_category.clone()]).await;
-    assert_eq!(store.get(&with_category.id).await, Ok(Some(with_category)));
     assert_eq!(
-        store.get(&without_category.id).await,
+        store.get(&with_category.id()).await,
+        Ok(Some(with_category))
+    );
+    assert_eq!(
+        store.get(&without_category.id()).await,
         Ok(Some(without_category))
     );
 }
 
 pub async fn get_of_an_unknown_id_is_none(store: Store) {
-    assert_eq!(store.get(&item("never stored", None).id).await, Ok(None));
+    assert_eq!(store.get(&item("never stored", None).id()).await, Ok(None));
 }
 
 pub async fn insert_of_an_existing_id_fails_and_keeps_the_first_item(store: Store) {
     let first = item("first", None);
     insert_all(&store, std::slice::from_ref(&first)).await;
-    let mut second = item("second", None);
-    second.id = first.id;
+    let second = Item::create(
+        first.id(),
+        fields("second", None),
+        fixtures::subject(fixtures::CREATOR),
+        next_timestamp(),
+    );
     assert_eq!(
         store.insert(&second).await,
         Err(RepositoryError::AlreadyExists)
     );
-    assert_eq!(store.get(&first.id).await, Ok(Some(first)));
+    assert_eq!(store.get(&first.id()).await, Ok(Some(first)));
 }
 
 /// The creator of every fixture item, and callers who are not.
@@ -121,7 +128,7 @@ async fn update_as(
 ) -> Result<Item, RepositoryError> {
     store
         .update(
-            &item.id,
+            &item.id(),
             &fields(name, None).into(),
             next_timestamp(),
             &precondition(caller, version),
@@ -135,7 +142,7 @@ pub async fn update_at_the_stored_version_stores_and_returns_the_new_item(store:
     let at = next_timestamp();
     let returned = store
         .update(
-            &original.id,
+            &original.id(),
             &fields("updated", None).into(),
             at,
             &precondition(&creator(), Some(Version::FIRST)),
@@ -144,9 +151,9 @@ pub async fn update_at_the_stored_version_stores_and_returns_the_new_item(store:
         .expect("update");
     let expected = original.updated(fields("updated", None), at);
     assert_eq!(returned, expected);
-    assert_eq!(returned.version, Version::FIRST.next());
-    assert_eq!(returned.category, None, "an absent category is removed");
-    assert_eq!(store.get(&original.id).await, Ok(Some(expected)));
+    assert_eq!(returned.version(), Version::FIRST.next());
+    assert_eq!(returned.category(), None, "an absent category is removed");
+    assert_eq!(store.get(&original.id()).await, Ok(Some(expected)));
 }
 
 pub async fn update_without_a_version_applies_to_the_stored_one(store: Store) {
@@ -158,14 +165,15 @@ pub async fn update_without_a_version_applies_to_the_stored_one(store: Store) {
     let second = update_as(&store, &original, "second", &creator(), None)
         .await
         .expect("second update");
-    assert_eq!(first.version.get(), 2);
-    assert_eq!(second.version.get(), 3);
+    assert_eq!(first.version().get(), 2);
+    assert_eq!(second.version().get(), 3);
     assert_eq!(
-        second.created_at, original.created_at,
+        second.created_at(),
+        original.created_at(),
         "creation facts stay"
     );
-    assert_eq!(second.created_by, original.created_by);
-    assert_eq!(store.get(&original.id).await, Ok(Some(second)));
+    assert_eq!(second.created_by(), original.created_by());
+    assert_eq!(store.get(&original.id()).await, Ok(Some(second)));
 }
 
 pub async fn update_at_a_stale_version_is_a_mismatch_and_changes_nothing(store: Store) {
@@ -178,7 +186,7 @@ pub async fn update_at_a_stale_version_is_a_mismatch_and_changes_nothing(store: 
         update_as(&store, &original, "stale", &creator(), Some(Version::FIRST)).await,
         Err(RepositoryError::VersionMismatch)
     );
-    assert_eq!(store.get(&original.id).await, Ok(Some(first)));
+    assert_eq!(store.get(&original.id()).await, Ok(Some(first)));
 }
 
 pub async fn update_by_another_caller_is_not_creator_and_changes_nothing(store: Store) {
@@ -190,7 +198,7 @@ pub async fn update_by_another_caller_is_not_creator_and_changes_nothing(store: 
             Err(RepositoryError::NotCreator)
         );
     }
-    assert_eq!(store.get(&original.id).await, Ok(Some(original)));
+    assert_eq!(store.get(&original.id()).await, Ok(Some(original)));
 }
 
 pub async fn update_by_an_admin_needs_no_creator_but_the_version(store: Store) {
@@ -217,10 +225,11 @@ pub async fn update_by_an_admin_needs_no_creator_but_the_version(store: Store) {
     .await
     .expect("an admin may update any item");
     assert_eq!(
-        by_admin.created_by, original.created_by,
+        by_admin.created_by(),
+        original.created_by(),
         "the creator stays"
     );
-    assert_eq!(store.get(&original.id).await, Ok(Some(by_admin)));
+    assert_eq!(store.get(&original.id()).await, Ok(Some(by_admin)));
 }
 
 pub async fn update_of_a_missing_item_is_not_found_and_creates_nothing(store: Store) {
@@ -231,7 +240,7 @@ pub async fn update_of_a_missing_item_is_not_found_and_creates_nothing(store: St
             Err(RepositoryError::NotFound)
         );
     }
-    assert_eq!(store.get(&never_stored.id).await, Ok(None));
+    assert_eq!(store.get(&never_stored.id()).await, Ok(None));
 }
 
 pub async fn failing_preconditions_are_reported_in_the_contracts_order(store: Store) {
@@ -246,7 +255,7 @@ pub async fn failing_preconditions_are_reported_in_the_contracts_order(store: St
     );
     assert_eq!(
         store
-            .delete(&missing.id, &precondition(&someone_else(), stale))
+            .delete(&missing.id(), &precondition(&someone_else(), stale))
             .await,
         Err(RepositoryError::NotFound)
     );
@@ -258,11 +267,11 @@ pub async fn failing_preconditions_are_reported_in_the_contracts_order(store: St
     );
     assert_eq!(
         store
-            .delete(&stored.id, &precondition(&someone_else(), stale))
+            .delete(&stored.id(), &precondition(&someone_else(), stale))
             .await,
         Err(RepositoryError::NotCreator)
     );
-    assert_eq!(store.get(&stored.id).await, Ok(Some(stored)));
+    assert_eq!(store.get(&stored.id()).await, Ok(Some(stored)));
 }
 
 pub async fn delete_at_the_stored_version_removes_the_item(store: Store) {
@@ -270,11 +279,14 @@ pub async fn delete_at_the_stored_version_removes_the_item(store: Store) {
     insert_all(&store, std::slice::from_ref(&doomed)).await;
     assert_eq!(
         store
-            .delete(&doomed.id, &precondition(&creator(), Some(Version::FIRST)))
+            .delete(
+                &doomed.id(),
+                &precondition(&creator(), Some(Version::FIRST))
+            )
             .await,
         Ok(())
     );
-    assert_eq!(store.get(&doomed.id).await, Ok(None));
+    assert_eq!(store.get(&doomed.id()).await, Ok(None));
 }
 
 pub async fn delete_at_a_stale_version_is_a_mismatch_and_keeps_the_item(store: Store) {
@@ -283,11 +295,13 @@ pub async fn delete_at_a_stale_version_is_a_mismatch_and_keeps_the_item(store: S
     let stale = Some(Version::FIRST.next());
     for caller in [creator(), admin()] {
         assert_eq!(
-            store.delete(&kept.id, &precondition(&caller, stale)).await,
+            store
+                .delete(&kept.id(), &precondition(&caller, stale))
+                .await,
             Err(RepositoryError::VersionMismatch)
         );
     }
-    assert_eq!(store.get(&kept.id).await, Ok(Some(kept)));
+    assert_eq!(store.get(&kept.id()).await, Ok(Some(kept)));
 }
 
 pub async fn delete_by_another_caller_is_not_creator_and_keeps_the_item(store: Store) {
@@ -295,11 +309,11 @@ pub async fn delete_by_another_caller_is_not_creator_and_keeps_the_item(store: S
     insert_all(&store, std::slice::from_ref(&kept)).await;
     assert_eq!(
         store
-            .delete(&kept.id, &precondition(&someone_else(), None))
+            .delete(&kept.id(), &precondition(&someone_else(), None))
             .await,
         Err(RepositoryError::NotCreator)
     );
-    assert_eq!(store.get(&kept.id).await, Ok(Some(kept)));
+    assert_eq!(store.get(&kept.id()).await, Ok(Some(kept)));
 }
 
 pub async fn delete_by_an_admin_removes_any_item(store: Store) {
@@ -307,11 +321,11 @@ pub async fn delete_by_an_admin_removes_any_item(store: Store) {
     insert_all(&store, std::slice::from_ref(&doomed)).await;
     assert_eq!(
         store
-            .delete(&doomed.id, &precondition(&admin(), None))
+            .delete(&doomed.id(), &precondition(&admin(), None))
             .await,
         Ok(())
     );
-    assert_eq!(store.get(&doomed.id).await, Ok(None));
+    assert_eq!(store.get(&doomed.id()).await, Ok(None));
 }
 
 pub async fn delete_of_a_missing_item_is_not_found(store: Store) {
@@ -320,7 +334,7 @@ pub async fn delete_of_a_missing_item_is_not_found(store: Store) {
         assert_eq!(
             store
                 .delete(
-                    &never_stored.id,
+                    &never_stored.id(),
                     &precondition(&caller, Some(Version::FIRST))
                 )
                 .await,
@@ -383,9 +397,9 @@ pub async fn category_listing_holds_only_that_category_newest_first(store: Store
     let listed: Vec<&Item> = pages.iter().flat_map(|p| &p.items).collect();
     let mut expected: Vec<&Item> = items
         .iter()
-        .filter(|i| i.category.as_ref() == Some(&wanted))
+        .filter(|i| i.category() == Some(&wanted))
         .collect();
-    expected.sort_by_key(|i| std::cmp::Reverse(i.created_at));
+    expected.sort_by_key(|i| std::cmp::Reverse(i.created_at()));
     assert_eq!(listed, expected);
 }
 
@@ -398,7 +412,7 @@ pub async fn category_listing_pages_newest_first_without_gaps_or_repeats(store: 
     let pages = all_pages(&store, 5, Some(category)).await;
     assert_eq!(pages.len(), 5);
     let listed: Vec<ItemId> = ids_of(&pages);
-    let newest_first: Vec<ItemId> = items.iter().rev().map(|i| i.id).collect();
+    let newest_first: Vec<ItemId> = items.iter().rev().map(|i| i.id()).collect();
     assert_eq!(listed, newest_first);
 }
 
@@ -417,7 +431,7 @@ pub async fn update_that_removes_the_category_drops_the_item_from_its_listing(st
     .await
     .expect("update");
     let pages = all_pages(&store, 20, Some(category)).await;
-    assert_eq!(ids_of(&pages), vec![staying.id]);
+    assert_eq!(ids_of(&pages), vec![staying.id()]);
 }
 
 /// A partial update (`PATCH`) of `input`'s fields.
@@ -435,7 +449,7 @@ pub async fn partial_update_changes_only_its_fields_and_keeps_the_others(store: 
     let at = next_timestamp();
     let returned = store
         .update(
-            &original.id,
+            &original.id(),
             &rename,
             at,
             &precondition(&creator(), Some(Version::FIRST)),
@@ -443,11 +457,11 @@ pub async fn partial_update_changes_only_its_fields_and_keeps_the_others(store: 
         .await
         .expect("partial update");
     assert_eq!(returned, original.updated(rename, at));
-    assert_eq!(returned.name.as_str(), "renamed");
-    assert_eq!(returned.description, original.description, "kept");
-    assert_eq!(returned.category, original.category, "kept");
-    assert_eq!(returned.version, Version::FIRST.next());
-    assert_eq!(store.get(&original.id).await, Ok(Some(returned)));
+    assert_eq!(returned.name().as_str(), "renamed");
+    assert_eq!(returned.description(), original.description(), "kept");
+    assert_eq!(returned.category(), original.category(), "kept");
+    assert_eq!(returned.version(), Version::FIRST.next());
+    assert_eq!(store.get(&original.id()).await, Ok(Some(returned)));
 }
 
 pub async fn partial_update_with_null_category_removes_it_from_the_item_and_its_listing(
@@ -462,16 +476,16 @@ pub async fn partial_update_with_null_category_removes_it_from_the_item_and_its_
     });
     let returned = store
         .update(
-            &original.id,
+            &original.id(),
             &uncategorise,
             next_timestamp(),
             &precondition(&creator(), None),
         )
         .await
         .expect("partial update");
-    assert_eq!(returned.category, None);
-    assert_eq!(returned.name, original.name, "kept");
-    assert_eq!(store.get(&original.id).await, Ok(Some(returned)));
+    assert_eq!(returned.category(), None);
+    assert_eq!(returned.name(), original.name(), "kept");
+    assert_eq!(store.get(&original.id()).await, Ok(Some(returned)));
     assert!(ids_of(&all_pages(&store, 20, Some(category)).await).is_empty());
 }
 
@@ -489,7 +503,7 @@ pub async fn partial_update_applies_to_the_item_as_stored_at_that_moment(store: 
     });
     let patched = store
         .update(
-            &original.id,
+            &original.id(),
             &describe,
             next_timestamp(),
             &precondition(&creator(), None),
@@ -497,16 +511,17 @@ pub async fn partial_update_applies_to_the_item_as_stored_at_that_moment(store: 
         .await
         .expect("partial update");
     assert_eq!(
-        patched.name, replaced.name,
+        patched.name(),
+        replaced.name(),
         "the concurrent writer's name stays"
     );
-    assert_eq!(patched.description.as_str(), "described later");
-    assert_eq!(patched.version.get(), 3);
+    assert_eq!(patched.description().as_str(), "described later");
+    assert_eq!(patched.version().get(), 3);
     // At the version it read before the replacement, the same patch is refused.
     assert_eq!(
         store
             .update(
-                &original.id,
+                &original.id(),
                 &describe,
                 next_timestamp(),
                 &precondition(&creator(), Some(Version::FIRST)),
@@ -524,7 +539,7 @@ pub async fn idempotent_insert_stores_the_item_and_replays_it(store: Store) {
         Ok(IdempotentInsert::Created)
     );
     assert_eq!(
-        store.get(&first.item.id).await,
+        store.get(&first.item.id()).await,
         Ok(Some(first.item.clone()))
     );
 
@@ -534,7 +549,7 @@ pub async fn idempotent_insert_stores_the_item_and_replays_it(store: Store) {
         store.insert_idempotent(&again).await,
         Ok(IdempotentInsert::Replayed(first.item.clone()))
     );
-    assert_eq!(store.get(&again.item.id).await, Ok(None));
+    assert_eq!(store.get(&again.item.id()).await, Ok(None));
 }
 
 pub async fn idempotent_insert_with_other_fields_conflicts_and_stores_nothing(store: Store) {
@@ -546,7 +561,7 @@ pub async fn idempotent_insert_with_other_fields_conflicts_and_stores_nothing(st
         store.insert_idempotent(&other).await,
         Ok(IdempotentInsert::Conflict)
     );
-    assert_eq!(store.get(&other.item.id).await, Ok(None));
+    assert_eq!(store.get(&other.item.id()).await, Ok(None));
 }
 
 pub async fn idempotent_record_expires_after_24_hours(store: Store) {
@@ -567,10 +582,10 @@ pub async fn idempotent_record_expires_after_24_hours(store: Store) {
         Ok(IdempotentInsert::Created)
     );
     assert_eq!(
-        store.get(&next_day.item.id).await,
+        store.get(&next_day.item.id()).await,
         Ok(Some(next_day.item.clone()))
     );
-    assert_eq!(store.get(&first.item.id).await, Ok(Some(first.item)));
+    assert_eq!(store.get(&first.item.id()).await, Ok(Some(first.item)));
 }
 
 pub async fn idempotency_keys_are_scoped_to_the_caller(store: Store) {
@@ -585,7 +600,7 @@ pub async fn idempotency_keys_are_scoped_to_the_caller(store: Store) {
         store.insert_idempotent(&bob).await,
         Ok(IdempotentInsert::Created)
     );
-    assert_eq!(store.get(&bob.item.id).await, Ok(Some(bob.item.clone())));
+    assert_eq!(store.get(&bob.item.id()).await, Ok(Some(bob.item.clone())));
 }
 
 pub async fn concurrent_updates_at_one_version_have_exactly_one_winner(store: Store) {
@@ -609,7 +624,10 @@ pub async fn concurrent_updates_at_one_version_have_exactly_one_winner(store: St
         }
     }
     assert_eq!(winners.len(), 1, "exactly one writer wins");
-    assert_eq!(store.get(&contested.id).await, Ok(Some(winners.remove(0))));
+    assert_eq!(
+        store.get(&contested.id()).await,
+        Ok(Some(winners.remove(0)))
+    );
 }
 
 pub async fn concurrent_updates_without_a_version_each_apply_once(store: Store) {
@@ -629,8 +647,8 @@ pub async fn concurrent_updates_without_a_version_each_apply_once(store: Store) 
     let mut last = None;
     for attempt in attempts {
         let item = attempt.await.expect("task").expect("every writer applies");
-        versions.insert(item.version.get());
-        if item.version.get() == 1 + writers {
+        versions.insert(item.version().get());
+        if item.version().get() == 1 + writers {
             last = Some(item);
         }
     }
@@ -639,7 +657,7 @@ pub async fn concurrent_updates_without_a_version_each_apply_once(store: Store) 
         versions, expected,
         "each write moved the version on exactly once"
     );
-    assert_eq!(store.get(&contested.id).await, Ok(last));
+    assert_eq!(store.get(&contested.id()).await, Ok(last));
 }
 
 pub async fn concurrent_deletes_have_exactly_one_winner(store: Store) {
@@ -648,7 +666,7 @@ pub async fn concurrent_deletes_have_exactly_one_winner(store: Store) {
     let attempts: Vec<_> = (0..20)
         .map(|_| {
             let store = Arc::clone(&store);
-            let id = contested.id;
+            let id = contested.id();
             tokio::spawn(async move { store.delete(&id, &precondition(&creator(), None)).await })
         })
         .collect();
@@ -661,7 +679,7 @@ pub async fn concurrent_deletes_have_exactly_one_winner(store: Store) {
         }
     }
     assert_eq!(deleted, 1, "exactly one delete wins");
-    assert_eq!(store.get(&contested.id).await, Ok(None));
+    assert_eq!(store.get(&contested.id()).await, Ok(None));
 }
 
 pub async fn concurrent_idempotent_inserts_store_exactly_one_item(store: Store) {
@@ -670,7 +688,7 @@ pub async fn concurrent_idempotent_inserts_store_exactly_one_item(store: Store) 
         .map(|_| {
             let store = Arc::clone(&store);
             let record = idempotency_record("alice", "raced-key", fields("raced", None), at);
-            tokio::spawn(async move { (record.item.id, store.insert_idempotent(&record).await) })
+            tokio::spawn(async move { (record.item.id(), store.insert_idempotent(&record).await) })
         })
         .collect();
     let mut created = Vec::new();
@@ -679,7 +697,7 @@ pub async fn concurrent_idempotent_inserts_store_exactly_one_item(store: Store) 
         match attempt.await.expect("task") {
             (id, Ok(IdempotentInsert::Created)) => created.push(id),
             (_, Ok(IdempotentInsert::Replayed(item))) => {
-                replayed.insert(item.id);
+                replayed.insert(item.id());
             }
             (_, other) => panic!("a raced idempotent insert returned {other:?}"),
         }

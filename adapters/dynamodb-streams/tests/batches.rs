@@ -42,13 +42,13 @@ fn lifecycle(name: &str) -> [ItemChange; 3] {
 /// A stream record for `change`, as Lambda's event source mapping delivers it.
 fn record(sequence_number: u64, change: &ItemChange) -> Value {
     let (name, item, time) = match change {
-        ItemChange::Created { item } => ("INSERT", item, item.updated_at),
-        ItemChange::Replaced { after, .. } => ("MODIFY", after, after.updated_at),
+        ItemChange::Created { item } => ("INSERT", item, item.updated_at()),
+        ItemChange::Replaced { after, .. } => ("MODIFY", after, after.updated_at()),
         ItemChange::Deleted { before, at } => ("REMOVE", before, *at),
     };
     let mut dynamodb = json!({
         "ApproximateCreationDateTime": epoch_seconds(time),
-        "Keys": { "id": { "S": item.id.to_string() } },
+        "Keys": { "id": { "S": item.id().to_string() } },
         "SequenceNumber": sequence_number.to_string(),
         "SizeBytes": 256,
         "StreamViewType": "NEW_AND_OLD_IMAGES",

@@ -43,12 +43,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     repository.insert(&item).await?;
     for _ in 0..WARM_UP {
-        repository.get(&item.id).await?;
+        repository.get(&item.id()).await?;
     }
     let mut samples: Vec<Duration> = Vec::with_capacity(SAMPLES);
     for _ in 0..SAMPLES {
         let started = Instant::now();
-        repository.get(&item.id).await?;
+        repository.get(&item.id()).await?;
         samples.push(started.elapsed());
     }
     samples.sort();

@@ -128,7 +128,7 @@ pub(crate) fn failed_update(
         return Err(RepositoryError::NotFound);
     };
     if attributes.get(WRITE_ID_ATTRIBUTE) == Some(&AttributeValue::S(write_id.to_owned())) {
-        tracing::info!(id = %item.id, "an update sent again found its own earlier write");
+        tracing::info!(id = %item.id(), "an update sent again found its own earlier write");
         return Ok(item);
     }
     precondition.check(Some(&item))?;
@@ -158,7 +158,7 @@ pub(crate) fn failed_delete(
 /// A condition that failed although the stored item meets the precondition: the expression and
 /// the domain's rule disagree, which is a bug, not the caller's fault.
 fn unexplained_failure(item: &Item) -> RepositoryError {
-    tracing::error!(id = %item.id, "a write condition failed although the stored item meets the precondition");
+    tracing::error!(id = %item.id(), "a write condition failed although the stored item meets the precondition");
     RepositoryError::Internal
 }
 
@@ -285,7 +285,9 @@ mod tests {
 
     fn stored(creator: &str, version: u64, write_id: Option<&str>) -> Attributes {
         let mut item = item_by(creator);
-        item.version = Version::new(version).expect("version");
+        while item.version().get() < version {
+            item = item.updated(item.fields(), item.updated_at());
+        }
         let mut attributes = item_to_attributes(&item).expect("attributes");
         if let Some(write_id) = write_id {
             attributes.insert(
@@ -334,7 +336,7 @@ mod tests {
         );
         // This request's own write, applied by an attempt whose answer was lost.
         let own = failed_update(Some(stored("alice", 2, Some("mine"))), &if_match_1, "mine");
-        assert_eq!(own.map(|item| item.version.get()), Ok(2));
+        assert_eq!(own.map(|item| item.version().get()), Ok(2));
         // A condition that fails although the item meets it is a bug, reported as such.
         assert_eq!(
             failed_update(Some(stored("alice", 1, None)), &if_match_1, "mine"),

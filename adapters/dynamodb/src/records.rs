@@ -6,7 +6,8 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::types::AttributeValue;
 use items_domain::{
     Category, Description, Fingerprint, IdempotencyRecord, IdempotencyScope, Item, ItemChanges,
-    ItemId, ItemName, ListPosition, OptionalChange, RepositoryError, Subject, Timestamp, Version,
+    ItemId, ItemName, ItemRecord, ListPosition, OptionalChange, RepositoryError, Subject,
+    Timestamp, Version,
 };
 use serde::{Deserialize, Serialize};
 
@@ -82,7 +83,7 @@ pub(crate) const WRITE_ID_ATTRIBUTE: &str = "last_write_id";
 
 fn stored_item(item: &Item) -> StoredItem {
     // Destructured, so a new field of the item is a compile error here.
-    let Item {
+    let ItemRecord {
         id,
         name,
         description,
@@ -91,7 +92,7 @@ fn stored_item(item: &Item) -> StoredItem {
         updated_at,
         created_by,
         version,
-    } = item;
+    } = item.record();
     StoredItem {
         id: id.to_string(),
         name: name.as_str().to_owned(),
@@ -115,7 +116,7 @@ fn domain_item(stored: StoredItem) -> Result<Item, RepositoryError> {
 
 /// The domain item a stored one reads as, or the first rule it breaks.
 fn checked_item(stored: StoredItem) -> Result<Item, String> {
-    Ok(Item {
+    Item::restore(ItemRecord {
         id: ItemId::parse(&stored.id).map_err(|e| e.to_string())?,
         name: ItemName::parse(&stored.name).map_err(|e| e.to_string())?,
         description: Description::parse(&stored.description).map_err(|e| e.to_string())?,
@@ -130,6 +131,7 @@ fn checked_item(stored: StoredItem) -> Result<Item, String> {
         created_by: Subject::parse(&stored.created_by).map_err(|e| e.to_string())?,
         version: Version::new(stored.version).ok_or("version")?,
     })
+    .map_err(|e| e.to_string())
 }
 
 /// An item from a stream record's image (a stream carries the table's attributes), or why it
@@ -285,7 +287,8 @@ mod tests {
         let item = item_with(Some("lighting"));
         let stored = item_to_attributes(&item).expect("attributes");
         let replace = ItemChanges::replace_all(item.fields());
-        let changes = changes_to_attributes(&replace, item.updated_at).expect("change attributes");
+        let changes =
+            changes_to_attributes(&replace, item.updated_at()).expect("change attributes");
         assert_eq!(changes.set.len(), 4);
         assert!(changes.remove.is_empty());
         for (name, value) in &changes.set {
@@ -296,7 +299,7 @@ mod tests {
             ..item.fields()
         });
         let changes =
-            changes_to_attributes(&uncategorised, item.updated_at).expect("change attributes");
+            changes_to_attributes(&uncategorised, item.updated_at()).expect("change attributes");
         assert!(!changes.set.contains_key(CATEGORY_ATTRIBUTE));
         assert_eq!(changes.remove, [CATEGORY_ATTRIBUTE]);
         assert!(stored.contains_key(CREATED_BY_ATTRIBUTE));
@@ -310,7 +313,7 @@ mod tests {
             name: PatchValue::Text("desk lamp".into()),
             ..ItemPatchInput::default()
         });
-        let changes = changes_to_attributes(&rename, item.updated_at).expect("change attributes");
+        let changes = changes_to_attributes(&rename, item.updated_at()).expect("change attributes");
         let mut set: Vec<&str> = changes.set.keys().map(String::as_str).collect();
         set.sort_unstable();
         assert_eq!(set, ["name", "updated_at"]);
@@ -321,7 +324,7 @@ mod tests {
             ..ItemPatchInput::default()
         });
         let changes =
-            changes_to_attributes(&uncategorise, item.updated_at).expect("change attributes");
+            changes_to_attributes(&uncategorise, item.updated_at()).expect("change attributes");
         assert_eq!(changes.set.keys().collect::<Vec<_>>(), ["updated_at"]);
         assert_eq!(changes.remove, [CATEGORY_ATTRIBUTE]);
     }

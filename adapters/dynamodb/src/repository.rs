@@ -177,9 +177,9 @@ fn is_own_creation(stored: &Option<Attributes>, item: &Item) -> Result<bool, Rep
     match stored {
         Some(attributes) if !attributes.is_empty() => {
             let stored = item_from_attributes(attributes.clone())?;
-            Ok(stored.id == item.id
-                && stored.created_by == item.created_by
-                && stored.created_at == item.created_at)
+            Ok(stored.id() == item.id()
+                && stored.created_by() == item.created_by()
+                && stored.created_at() == item.created_at())
         }
         _ => Ok(false),
     }
@@ -210,7 +210,7 @@ impl ItemCreator for DynamoDbItemRepository {
         };
         match put_condition_failed(&error) {
             Some(stored) if is_own_creation(&stored, item)? => {
-                tracing::info!(id = %item.id, "a create sent again found its own earlier write");
+                tracing::info!(id = %item.id(), "a create sent again found its own earlier write");
                 Ok(())
             }
             Some(_) => Err(RepositoryError::AlreadyExists),
@@ -223,7 +223,7 @@ impl ItemCreator for DynamoDbItemRepository {
         record: &IdempotencyRecord,
     ) -> Result<IdempotentInsert, RepositoryError> {
         // The port's rule: a record is dead once its expiry is not after the new item's creation.
-        let now_ms = record.item.created_at.as_millis();
+        let now_ms = record.item.created_at().as_millis();
         let put_item = Put::builder()
             .table_name(&self.tables.items)
             .set_item(Some(item_to_attributes(&record.item)?))

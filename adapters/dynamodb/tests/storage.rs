@@ -37,7 +37,7 @@ async fn stored_attributes(
     client
         .get_item()
         .table_name(&tables.items)
-        .key(ITEM_KEY, AttributeValue::S(item.id.to_string()))
+        .key(ITEM_KEY, AttributeValue::S(item.id().to_string()))
         .send()
         .await
         .expect("GetItem")
@@ -126,7 +126,7 @@ async fn an_item_without_category_is_stored_without_the_attribute() {
     assert!(stored.values().all(|value| !value.is_null()));
     assert_eq!(
         stored.get(CATEGORY_INDEX_SORT_KEY),
-        Some(&AttributeValue::S(uncategorised.created_at.to_rfc3339()))
+        Some(&AttributeValue::S(uncategorised.created_at().to_rfc3339()))
     );
     assert_eq!(stored.get("version"), Some(&AttributeValue::N("1".into())));
 }
@@ -141,7 +141,7 @@ async fn a_stored_item_that_breaks_the_rules_is_an_internal_error_for_reads_and_
     client
         .update_item()
         .table_name(&tables.items)
-        .key(ITEM_KEY, AttributeValue::S(broken.id.to_string()))
+        .key(ITEM_KEY, AttributeValue::S(broken.id().to_string()))
         .update_expression("SET #name = :blank")
         .expression_attribute_names("#name", "name")
         .expression_attribute_values(":blank", AttributeValue::S("   ".into()))
@@ -150,7 +150,7 @@ async fn a_stored_item_that_breaks_the_rules_is_an_internal_error_for_reads_and_
         .expect("UpdateItem");
 
     assert_eq!(
-        repository.get(&broken.id).await,
+        repository.get(&broken.id()).await,
         Err(RepositoryError::Internal)
     );
     assert_eq!(
@@ -173,22 +173,22 @@ async fn a_replay_returns_the_item_as_first_created_without_reading_the_items_ta
         Ok(IdempotentInsert::Created)
     );
     // The item changes and then disappears; the record still answers with what was created.
-    let as_creator = WritePrecondition::new(&Caller::user(first.item.created_by.clone()), None);
+    let as_creator = WritePrecondition::new(&Caller::user(first.item.created_by().clone()), None);
     repository
-        .delete(&first.item.id, &as_creator)
+        .delete(&first.item.id(), &as_creator)
         .await
         .expect("delete");
     let again = idempotency_record(
         "alice",
         "snapshot",
         fields("original", None),
-        first.item.created_at.plus_hours(1),
+        first.item.created_at().plus_hours(1),
     );
     assert_eq!(
         repository.insert_idempotent(&again).await,
         Ok(IdempotentInsert::Replayed(first.item.clone()))
     );
-    assert_eq!(repository.get(&again.item.id).await, Ok(None));
+    assert_eq!(repository.get(&again.item.id()).await, Ok(None));
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -223,7 +223,7 @@ async fn insert_padded(client: &Client, tables: &TableNames, items: &[Item]) {
         client
             .update_item()
             .table_name(&tables.items)
-            .key(ITEM_KEY, AttributeValue::S(stored.id.to_string()))
+            .key(ITEM_KEY, AttributeValue::S(stored.id().to_string()))
             .update_expression("SET padding = :padding")
             .expression_attribute_values(":padding", AttributeValue::S(padding.clone()))
             .send()
@@ -271,7 +271,7 @@ async fn listings_fill_each_page_across_store_pages_cut_by_the_size_limit() {
         let sizes: Vec<usize> = pages.iter().map(Vec::len).collect();
         assert_eq!(sizes, [5, 5, 2], "page sizes for {listing:?}");
         let listed: Vec<&Item> = pages.iter().flatten().collect();
-        let unique: HashSet<_> = listed.iter().map(|i| i.id).collect();
+        let unique: HashSet<_> = listed.iter().map(|i| i.id()).collect();
         assert_eq!(unique.len(), items.len(), "each item once for {listing:?}");
         if listing.is_some() {
             let newest_first: Vec<&Item> = items.iter().rev().collect();

@@ -61,7 +61,7 @@ async fn an_unreachable_store_is_unavailable_for_every_operation() {
         fields("unreachable", None),
         next_timestamp(),
     );
-    let precondition = WritePrecondition::new(&Caller::user(new_item.created_by.clone()), None);
+    let precondition = WritePrecondition::new(&Caller::user(new_item.created_by().clone()), None);
     let by_category = PageRequest {
         limit: PageLimit::default(),
         category: Some(unique_category("down")),
@@ -69,7 +69,7 @@ async fn an_unreachable_store_is_unavailable_for_every_operation() {
     };
     let outcomes = tokio::time::timeout(BOUND, async {
         [
-            ("get", repository.get(&new_item.id).await.map(|_| ())),
+            ("get", repository.get(&new_item.id()).await.map(|_| ())),
             ("insert", repository.insert(&new_item).await),
             (
                 "insert_idempotent",
@@ -79,7 +79,7 @@ async fn an_unreachable_store_is_unavailable_for_every_operation() {
                 "update",
                 repository
                     .update(
-                        &new_item.id,
+                        &new_item.id(),
                         &new_item.fields().into(),
                         next_timestamp(),
                         &precondition,
@@ -89,7 +89,7 @@ async fn an_unreachable_store_is_unavailable_for_every_operation() {
             ),
             (
                 "delete",
-                repository.delete(&new_item.id, &precondition).await,
+                repository.delete(&new_item.id(), &precondition).await,
             ),
             (
                 "list all",

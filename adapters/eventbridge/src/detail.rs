@@ -18,8 +18,8 @@ pub fn event_detail(event: &ItemEvent) -> Value {
         "event_id": event.id.as_str(),
         "event_type": event.kind().name(),
         "occurred_at": event.time.to_rfc3339(),
-        "item_id": item.id.to_string(),
-        "version": item.version.get(),
+        "item_id": item.id().to_string(),
+        "version": item.version().get(),
     });
     if let Some(actor) = &event.actor {
         detail["actor"] = Value::String(actor.as_str().to_owned());

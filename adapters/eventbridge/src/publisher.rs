@@ -85,7 +85,7 @@ impl EventBridgePublisher {
         let bytes = TIME_BYTES + EVENT_SOURCE.len() + detail_type.len() + detail.len();
         let time = DateTime::from_millis(event.time.as_millis());
         Entry {
-            item_id: *event.item_id(),
+            item_id: event.item_id(),
             request: PutEventsRequestEntry::builder()
                 .event_bus_name(&self.bus)
                 .source(EVENT_SOURCE)

@@ -188,7 +188,15 @@ async fn published_events_are_what_events_schema_json_describes() {
     let [created, ..] = items_conformance::fixtures::lifecycle("with category");
     let mut with_category = ItemEvent::from_change(created);
     if let items_domain::ItemChange::Created { item } = &mut with_category.change {
-        item.category = Some(items_conformance::fixtures::category("lamps"));
+        *item = items_domain::Item::create(
+            item.id(),
+            items_conformance::fixtures::fields(
+                item.name().as_str(),
+                Some(items_conformance::fixtures::category("lamps")),
+            ),
+            item.created_by().clone(),
+            item.created_at(),
+        );
     }
     events.push(with_category);
     publisher(&bus)

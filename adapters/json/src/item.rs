@@ -1,4 +1,4 @@
-use items_domain::Item;
+use items_domain::{Item, ItemRecord};
 use serde::Serialize;
 
 /// An item as the API shows it (`Item` in `openapi.yaml`, `after` and `before` in
@@ -19,7 +19,7 @@ pub struct ItemView<'a> {
 impl<'a> From<&'a Item> for ItemView<'a> {
     fn from(item: &'a Item) -> Self {
         // Destructured, so a new field of the item is a compile error here.
-        let Item {
+        let ItemRecord {
             id,
             name,
             description,
@@ -28,7 +28,7 @@ impl<'a> From<&'a Item> for ItemView<'a> {
             updated_at,
             created_by,
             version,
-        } = item;
+        } = item.record();
         Self {
             id: id.to_string(),
             name: name.as_str(),

@@ -78,10 +78,10 @@ impl InMemoryItemRepository {
 impl ItemCreator for InMemoryItemRepository {
     async fn insert(&self, item: &Item) -> Result<(), RepositoryError> {
         let mut tables = self.tables()?;
-        if tables.items.contains_key(&item.id) {
+        if tables.items.contains_key(&item.id()) {
             return Err(RepositoryError::AlreadyExists);
         }
-        tables.items.insert(item.id, item.clone());
+        tables.items.insert(item.id(), item.clone());
         self.record(|| ItemChange::Created { item: item.clone() });
         Ok(())
     }
@@ -91,7 +91,7 @@ impl ItemCreator for InMemoryItemRepository {
         record: &IdempotencyRecord,
     ) -> Result<IdempotentInsert, RepositoryError> {
         let mut tables = self.tables()?;
-        let now = record.item.created_at;
+        let now = record.item.created_at();
         if let Some(existing) = tables.idempotency.get(&record.scope) {
             if existing.is_live_at(now) {
                 return Ok(if existing.fingerprint == record.fingerprint {
@@ -101,10 +101,10 @@ impl ItemCreator for InMemoryItemRepository {
                 });
             }
         }
-        if tables.items.contains_key(&record.item.id) {
+        if tables.items.contains_key(&record.item.id()) {
             return Err(RepositoryError::AlreadyExists);
         }
-        tables.items.insert(record.item.id, record.item.clone());
+        tables.items.insert(record.item.id(), record.item.clone());
         tables
             .idempotency
             .insert(record.scope.clone(), record.clone());
@@ -180,7 +180,7 @@ impl ItemLister for InMemoryItemRepository {
                 tables
                     .items
                     .values()
-                    .filter(|item| after.is_none_or(|last| item.id > last))
+                    .filter(|item| after.is_none_or(|last| item.id() > last))
                     .take(limit + 1)
                     .cloned()
                     .collect()
@@ -189,10 +189,10 @@ impl ItemLister for InMemoryItemRepository {
                 let mut in_category: Vec<&Item> = tables
                     .items
                     .values()
-                    .filter(|item| item.category.as_ref() == Some(category))
+                    .filter(|item| item.category() == Some(category))
                     .collect();
                 // Newest first; the id breaks ties so the order is total.
-                in_category.sort_by_key(|item| std::cmp::Reverse((item.created_at, item.id)));
+                in_category.sort_by_key(|item| std::cmp::Reverse((item.created_at(), item.id())));
                 let after = match request.cursor.as_ref().map(Cursor::position) {
                     Some(ListPosition::Category {
                         last_created_at,
@@ -203,7 +203,7 @@ impl ItemLister for InMemoryItemRepository {
                 };
                 in_category
                     .into_iter()
-                    .filter(|item| after.is_none_or(|last| (item.created_at, item.id) < last))
+                    .filter(|item| after.is_none_or(|last| (item.created_at(), item.id()) < last))
                     .take(limit + 1)
                     .cloned()
                     .collect()

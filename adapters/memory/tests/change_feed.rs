@@ -28,14 +28,17 @@ async fn every_write_sends_its_change_in_order_with_the_item_before_and_after() 
     store.insert(&created).await.expect("insert");
     let replaced = store
         .update(
-            &created.id,
+            &created.id(),
             &fields("desk lamp", None).into(),
             next_timestamp(),
             &anyone(),
         )
         .await
         .expect("update");
-    store.delete(&created.id, &anyone()).await.expect("delete");
+    store
+        .delete(&created.id(), &anyone())
+        .await
+        .expect("delete");
 
     let changes = drain(&mut feed);
     assert_eq!(changes.len(), 3, "{changes:?}");
@@ -55,7 +58,7 @@ async fn every_write_sends_its_change_in_order_with_the_item_before_and_after() 
     match &changes[2] {
         ItemChange::Deleted { before, at } => {
             assert_eq!(*before, replaced);
-            assert!(*at >= replaced.updated_at, "deleted at {at:?}");
+            assert!(*at >= replaced.updated_at(), "deleted at {at:?}");
         }
         other => panic!("expected a delete, got {other:?}"),
     }
@@ -76,7 +79,7 @@ async fn writes_that_do_not_take_effect_and_replayed_creates_send_nothing() {
     let not_the_creator = WritePrecondition::new(&Caller::user(subject("mallory")), None);
     assert!(store
         .update(
-            &record.item.id,
+            &record.item.id(),
             &fields("taken", None).into(),
             next_timestamp(),
             &not_the_creator
@@ -84,7 +87,7 @@ async fn writes_that_do_not_take_effect_and_replayed_creates_send_nothing() {
         .await
         .is_err());
     assert!(store
-        .delete(&record.item.id, &not_the_creator)
+        .delete(&record.item.id(), &not_the_creator)
         .await
         .is_err());
     assert!(store.insert(&record.item).await.is_err(), "already exists");

@@ -42,6 +42,6 @@ impl<S: CreateStore + 'static> RouteHandler for Handler<S> {
             context.metrics.count("ItemsCreated");
         }
         let item = creation.item;
-        Ok(item_response(201, &item).header("location", format!("/items/{}", item.id)))
+        Ok(item_response(201, &item).header("location", format!("/items/{}", item.id())))
     }
 }
