@@ -137,7 +137,7 @@ fn insert_record(sequence: u64) -> Result<Value, BoxError> {
     let region = lambda_emulator::region();
     let image = serde_json::to_value(image_of(&item))?;
     let mut keys = Map::new();
-    keys.insert(ITEM_KEY.to_owned(), json!({ "S": item.id.to_string() }));
+    keys.insert(ITEM_KEY.to_owned(), json!({ "S": item.id().to_string() }));
     Ok(json!({
         "eventID": format!("bench-{sequence}"),
         "eventName": "INSERT",
@@ -149,7 +149,7 @@ fn insert_record(sequence: u64) -> Result<Value, BoxError> {
             lambda_emulator::ACCOUNT_ID
         ),
         "dynamodb": {
-            "ApproximateCreationDateTime": item.created_at.as_millis() / 1000,
+            "ApproximateCreationDateTime": item.created_at().as_millis() / 1000,
             "Keys": keys,
             "NewImage": image,
             "SequenceNumber": sequence.to_string(),
