@@ -80,10 +80,17 @@ impl ItemChanges {
 
     /// Every field replaced by `fields` (an absent category removes the stored one).
     pub fn replace_all(fields: ItemFields) -> Self {
+        // Destructured, so a new field is a compile error here: an update must say what it
+        // does to every field.
+        let ItemFields {
+            name,
+            description,
+            category,
+        } = fields;
         Self {
-            name: Some(fields.name),
-            description: Some(fields.description),
-            category: match fields.category {
+            name: Some(name),
+            description: Some(description),
+            category: match category {
                 Some(category) => OptionalChange::Set(category),
                 None => OptionalChange::Remove,
             },
@@ -325,10 +332,16 @@ impl Item {
 
     /// The caller-controlled fields of this item.
     pub fn fields(&self) -> ItemFields {
+        let ItemRecord {
+            name,
+            description,
+            category,
+            ..
+        } = &self.0;
         ItemFields {
-            name: self.0.name.clone(),
-            description: self.0.description.clone(),
-            category: self.0.category.clone(),
+            name: name.clone(),
+            description: description.clone(),
+            category: category.clone(),
         }
     }
 }
