@@ -13,8 +13,8 @@ use tokio::sync::Mutex;
 /// The contract the page shows, as committed at the repository root.
 pub const OPENAPI_YAML: &str = include_str!("../../openapi.yaml");
 
-/// The Swagger UI release the page uses.
-pub const SWAGGER_UI_VERSION: &str = "5.35.0";
+/// The Swagger UI release the page uses: the pin in `tool-versions/package.json` (read by build.rs).
+pub const SWAGGER_UI_VERSION: &str = env!("SWAGGER_UI_VERSION");
 
 /// Whose token the page fills in: the caller of the start-up message's examples.
 pub const PAGE_CALLER: &str = "alice";

@@ -14,7 +14,7 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use rsa::pkcs1::{DecodeRsaPrivateKey, EncodeRsaPrivateKey};
 use rsa::pkcs8::LineEnding;
 use rsa::traits::PublicKeyParts;
-use rsa::RsaPrivateKey;
+use rsa::PrivateKey as RsaPrivateKey;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
@@ -206,8 +206,8 @@ impl LocalIssuer {
         let der = key
             .to_pkcs1_der()
             .map_err(|e| IssuerError::Crypto(e.to_string()))?;
-        let modulus = URL_SAFE_NO_PAD.encode(key.n().to_bytes_be());
-        let exponent = URL_SAFE_NO_PAD.encode(key.e().to_bytes_be());
+        let modulus = URL_SAFE_NO_PAD.encode(key.n_bytes());
+        let exponent = URL_SAFE_NO_PAD.encode(key.e_bytes());
         let digest = Sha256::digest(modulus.as_bytes());
         let kid = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
         Ok(Self {
@@ -220,7 +220,7 @@ impl LocalIssuer {
 }
 
 fn generate_key() -> Result<RsaPrivateKey, IssuerError> {
-    RsaPrivateKey::new(&mut rsa::rand_core::OsRng, KEY_BITS)
+    RsaPrivateKey::new(&mut getrandom::SysRng, KEY_BITS)
         .map_err(|e| IssuerError::Crypto(e.to_string()))
 }
 
