@@ -2,6 +2,7 @@
 //! Gateway's payload 2.0: a real token from the local issuer, checked by the stage's JWT
 //! authorizer, its claims in the request context, the usual forwarded headers.
 
+use items_apigateway::body::MERGE_PATCH;
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};
 
@@ -119,9 +120,6 @@ impl ApiCall {
 
 /// The media type of a JSON body.
 const JSON: &str = "application/json";
-/// The media type of a JSON Merge Patch body (RFC 7396), as `openapi.yaml` names it for the
-/// patch route (the driving adapter keeps its own constant private).
-const MERGE_PATCH: &str = "application/merge-patch+json";
 
 /// A listing request: the page size, and whether the caller accepts a gzip response.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

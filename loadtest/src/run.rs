@@ -1,5 +1,6 @@
 //! One run: seed items, send requests at their scheduled times, collect every answer.
 
+use items_apigateway::body::MERGE_PATCH;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -254,10 +255,6 @@ fn item_body(name: &str) -> serde_json::Value {
         "category": "loadtest",
     })
 }
-
-/// The media type of a JSON Merge Patch body (RFC 7396), as `openapi.yaml` names it for
-/// `PATCH /items/{id}`.
-const MERGE_PATCH: &str = "application/merge-patch+json";
 
 /// A merge patch changing only the description.
 fn item_patch(description: &str) -> serde_json::Value {

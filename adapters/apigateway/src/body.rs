@@ -3,6 +3,9 @@
 use items_domain::{FieldError, ItemChanges, ItemFields, ItemInput, ItemPatchInput, PatchValue};
 use serde_json::{Map, Value};
 
+/// The media type of a JSON Merge Patch body (RFC 7396), which `PATCH /items/{id}` reads.
+pub const MERGE_PATCH: &str = "application/merge-patch+json";
+
 const KNOWN_FIELDS: [&str; 3] = ["name", "description", "category"];
 
 /// A body's JSON object, with every unknown field reported in `errors`.

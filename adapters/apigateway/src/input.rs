@@ -75,8 +75,7 @@ pub(crate) fn item_patch(body: &[u8], errors: &mut Vec<FieldError>) -> Option<It
 
 /// The media type of a JSON body.
 pub(crate) const JSON: &str = "application/json";
-/// The media type of a JSON Merge Patch body (RFC 7396).
-pub(crate) const MERGE_PATCH: &str = "application/merge-patch+json";
+pub(crate) use crate::body::MERGE_PATCH;
 
 /// The body's bytes: JSON content type required, base64 decoded, at most 16 KiB.
 pub(crate) fn read_body(request: &ApiRequest) -> Result<Vec<u8>, Problem> {
