@@ -197,7 +197,7 @@ resource "aws_lambda_function" "stream_function" {
   architectures    = [var.architecture]
   filename         = "${path.module}/../target/lambda/${each.key}/bootstrap.zip"
   source_code_hash = filebase64sha256("${path.module}/../target/lambda/${each.key}/bootstrap.zip")
-  memory_size      = var.lambda_memory_mb
+  memory_size      = coalesce(var.lambda_memory_mb, each.value.memory_size_mb)
   timeout          = var.lambda_timeout_seconds
 
   environment {

@@ -81,7 +81,7 @@ resource "aws_lambda_function" "function" {
   architectures    = [var.architecture]
   filename         = local.function_zips[each.key]
   source_code_hash = filebase64sha256(local.function_zips[each.key])
-  memory_size      = var.lambda_memory_mb
+  memory_size      = coalesce(var.lambda_memory_mb, each.value.memory_mb)
   timeout          = var.lambda_timeout_seconds
   # A version only where provisioned concurrency needs one for its alias.
   publish = contains(keys(local.provisioned_functions), each.key)

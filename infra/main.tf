@@ -10,6 +10,7 @@ locals {
     for route in local.route_list : route.function => {
       route_key = route.route_key
       use_case  = route.use_case
+      memory_mb = route.memory_size_mb
       method    = split(" ", route.route_key)[0]
       path      = split(" ", route.route_key)[1]
       dynamodb  = route.dynamodb

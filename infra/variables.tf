@@ -35,12 +35,12 @@ variable "architecture" {
 }
 
 variable "lambda_memory_mb" {
-  description = "Memory of every function, in MB (CPU grows with it)."
+  description = "Memory of every function, in MB (CPU grows with it), overriding each function's own size from routes.json (chosen by measurement). Null keeps each function's own."
   type        = number
-  default     = 128
+  default     = null
 
   validation {
-    condition     = var.lambda_memory_mb >= 128 && var.lambda_memory_mb <= 10240
+    condition     = var.lambda_memory_mb == null || (coalesce(var.lambda_memory_mb, 128) >= 128 && coalesce(var.lambda_memory_mb, 128) <= 10240)
     error_message = "Lambda memory must be between 128 and 10240 MB."
   }
 }

@@ -29,6 +29,14 @@ run "plan_matches_routes_json" {
   assert {
     condition = alltrue([
       for route in var.routes_json :
+      aws_lambda_function.function[route.function].memory_size == coalesce(var.lambda_memory_mb, route.memory_size_mb)
+    ])
+    error_message = "A function's memory is not its routes.json size (or the lambda_memory_mb override)."
+  }
+
+  assert {
+    condition = alltrue([
+      for route in var.routes_json :
       {
         for statement in data.aws_iam_policy_document.function[route.function].statement :
         one(statement.resources) => sort(statement.actions)

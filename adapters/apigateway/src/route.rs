@@ -1,6 +1,6 @@
 //! The routes, each declared once: its API Gateway route key, the function serving it, the use
-//! case behind it (as `routes.json` and the Terraform name it), its handler and its success
-//! status. Everything else about a route is derived from this declaration: the [`Route`] type,
+//! case behind it (as `routes.json` and the Terraform name it), its handler, its success
+//! status and its function's memory size. Everything else about a route is derived from this declaration: the [`Route`] type,
 //! [`handler_for`](crate::handler_for), its function's store ports (from its handler's use
 //! case) and so its IAM actions and warm-up call, and the generated `routes.json` the Terraform
 //! and the scripts read (`tests/routes_file.rs` keeps it equal to this declaration).
@@ -21,7 +21,8 @@ macro_rules! routes {
             function: $function:literal,
             use_case: $use_case:literal,
             handler: $handler:ident,
-            success: $success:literal $(,)?
+            success: $success:literal,
+            memory_mb: $memory_mb:literal $(,)?
         }
     )+) => {
         /// One route of the API and the use case behind it.
@@ -52,6 +53,13 @@ macro_rules! routes {
             /// The status of a successful answer.
             pub fn success_status(self) -> u16 {
                 match self { $(Route::$variant => $success,)+ }
+            }
+
+            /// Its function's memory size in MB, which sets its CPU share on Lambda: chosen by
+            /// measurement (`scripts/bench`'s power tuning), deployed by the Terraform through
+            /// `routes.json`.
+            pub fn memory_size_mb(self) -> u32 {
+                match self { $(Route::$variant => $memory_mb,)+ }
             }
 
             /// The store ports the route's use case holds: all its function may be granted.
@@ -99,6 +107,7 @@ routes! {
         use_case: "list",
         handler: list_items,
         success: 200,
+        memory_mb: 128,
     }
     /// One item.
     GetItem = "GET /items/{id}" {
@@ -106,6 +115,7 @@ routes! {
         use_case: "get",
         handler: get_item,
         success: 200,
+        memory_mb: 128,
     }
     /// A new item.
     CreateItem = "POST /items" {
@@ -113,6 +123,7 @@ routes! {
         use_case: "create",
         handler: create_item,
         success: 201,
+        memory_mb: 128,
     }
     /// An item's fields replaced.
     UpdateItem = "PUT /items/{id}" {
@@ -120,6 +131,7 @@ routes! {
         use_case: "update",
         handler: update_item,
         success: 200,
+        memory_mb: 128,
     }
     /// Some of an item's fields changed (a JSON Merge Patch).
     PatchItem = "PATCH /items/{id}" {
@@ -127,6 +139,7 @@ routes! {
         use_case: "patch",
         handler: patch_item,
         success: 200,
+        memory_mb: 128,
     }
     /// An item removed.
     DeleteItem = "DELETE /items/{id}" {
@@ -134,6 +147,7 @@ routes! {
         use_case: "delete",
         handler: delete_item,
         success: 204,
+        memory_mb: 128,
     }
 }
 

@@ -20,7 +20,7 @@ use items_apigateway::Route;
 use items_dynamodb::table_design::grants_of_ports;
 use serde_json::Value;
 
-const DESCRIPTION: &str = "Generated from the route declaration in adapters/apigateway/src/route.rs (do not edit the routes here; regenerate with `UPDATE_ROUTES_JSON=1 cargo test -p items-apigateway --test routes_file`): the routes the Terraform and the scripts read, each with the DynamoDB actions its use case's ports send. `streams` lists the functions fed by a table's stream instead of a route.";
+const DESCRIPTION: &str = "Generated from the route declaration in adapters/apigateway/src/route.rs (do not edit the routes here; regenerate with `UPDATE_ROUTES_JSON=1 cargo test -p items-apigateway --test routes_file`): the routes the Terraform and the scripts read, each with its function's memory size and the DynamoDB actions its use case's ports send. `streams` lists the functions fed by a table's stream instead of a route.";
 
 fn path() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../routes.json")
@@ -43,10 +43,11 @@ fn rendered(streams: &[Value]) -> String {
                 })
                 .collect();
             format!(
-                "    {{\n      \"route_key\": {},\n      \"function\": {},\n      \"use_case\": {},\n      \"dynamodb\": {{ {} }}\n    }}",
+                "    {{\n      \"route_key\": {},\n      \"function\": {},\n      \"use_case\": {},\n      \"memory_size_mb\": {},\n      \"dynamodb\": {{ {} }}\n    }}",
                 quoted(route.route_key()),
                 quoted(route.function_name()),
                 quoted(route.use_case()),
+                route.memory_size_mb(),
                 grants.join(", ")
             )
         })
