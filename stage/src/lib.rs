@@ -18,6 +18,8 @@
 //! # Ok(()) }
 //! ```
 
+pub mod applied;
+pub mod applied_stage;
 mod auth;
 pub mod docs;
 pub mod events;

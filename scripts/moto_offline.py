@@ -1,0 +1,34 @@
+"""moto's server for scripts/deploy-offline: scripts/moto_serialized.py (one request at a time)
+with IAM enforced (INITIAL_NO_AUTH_ACTION_COUNT in the environment) and one fix to moto 5.2.5's
+signature check.
+
+moto recomputes a request's SigV4 signature over its body, or, when the body is empty, over
+the query string's parameters encoded as a body. A client signs a GET (Lambda's GetFunction,
+API Gateway's GetApis, ...) or DELETE over an empty payload, so every one of them would be
+refused as SignatureDoesNotMatch. The check below uses the empty payload for those.
+
+    python moto_offline.py --host 127.0.0.1 --port PORT
+"""
+
+from botocore.awsrequest import AWSRequest
+from moto.iam.access_control import IAMRequestBase
+
+import moto_serialized
+
+
+def sign_over_the_body_received():
+    def create_aws_request(self) -> AWSRequest:
+        signed_headers = self._get_string_between("SignedHeaders=", ",", self._headers["Authorization"]).split(";")
+        headers = self._create_headers_for_aws_request(signed_headers, self._headers)
+        # A query-protocol POST (IAM, STS) reaches here with its form already parsed into data.
+        payload = self._body or (self._data if self._method == "POST" else b"")
+        request = AWSRequest(method=self._method, url=self._path, data=payload, headers=headers)
+        request.context["timestamp"] = headers["X-Amz-Date"]
+        return request
+
+    IAMRequestBase._create_aws_request = create_aws_request
+
+
+if __name__ == "__main__":
+    sign_over_the_body_received()
+    moto_serialized.main()
