@@ -7,10 +7,21 @@ the query string's parameters encoded as a body. A client signs a GET (Lambda's 
 API Gateway's GetApis, ...) or DELETE over an empty payload, so every one of them would be
 refused as SignatureDoesNotMatch. The check below uses the empty payload for those.
 
+And one change of role: moto's Lambda delivers a table's stream to a mapped function itself
+(in Docker, which may be missing) and then empties the stream's shard, so nothing is left for
+the project's Lambda emulator to read. Here the emulator is Lambda: moto's Lambda delivers
+nothing, and the stream keeps its records as DynamoDB's does.
+
+And one type fix: an EventBridge rule's log group target writes each event with a
+fractional millisecond timestamp, which CloudWatch Logs clients (the Rust SDK) refuse to parse;
+CloudWatch Logs timestamps are whole milliseconds.
+
     python moto_offline.py --host 127.0.0.1 --port PORT
 """
 
 from botocore.awsrequest import AWSRequest
+import moto.events.models
+from moto.awslambda.models import LambdaBackend
 from moto.iam.access_control import IAMRequestBase
 
 import moto_serialized
@@ -29,6 +40,17 @@ def sign_over_the_body_received():
     IAMRequestBase._create_aws_request = create_aws_request
 
 
+def leave_streams_to_the_lambda_emulator():
+    LambdaBackend.send_dynamodb_items = lambda self, function_arn, items, source: None
+
+
+def whole_millisecond_event_timestamps():
+    fractional = moto.events.models.unix_time_millis
+    moto.events.models.unix_time_millis = lambda *args: int(fractional(*args))
+
+
 if __name__ == "__main__":
+    whole_millisecond_event_timestamps()
     sign_over_the_body_received()
+    leave_streams_to_the_lambda_emulator()
     moto_serialized.main()

@@ -87,6 +87,8 @@ pub struct AppliedStage {
     pub throttle: ThrottleConfig,
     /// The stream mappings.
     pub stream_mappings: Vec<AppliedStreamMapping>,
+    /// The log group an applied rule delivers the stage's bus events to, if any.
+    pub event_log_group: Option<String>,
     /// Settings the state holds that this stage does not honour, one sentence each.
     pub gaps: Vec<String>,
 }
@@ -142,6 +144,10 @@ impl AppliedStage {
             .and_then(|blocks| blocks.first())
             .map(cors_config);
         let stream_mappings = applied_stream_mappings(&resources, &functions, &mut gaps)?;
+        let event_log_group = applied_event_log_group(&resources);
+        if event_log_group.is_none() {
+            gaps.push("no applied rule delivers the bus's events to a log group: GET /_local/events is not served".to_owned());
+        }
         gaps.push(
             "the access log is written in the local stage's format (the same keys as the applied access_log_settings), to stdout rather than the log group".to_owned(),
         );
@@ -157,6 +163,7 @@ impl AppliedStage {
             cors,
             throttle,
             stream_mappings,
+            event_log_group,
             gaps,
         })
     }
@@ -258,15 +265,6 @@ fn applied_functions(
             .map(Duration::from_secs)
             .ok_or_else(|| unservable(format!("function {function_name} has no timeout")))?;
         let architectures = strings(values, "architectures");
-        if architectures.iter().any(|a| {
-            a != std::env::consts::ARCH && !(a == "arm64" && std::env::consts::ARCH == "aarch64")
-        }) {
-            gaps.push(format!(
-                "function {function_name} is deployed for {}; here its binary is a host build ({}): the architecture is not honoured",
-                architectures.join(", "),
-                std::env::consts::ARCH
-            ));
-        }
         functions.insert(
             function_name.clone(),
             AppliedFunction {
@@ -282,6 +280,17 @@ fn applied_functions(
     if functions.is_empty() {
         return Err(unservable("no aws_lambda_function was applied"));
     }
+    let mut deployed_for: Vec<String> = functions
+        .values()
+        .flat_map(|f| f.architectures.iter().cloned())
+        .collect();
+    deployed_for.sort();
+    deployed_for.dedup();
+    gaps.push(format!(
+        "the functions are deployed for {}; here each runs a host build ({}): the architecture is not honoured",
+        deployed_for.join(", "),
+        std::env::consts::ARCH
+    ));
     Ok(functions)
 }
 
@@ -432,6 +441,22 @@ fn cors_config(block: &Value) -> CorsConfig {
             .and_then(Value::as_bool)
             .unwrap_or(false),
     }
+}
+
+/// The log group of a rule's target on one of the applied buses.
+fn applied_event_log_group(resources: &Resources<'_>) -> Option<String> {
+    let buses: Vec<&str> = resources
+        .all("aws_cloudwatch_event_bus")
+        .map(|bus| text(bus, "name"))
+        .collect();
+    resources
+        .all("aws_cloudwatch_event_target")
+        .filter(|target| buses.contains(&text(target, "event_bus_name")))
+        .find_map(|target| {
+            // arn:aws:logs:<region>:<account>:log-group:<name>[:*]
+            let (_, name) = text(target, "arn").split_once(":log-group:")?;
+            Some(name.trim_end_matches(":*").to_owned())
+        })
 }
 
 fn applied_stream_mappings(

@@ -23,9 +23,8 @@ use serde_json::Value;
 use tokio::net::TcpListener;
 
 use crate::applied::{AppliedFunction, AppliedStage, AppliedStreamMapping};
+use crate::applied_events;
 use crate::auth::{AuthConfig, Authorization};
-use crate::docs::{self, SwaggerUi};
-use crate::local_endpoints::{self, LocalState};
 use crate::processes::report_sink;
 
 /// The keys of the principal a function runs as (`scripts/offline_aws.py principals`).
@@ -160,14 +159,13 @@ pub async fn serve_applied(
         },
         port,
     );
-    let local = local_endpoints::router(LocalState {
-        issuer: None,
-        swagger_ui: Arc::new(SwaggerUi::new(docs::default_prefix(
-            &std::env::current_dir().unwrap_or_default(),
-        ))),
-        errors: config.reports.clone(),
-        events: None,
-    });
+    // The local stage's own endpoints (token, docs) do not apply to a deployed stage; the
+    // events endpoint reads what the applied rule delivered.
+    let local = axum::Router::new();
+    let local = match &stage.event_log_group {
+        Some(group) => local.merge(applied_events::router(&config.endpoint, group.clone()).await),
+        None => local,
+    };
     let server = apigateway_emulator::serve(listener, local.merge(gateway.into_router()))
         .map_err(bind_error)?;
     Ok(RunningAppliedStage {

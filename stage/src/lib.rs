@@ -19,6 +19,7 @@
 //! ```
 
 pub mod applied;
+mod applied_events;
 pub mod applied_stage;
 mod auth;
 pub mod docs;
