@@ -12,9 +12,9 @@ And one change of role: moto's Lambda delivers a table's stream to a mapped func
 the project's Lambda emulator to read. Here the emulator is Lambda: moto's Lambda delivers
 nothing, and the stream keeps its records as DynamoDB's does.
 
-And one type fix: an EventBridge rule's log group target writes each event with a
-fractional millisecond timestamp, which CloudWatch Logs clients (the Rust SDK) refuse to parse;
-CloudWatch Logs timestamps are whole milliseconds.
+And two fixes to what an EventBridge rule's log group target writes: each event's `account`
+is left out (EventBridge always sends it), and the log event's timestamp is a fractional
+millisecond, which CloudWatch Logs clients (the Rust SDK) refuse to parse.
 
     python moto_offline.py --host 127.0.0.1 --port PORT
 """
@@ -44,13 +44,19 @@ def leave_streams_to_the_lambda_emulator():
     LambdaBackend.send_dynamodb_items = lambda self, function_arn, items, source: None
 
 
-def whole_millisecond_event_timestamps():
+def log_targets_get_whole_events():
     fractional = moto.events.models.unix_time_millis
     moto.events.models.unix_time_millis = lambda *args: int(fractional(*args))
+    send = moto.events.models.Rule._send_to_cw_log_group
+
+    def send_with_account(self, name, event):
+        return send(self, name, {**event, "account": event.get("account") or self.account_id})
+
+    moto.events.models.Rule._send_to_cw_log_group = send_with_account
 
 
 if __name__ == "__main__":
-    whole_millisecond_event_timestamps()
+    log_targets_get_whole_events()
     sign_over_the_body_received()
     leave_streams_to_the_lambda_emulator()
     moto_serialized.main()

@@ -8,6 +8,9 @@ moto virtualenv):
                                                 role's policies; writes their keys to OUT
     offline_aws.py leftovers NAME               fails when anything named NAME-* is left
     offline_aws.py jwks URL ISSUER OUT          the user pool's JWKS, as moto serves it
+    offline_aws.py narrow PRINCIPALS FUNCTION ACTION
+                                                takes ACTION out of FUNCTION's role policies
+                                                and of the user standing in for the role
 
 APPLIED is `terraform show -json` of the stage. moto cannot assume a role whose trust policy
 names a service (Lambda), so each function runs as an IAM user holding the same policy
@@ -205,6 +208,30 @@ def jwks(url: str, issuer: str, out_path: str) -> None:
     json.dump(keys, open(out_path, "w"))
 
 
+def narrow(principals_path: str, function: str, action: str) -> None:
+    """What removing ACTION from the function's policy in the Terraform and applying would do,
+    without a new apply: the role's inline policies and its stand-in user's lose the action."""
+    user = json.load(open(principals_path))[function]["user"]
+    iam = client("iam")
+
+    def without(document: dict) -> dict:
+        statements = document["Statement"]
+        for statement in [statements] if isinstance(statements, dict) else statements:
+            actions = statement.get("Action", [])
+            actions = [actions] if isinstance(actions, str) else actions
+            removed = {action} | ({"dynamodb:TransactWriteItems"} if action in TRANSACTION_WRITES else set())
+            statement["Action"] = [a for a in actions if a not in removed] or ["none:NoAction"]
+        return document
+
+    for name in iam.list_role_policies(RoleName=user)["PolicyNames"]:
+        document = iam.get_role_policy(RoleName=user, PolicyName=name)["PolicyDocument"]
+        iam.put_role_policy(RoleName=user, PolicyName=name, PolicyDocument=json.dumps(without(document)))
+    for name in iam.list_user_policies(UserName=user)["PolicyNames"]:
+        document = iam.get_user_policy(UserName=user, PolicyName=name)["PolicyDocument"]
+        iam.put_user_policy(UserName=user, PolicyName=name, PolicyDocument=json.dumps(without(document)))
+    print(f"{function}: {action} taken out of its role's policies")
+
+
 def main(argv: list[str]) -> int:
     match argv[1:]:
         case ["bootstrap", url, bucket]:
@@ -214,6 +241,9 @@ def main(argv: list[str]) -> int:
             return principals(applied, out)
         case ["leftovers", name]:
             return leftovers(name)
+        case ["narrow", principals_path, function, action]:
+            narrow(principals_path, function, action)
+            return 0
         case ["jwks", url, issuer, out]:
             jwks(url, issuer, out)
             return 0
