@@ -18,6 +18,9 @@
 //! # Ok(()) }
 //! ```
 
+pub mod applied;
+mod applied_events;
+pub mod applied_stage;
 mod auth;
 pub mod docs;
 pub mod events;

@@ -7,6 +7,8 @@
     reason = "a command-line tool: what it prints is its output"
 )]
 
+mod serve_applied;
+
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -36,6 +38,8 @@ enum Command {
     Serve(Box<ServeArgs>),
     /// Print a token from the local issuer, for `Authorization: Bearer <token>`.
     Token(TokenArgs),
+    /// Serve a stage Terraform applied, from its `terraform show -json` (scripts/deploy-offline).
+    ServeApplied(serve_applied::ServeAppliedArgs),
 }
 
 #[derive(Args)]
@@ -189,6 +193,7 @@ async fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Token(args) => token(args),
         Command::Serve(args) => serve(*args).await,
+        Command::ServeApplied(args) => serve_applied::run(args, wait_for_stop_signal()).await,
     }
 }
 
