@@ -17,7 +17,7 @@ use apigateway_emulator::{
 use lambda_emulator::stream_mapping::{
     Invoke, StartingPosition, StreamMapping, StreamMappingConfig,
 };
-use lambda_emulator::{InvokeError, ProcessConfig, ProcessPool};
+use lambda_emulator::{CpuModel, InvokeError, ProcessConfig, ProcessPool};
 use serde::Deserialize;
 use serde_json::Value;
 use tokio::net::TcpListener;
@@ -53,6 +53,9 @@ pub struct AppliedServeConfig {
     pub functions_dir: PathBuf,
     /// Processes per function at once.
     pub max_processes: usize,
+    /// CPU per function process: Lambda's share for the function's applied memory size, or
+    /// unthrottled.
+    pub cpu_model: CpuModel,
     /// Where to listen.
     pub address: SocketAddr,
     /// Where REPORT lines, integration errors and the access log go.
@@ -234,6 +237,7 @@ fn function_pool(
             timeout: function.timeout,
             memory_size_mb: function.memory_size_mb,
             environment,
+            cpu_model: config.cpu_model,
         },
         report_sink(&config.reports),
     ))

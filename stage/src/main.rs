@@ -170,7 +170,7 @@ enum Mode {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum CpuModelArg {
+pub(crate) enum CpuModelArg {
     Off,
     Lambda,
 }

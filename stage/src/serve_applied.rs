@@ -4,11 +4,15 @@
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::Args;
+use lambda_emulator::CpuModel;
 use local_stage::applied::AppliedStage;
 use local_stage::applied_stage::{describe, read_principals, serve_applied, AppliedServeConfig};
 use local_stage::LineSink;
+
+use crate::CpuModelArg;
 
 /// Serve the stage `terraform show -json` describes, each function as its own principal.
 #[derive(Args)]
@@ -34,6 +38,13 @@ pub(crate) struct ServeAppliedArgs {
     /// Port on 127.0.0.1 (0 picks a free one).
     #[arg(long, default_value_t = 3000)]
     port: u16,
+    /// CPU per function process: Lambda's share for each function's applied memory size (the
+    /// default, as the stage would run on Lambda), or unthrottled (`off`, e.g. for debug builds).
+    #[arg(long, value_enum, default_value_t = CpuModelArg::Lambda)]
+    cpu_model: CpuModelArg,
+    /// The CFS period Lambda's share is measured over, in ms (1 to 1000).
+    #[arg(long, default_value_t = 100)]
+    cpu_period_ms: u64,
 }
 
 /// Runs the applied stage until Ctrl-C or SIGTERM.
@@ -63,6 +74,12 @@ pub(crate) async fn run(
         endpoint: args.endpoint,
         functions_dir: args.functions_dir,
         max_processes: args.max_processes,
+        cpu_model: match args.cpu_model {
+            CpuModelArg::Off => CpuModel::Off,
+            CpuModelArg::Lambda => CpuModel::LambdaShare {
+                period: Duration::from_millis(args.cpu_period_ms),
+            },
+        },
         address: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), args.port),
         reports: LineSink::Stdout,
     };
@@ -74,6 +91,13 @@ pub(crate) async fn run(
         }
     };
     println!("Applied stage listening on {}", running.url());
+    match args.cpu_model {
+        CpuModelArg::Off => println!("CPU model off: function processes run unthrottled"),
+        CpuModelArg::Lambda => println!(
+            "CPU model on: each function process gets memory / 1769 of one CPU for its applied memory size ({} ms period; where the machine does not allow CPU quotas, the emulator says so and runs them unthrottled)",
+            args.cpu_period_ms
+        ),
+    }
     for line in description {
         println!("{line}");
     }
