@@ -1,12 +1,15 @@
 //! One function process behind the local stage's Lambda Runtime API, timed as Lambda times it:
 //! Init Duration from process start to its first poll for an event, Duration from handing out
-//! an event to receiving its response.
+//! an event to receiving its response. Under Lambda's CPU model each process is placed in the
+//! Lambda emulator's CPU group for its memory size right after it starts, as the emulator's
+//! own worker does.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
+use lambda_emulator::cpu_model::{CpuGroup, CpuGroups};
 use lambda_emulator::runtime_api::{self, Invocation, Outcome, RuntimeChannel};
 use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, BufReader};
@@ -19,8 +22,9 @@ use crate::BoxError;
 /// How long a function may take for one event before the bench gives up (Lambda's timeout in
 /// the deployed stage).
 const FUNCTION_TIMEOUT: Duration = Duration::from_secs(10);
-/// The memory size function processes are told they have (Lambda's default).
-const FUNCTION_MEMORY_MB: u32 = 128;
+/// The memory size a function has unless the bench tries another (Lambda's default, and what
+/// the Terraform configures).
+pub(crate) const FUNCTION_MEMORY_MB: u32 = 128;
 
 /// How a function process is started: its binary and the environment beyond the Runtime API.
 #[derive(Debug, Clone)]
@@ -31,6 +35,28 @@ pub(crate) struct Launch {
     pub binary: PathBuf,
     /// Table names, DynamoDB endpoint, credentials.
     pub environment: Vec<(String, String)>,
+    /// The memory size the process is told it has and, under the CPU model, buys its CPU share.
+    pub memory_size_mb: u32,
+    /// The CPU groups holding each process to Lambda's share; `None`: it runs unthrottled.
+    pub cpu_groups: Option<Arc<CpuGroups>>,
+}
+
+impl Launch {
+    /// The same function at `memory_size_mb`.
+    pub(crate) fn at_memory(&self, memory_size_mb: u32) -> Self {
+        Self {
+            memory_size_mb,
+            ..self.clone()
+        }
+    }
+
+    /// The same function with the whole machine's CPU.
+    pub(crate) fn unthrottled(&self) -> Self {
+        Self {
+            cpu_groups: None,
+            ..self.clone()
+        }
+    }
 }
 
 /// One answered invocation.
@@ -55,6 +81,7 @@ pub(crate) struct FunctionProcess {
     mailbox: mpsc::Sender<Invocation>,
     server: JoinHandle<()>,
     log: JoinHandle<Vec<String>>,
+    cpu_group: Option<CpuGroup>,
 }
 
 impl FunctionProcess {
@@ -68,7 +95,7 @@ impl FunctionProcess {
             .env_clear()
             .envs(lambda_emulator::function_environment(
                 &launch.name,
-                FUNCTION_MEMORY_MB,
+                launch.memory_size_mb,
                 &address.to_string(),
             ))
             .envs(launch.environment.iter().cloned())
@@ -85,10 +112,29 @@ impl FunctionProcess {
                 return Err(format!("could not start {}: {error}", launch.binary.display()).into());
             }
         };
+        let pid = child.id();
+        // Placed at once: the process runs unthrottled only for the moments before this.
+        let cpu_group = match (&launch.cpu_groups, pid) {
+            (Some(groups), Some(pid)) => {
+                match groups.place(&launch.name, pid, launch.memory_size_mb) {
+                    Ok(group) => Some(group),
+                    Err(error) => {
+                        let _ = child.kill().await;
+                        server.abort();
+                        return Err(format!(
+                            "could not place {} in its CPU group: {error}",
+                            launch.name
+                        )
+                        .into());
+                    }
+                }
+            }
+            _ => None,
+        };
         let log = tokio::spawn(drain(child.stdout.take()));
         Ok(Self {
             name: launch.name.clone(),
-            pid: child.id(),
+            pid,
             child,
             channel,
             channel_created,
@@ -96,6 +142,7 @@ impl FunctionProcess {
             mailbox,
             server,
             log,
+            cpu_group,
         })
     }
 
@@ -171,13 +218,23 @@ impl FunctionProcess {
     pub(crate) async fn stop(mut self) -> Vec<String> {
         let _ = self.child.kill().await;
         self.server.abort();
+        self.remove_cpu_group().await;
         (&mut self.log).await.unwrap_or_default()
+    }
+
+    /// Removes the process's CPU group once it has exited (killed and waited for).
+    async fn remove_cpu_group(&mut self) {
+        if let Some(group) = self.cpu_group.take() {
+            // An empty group that cannot be removed is harmless; the next probe removes it.
+            let _ = group.remove().await;
+        }
     }
 
     /// An error naming the function, with the last lines it logged; the process is stopped.
     async fn failure(&mut self, what: &str) -> BoxError {
         let _ = self.child.kill().await;
         self.server.abort();
+        self.remove_cpu_group().await;
         let lines = (&mut self.log).await.unwrap_or_default();
         format!(
             "{}: {what}; its last log lines:\n{}",

@@ -16,6 +16,7 @@ mod events;
 mod function;
 mod latency;
 mod machine;
+mod power;
 mod report;
 mod sizes;
 mod stats;
@@ -24,18 +25,22 @@ mod throughput;
 mod tls;
 
 use std::collections::HashMap;
-use std::path::PathBuf;
-use std::time::Duration;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
-use clap::Parser;
+use clap::{Parser, ValueEnum};
 use items_apigateway::Route;
 use items_dynamodb::{table_design, ENDPOINT_ENV};
+use lambda_emulator::cpu_model::CpuGroups;
+use lambda_emulator::{CpuModel, CpuModelStatus};
 use local_stage::{DynamoDbStore, LocalIssuer};
 
 use crate::events::EventFactory;
-use crate::function::Launch;
+use crate::function::{Launch, FUNCTION_MEMORY_MB};
 use crate::latency::{ColdStarts, FloorRun, InitSteps, WarmRun, Workload};
-use crate::report::{FunctionResult, Results, Settings};
+use crate::power::PowerTuning;
+use crate::report::{CpuModelSetting, FunctionResult, Results, Settings};
 use crate::throughput::Mix;
 
 /// Errors end the run with their message.
@@ -78,8 +83,32 @@ const SEED_ITEMS: u64 = 40;
 /// The page size of the compression figures: the contract's largest page.
 const LARGE_PAGE: u32 = 100;
 
+/// Whether function processes run in Lambda's CPU share.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum CpuModelChoice {
+    /// Each process gets memory / 1,769 of one CPU (where the machine allows it).
+    On,
+    /// Every process may use the whole machine.
+    Off,
+}
+
+/// Whether the run measures every function at several memory sizes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum PowerTuningChoice {
+    /// After the other figures.
+    On,
+    /// Not at all.
+    Off,
+    /// Only power tuning: no cold starts, floors, compression or throughput.
+    Only,
+}
+
 #[derive(Debug, Parser)]
-#[command(about = "Benchmarks the functions and the local stage (run it through scripts/bench)")]
+#[command(
+    about = "Benchmarks the functions and the local stage (run it through scripts/bench)",
+    // scripts/bench passes its directories first; an option given again overrides them.
+    args_override_self = true
+)]
 struct Args {
     /// Where the release function binaries (and store-floor, bare-runtime, init-steps) are.
     #[arg(long, default_value = "target/release")]
@@ -114,6 +143,21 @@ struct Args {
     /// Measure only this function (repeatable; GET /items/{id} always runs).
     #[arg(long, value_name = "FUNCTION")]
     only: Vec<String>,
+    /// Hold every function process to Lambda's CPU share for its memory size (memory / 1,769
+    /// of one CPU, a CFS quota over a 100 ms period); needs root and a cgroup cpu controller,
+    /// and runs unthrottled, saying so, where the machine has neither.
+    #[arg(long, value_enum, default_value_t = CpuModelChoice::On)]
+    cpu_model: CpuModelChoice,
+    /// Measure every function at 128, 256, 512, 1,024 and 1,769 MB.
+    #[arg(long, value_enum, default_value_t = PowerTuningChoice::On)]
+    power_tuning: PowerTuningChoice,
+    /// Measured invocations per function and memory size in power tuning (the stream
+    /// function's batches are a tenth of it).
+    #[arg(long, default_value_t = 200)]
+    tuning_requests: usize,
+    /// Unmeasured invocations per function and memory size before those.
+    #[arg(long, default_value_t = 20)]
+    tuning_warm_up: usize,
 }
 
 #[tokio::main]
@@ -135,16 +179,28 @@ async fn run(args: Args) -> Result<(), BoxError> {
         )
     })?;
 
+    let (cpu_groups, cpu_status) = CpuGroups::probe(match args.cpu_model {
+        CpuModelChoice::On => CpuModel::lambda_share(),
+        CpuModelChoice::Off => CpuModel::Off,
+    });
+    let cpu_model = cpu_model_setting(&cpu_status);
+    eprintln!("{}", cpu_model.description);
+    let cpu_groups = cpu_groups.map(Arc::new);
     let tool = |name: &str| -> Result<Launch, BoxError> {
         Ok(Launch {
             binary: function::binary(&args.functions_dir, name)?,
             name: name.to_owned(),
             environment: Vec::new(),
+            memory_size_mb: FUNCTION_MEMORY_MB,
+            cpu_groups: cpu_groups.clone(),
         })
     };
     let mut functions = Vec::new();
     for route in Route::ALL {
-        functions.push((route, tool(route.function_name())?));
+        functions.push((
+            route,
+            tool(route.function_name())?.at_memory(route.memory_size_mb()),
+        ));
     }
     let floors = Floors {
         store: tool("store-floor")?,
@@ -161,7 +217,31 @@ async fn run(args: Args) -> Result<(), BoxError> {
     };
     let client = store.client().await;
     table_design::create_tables(&client, &store.table_names()).await?;
-    let outcome = measure(&args, &store, &functions, &floors).await;
+    let stream_launch = Launch {
+        binary: function::binary(&args.functions_dir, stream::FUNCTION)?,
+        name: stream::FUNCTION.to_owned(),
+        // Region and credentials; it reads no table.
+        environment: store.process_environment(&items_apigateway::Config::default()),
+        memory_size_mb: stream::memory_size_mb()?,
+        cpu_groups: cpu_groups.clone(),
+    };
+    if args.power_tuning == PowerTuningChoice::Only {
+        let outcome =
+            power_tuning_only(&args, &store, &functions, &stream_launch, &cpu_model).await;
+        for table in [&store.items_table, &store.idempotency_table] {
+            let _ = client.delete_table().table_name(table).send().await;
+        }
+        return outcome;
+    }
+    let outcome = measure(
+        &args,
+        &store,
+        &functions,
+        &floors,
+        &stream_launch,
+        &cpu_model,
+    )
+    .await;
     let item_bytes = match &outcome {
         Ok(measured) => stored_item_size(&client, &store.items_table, &measured.sample_item).await,
         Err(_) => None,
@@ -179,15 +259,9 @@ async fn run(args: Args) -> Result<(), BoxError> {
             args.requests / 10,
             stream::RECORDS_PER_BATCH
         );
-        let launch = Launch {
-            binary: function::binary(&args.functions_dir, stream::FUNCTION)?,
-            name: stream::FUNCTION.to_owned(),
-            // Region and credentials; it reads no table.
-            environment: store.process_environment(&items_apigateway::Config::default()),
-        };
         Some(
             stream::measure(
-                &launch,
+                &stream_launch,
                 args.cold_runs,
                 args.warm_up / 10,
                 args.requests / 10,
@@ -228,7 +302,7 @@ async fn run(args: Args) -> Result<(), BoxError> {
     let bare_init_ms = measured.bare.init.p50_ms;
     let mut results: Vec<FunctionResult> = Vec::new();
     let mut cost_inputs = Vec::new();
-    for (route, cold, tls, warm, floor) in measured.functions {
+    for (route, cold, unthrottled, tls, warm, floor) in measured.functions {
         let size = packages
             .as_ref()
             .and_then(|p| p.functions.get(route.function_name()));
@@ -245,6 +319,7 @@ async fn run(args: Args) -> Result<(), BoxError> {
                 .map(|s| s.p50_ms / bare_init_ms),
             route: report::NamedRoute(route),
             cold_init: cold.init,
+            cold_init_unthrottled: unthrottled.map(|u| u.init),
             cold_init_warm_up: cold.warm_up,
             cold_init_less_warm_up: cold.init_less_warm_up,
             cold_request: cold.first_response,
@@ -265,7 +340,7 @@ async fn run(args: Args) -> Result<(), BoxError> {
         });
     }
     let assumptions = cost::Assumptions {
-        memory_mb: 128.0,
+        memory_mb: f64::from(FUNCTION_MEMORY_MB),
         cold_start_share: args.cold_start_share,
         item_bytes: item_bytes.unwrap_or(0),
         listing_items: 21,
@@ -282,6 +357,7 @@ async fn run(args: Args) -> Result<(), BoxError> {
             throughput_seconds: args.seconds,
             dynamodb_endpoint: std::env::var("BENCH_DYNAMODB_DESCRIPTION").unwrap_or(endpoint),
             packages: packages.map(|p| p.kind),
+            cpu_model,
         },
         bare_runtime: measured.bare,
         init_steps: measured.init_steps,
@@ -293,14 +369,176 @@ async fn run(args: Args) -> Result<(), BoxError> {
         stream_function,
         throughput,
         targets,
+        power_tuning: measured.power_tuning,
     };
     println!("\n{}", report::render(&results));
-    if let Some(dir) = args.out.parent() {
+    write_results(&args.out, &results, results.power_tuning.as_ref())
+}
+
+/// Writes the JSON results to `out` and, with power tuning, its chart beside them.
+fn write_results(
+    out: &Path,
+    results: &impl serde::Serialize,
+    power_tuning: Option<&PowerTuning>,
+) -> Result<(), BoxError> {
+    if let Some(dir) = out.parent() {
         std::fs::create_dir_all(dir)?;
     }
-    std::fs::write(&args.out, serde_json::to_string_pretty(&results)? + "\n")?;
-    println!("JSON: {}", args.out.display());
+    std::fs::write(out, serde_json::to_string_pretty(results)? + "\n")?;
+    println!("JSON: {}", out.display());
+    if let Some(tuning) = power_tuning {
+        let chart = out.with_file_name("power-tuning.svg");
+        std::fs::write(&chart, power::chart_svg(tuning))?;
+        println!("Power tuning chart: {}", chart.display());
+    }
     Ok(())
+}
+
+/// What the report says about the CPU model, from what the probe found.
+fn cpu_model_setting(status: &CpuModelStatus) -> CpuModelSetting {
+    let period_ms = match status {
+        CpuModelStatus::Active { period, .. } => Some(period.as_millis()),
+        _ => None,
+    };
+    CpuModelSetting {
+        active: period_ms.is_some(),
+        period_ms,
+        memory_mb: FUNCTION_MEMORY_MB,
+        description: status.describe(FUNCTION_MEMORY_MB),
+    }
+}
+
+/// The power-tuning run alone: seed items, measure every selected function at every size,
+/// print the table and write the JSON and chart.
+async fn power_tuning_only(
+    args: &Args,
+    store: &DynamoDbStore,
+    functions: &[(Route, Launch)],
+    stream_launch: &Launch,
+    cpu_model: &CpuModelSetting,
+) -> Result<(), BoxError> {
+    let environment = store.process_environment(&items_apigateway::Config::default());
+    let launches = with_environment(functions, &environment);
+    let events = EventFactory::new(&LocalIssuer::load_or_create(&args.issuer_key)?)?;
+    let create = launches
+        .get(&Route::CreateItem)
+        .ok_or("no function for the create route")?;
+    eprintln!("seeding {SEED_ITEMS} items through the create function");
+    let seeds = latency::seed(create, &events, SEED_ITEMS).await?;
+    let mut workload = Workload::new(events, seeds);
+    let tuning =
+        tune_every_function(args, &launches, stream_launch, &mut workload, cpu_model).await?;
+    println!("\n{}", cpu_model.description);
+    println!("{}", power::render(&tuning));
+    #[derive(serde::Serialize)]
+    struct PowerTuningResults<'a> {
+        cpu_model: &'a CpuModelSetting,
+        power_tuning: &'a PowerTuning,
+    }
+    write_results(
+        &args.out.with_file_name("power-tuning.json"),
+        &PowerTuningResults {
+            cpu_model,
+            power_tuning: &tuning,
+        },
+        Some(&tuning),
+    )
+}
+
+/// Each route's launch with the store's environment.
+fn with_environment(
+    functions: &[(Route, Launch)],
+    environment: &[(String, String)],
+) -> HashMap<Route, Launch> {
+    functions
+        .iter()
+        .map(|(route, launch)| {
+            (
+                *route,
+                Launch {
+                    environment: environment.to_vec(),
+                    ..launch.clone()
+                },
+            )
+        })
+        .collect()
+}
+
+/// Whether `--only` selects `function` (none given: every function).
+fn selected_function(args: &Args, function: &str) -> bool {
+    args.only.is_empty() || args.only.iter().any(|f| f == function)
+}
+
+/// Every selected function (routes in measuring order, then the stream function) at every
+/// memory size of [`power::MEMORY_SIZES_MB`].
+async fn tune_every_function(
+    args: &Args,
+    launches: &HashMap<Route, Launch>,
+    stream_launch: &Launch,
+    workload: &mut Workload,
+    cpu_model: &CpuModelSetting,
+) -> Result<PowerTuning, BoxError> {
+    let started = Instant::now();
+    let mut functions = Vec::new();
+    for route in measuring_order() {
+        let Some(launch) = launches.get(&route) else {
+            continue;
+        };
+        if !selected_function(args, &launch.name) {
+            continue;
+        }
+        eprintln!(
+            "power tuning: {} at {:?} MB, {} requests each after {} warm-up",
+            launch.name,
+            power::MEMORY_SIZES_MB,
+            args.tuning_requests,
+            args.tuning_warm_up
+        );
+        functions.push(
+            power::tune_route(
+                launch,
+                route,
+                workload,
+                args.tuning_warm_up,
+                args.tuning_requests,
+                &cost::US_EAST_1,
+            )
+            .await?,
+        );
+    }
+    if selected_function(args, stream::FUNCTION) {
+        let batches = (args.tuning_requests / 10).max(1);
+        eprintln!(
+            "power tuning: {} at {:?} MB, {batches} batches each",
+            stream_launch.name,
+            power::MEMORY_SIZES_MB
+        );
+        functions.push(
+            power::tune_stream(
+                stream_launch,
+                (args.tuning_warm_up / 10).max(1),
+                batches,
+                &cost::US_EAST_1,
+            )
+            .await?,
+        );
+    }
+    let cpu_model = if cpu_model.active {
+        format!(
+            "CPU model on: memory / {} MB of one CPU, CFS period {} ms",
+            lambda_emulator::cpu_model::MB_PER_VCPU,
+            cpu_model.period_ms.unwrap_or_default()
+        )
+    } else {
+        format!("{}: every size ran unthrottled", cpu_model.description)
+    };
+    Ok(PowerTuning {
+        cpu_model,
+        warm_up: args.tuning_warm_up,
+        requests: args.tuning_requests,
+        functions,
+        seconds: started.elapsed().as_secs_f64(),
+    })
 }
 
 /// The bare functions the routes are compared with.
@@ -313,10 +551,24 @@ struct Floors {
     init_steps: Launch,
 }
 
+/// One route's figures: cold starts (at its share, unthrottled when the share was active, and
+/// over TLS), warm run, floor.
+type MeasuredRoute = (
+    Route,
+    ColdStarts,
+    Option<ColdStarts>,
+    Option<ColdStarts>,
+    WarmRun,
+    FloorRun,
+);
+
 /// Everything measured against DynamoDB.
 struct Measured {
-    /// Per route: cold starts (plain and over TLS), warm run, floor.
-    functions: Vec<(Route, ColdStarts, Option<ColdStarts>, WarmRun, FloorRun)>,
+    /// Per route: cold starts (at its share, unthrottled when the share was active, and over
+    /// TLS), warm run, floor.
+    functions: Vec<MeasuredRoute>,
+    /// Every function at several memory sizes, when asked for.
+    power_tuning: Option<PowerTuning>,
     bare: ColdStarts,
     init_steps: InitSteps,
     compression: Option<compression::CompressionRun>,
@@ -350,16 +602,15 @@ async fn measure(
     store: &DynamoDbStore,
     functions: &[(Route, Launch)],
     floors: &Floors,
+    stream_launch: &Launch,
+    cpu_model: &CpuModelSetting,
 ) -> Result<Measured, BoxError> {
     let environment = store.process_environment(&items_apigateway::Config::default());
     let with_store = |launch: &Launch, environment: &[(String, String)]| Launch {
         environment: environment.to_vec(),
         ..launch.clone()
     };
-    let launches: HashMap<Route, Launch> = functions
-        .iter()
-        .map(|(kind, launch)| (*kind, with_store(launch, &environment)))
-        .collect();
+    let launches = with_environment(functions, &environment);
     let launch_of = |kind: Route| {
         launches
             .get(&kind)
@@ -406,6 +657,7 @@ async fn measure(
         }
     };
     let mut cold: HashMap<Route, ColdStarts> = HashMap::new();
+    let mut cold_unthrottled: HashMap<Route, ColdStarts> = HashMap::new();
     let mut cold_tls: HashMap<Route, ColdStarts> = HashMap::new();
     for kind in measuring_order().into_iter().filter(|&kind| selected(kind)) {
         let launch = launch_of(kind)?;
@@ -414,6 +666,17 @@ async fn measure(
             kind,
             latency::cold_starts(launch, kind, &mut workload, args.cold_runs).await?,
         );
+        if launch.cpu_groups.is_some() {
+            eprintln!(
+                "cold starts unthrottled: {} x {}",
+                launch.name, args.cold_runs
+            );
+            cold_unthrottled.insert(
+                kind,
+                latency::cold_starts(&launch.unthrottled(), kind, &mut workload, args.cold_runs)
+                    .await?,
+            );
+        }
         if let Some(proxy) = &tls_proxy {
             eprintln!("cold starts over TLS: {} x {}", launch.name, args.cold_runs);
             let over_tls = with_store(launch, &proxy.environment(&environment));
@@ -463,7 +726,8 @@ async fn measure(
             &mut workload,
             args.warm_up,
             args.requests,
-            Some(&floor_launch),
+            // The floor at the route's size, so both get the same CPU share.
+            Some(&floor_launch.at_memory(launch.memory_size_mb)),
         )
         .await?;
         warm.insert(kind, (run, floor.ok_or("the floor was not measured")?));
@@ -474,10 +738,24 @@ async fn measure(
         let (Some(cold), Some((warm, floor))) = (cold.remove(kind), warm.remove(kind)) else {
             return Err(format!("{} was not measured", launch.name).into());
         };
-        results.push((*kind, cold, cold_tls.remove(kind), warm, floor));
+        results.push((
+            *kind,
+            cold,
+            cold_unthrottled.remove(kind),
+            cold_tls.remove(kind),
+            warm,
+            floor,
+        ));
     }
+    let power_tuning = match args.power_tuning {
+        PowerTuningChoice::Off => None,
+        PowerTuningChoice::On | PowerTuningChoice::Only => Some(
+            tune_every_function(args, &launches, stream_launch, &mut workload, cpu_model).await?,
+        ),
+    };
     Ok(Measured {
         functions: results,
+        power_tuning,
         bare,
         init_steps,
         compression,

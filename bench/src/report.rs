@@ -32,6 +32,21 @@ pub(crate) struct Settings {
     pub dynamodb_endpoint: String,
     /// What the size columns measure.
     pub packages: Option<String>,
+    /// Whether function processes ran in Lambda's CPU share.
+    pub cpu_model: CpuModelSetting,
+}
+
+/// Whether function processes ran in Lambda's CPU share, and how.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct CpuModelSetting {
+    /// Every function process was held to memory / 1,769 of one CPU.
+    pub active: bool,
+    /// The CFS period the share is enforced over, when active.
+    pub period_ms: Option<u128>,
+    /// The memory size of the routes' and floors' processes outside power tuning.
+    pub memory_mb: u32,
+    /// One line saying so (or why it was unavailable).
+    pub description: String,
 }
 
 /// A route's floor: the raw store call it makes, measured request by request beside it.
@@ -64,8 +79,12 @@ pub(crate) struct FunctionResult {
     /// Its route, and so its function.
     #[serde(flatten)]
     pub route: NamedRoute,
-    /// Process start to first poll for an event, over fresh processes.
+    /// Process start to first poll for an event, over fresh processes (under the CPU model
+    /// when it is active).
     pub cold_init: Summary,
+    /// The same with the whole machine's CPU, when the CPU model is active: Lambda boosts CPU
+    /// during init, so the truth lies between the two.
+    pub cold_init_unthrottled: Option<Summary>,
     /// The init-time store warm-up, as the function logged it.
     pub cold_init_warm_up: Option<Summary>,
     /// Each process's init less its warm-up.
@@ -138,6 +157,8 @@ pub(crate) struct Results {
     pub throughput: Vec<Throughput>,
     /// The targets.
     pub targets: Vec<TargetCheck>,
+    /// Every function at several memory sizes, when measured.
+    pub power_tuning: Option<crate::power::PowerTuning>,
 }
 
 /// Warm single-item routes within this multiple of their floors.
@@ -266,6 +287,7 @@ fn dollars(value: f64) -> String {
 /// The human-readable report: the machine, then one table per subject, then the targets.
 pub(crate) fn render(results: &Results) -> String {
     let mut out = String::new();
+    out.push_str(&format!("{}\n", results.settings.cpu_model.description));
     out.push_str(&format!("Machine: {}\n", results.machine.summary()));
     let s = &results.settings;
     out.push_str(&format!(
@@ -332,6 +354,7 @@ pub(crate) fn render(results: &Results) -> String {
         rows.push(vec![
             f.route.0.function_name().to_owned(),
             ms(f.cold_init.p50_ms),
+            ms_of(f.cold_init_unthrottled.as_ref()),
             format!("{:.2}", f.init_ratio_to_bare),
             ms_of(f.cold_init_warm_up.as_ref()),
             ms_of(f.cold_init_less_warm_up.as_ref()),
@@ -345,6 +368,7 @@ pub(crate) fn render(results: &Results) -> String {
         &[
             "function",
             "init",
+            "init unthrottled",
             "x bare",
             "warm-up",
             "init - warm-up",
@@ -356,8 +380,11 @@ pub(crate) fn render(results: &Results) -> String {
         &rows,
     ));
     out.push_str(
-        "init = process start to first poll for an event; warm-up = the init-time store request \
-         as the function logs it; TLS = the same cold starts with the store behind a local TLS \
+        "init = process start to first poll for an event, at the function's CPU share when the \
+         CPU model is on; init unthrottled = the same with the whole machine's CPU (Lambda boosts \
+         CPU during init, so a real cold start lies between the two); x bare = init over the bare \
+         runtime's at the same share; warm-up = the init-time store request as the function logs \
+         it; TLS = the same cold starts with the store behind a local TLS \
          proxy (throwaway CA in SSL_CERT_FILE, which replaces the compiled-in roots)\n",
     );
 
@@ -510,6 +537,10 @@ pub(crate) fn render(results: &Results) -> String {
         ));
     }
 
+    if let Some(tuning) = &results.power_tuning {
+        out.push_str(&crate::power::render(tuning));
+    }
+
     out.push_str("\nTargets:\n");
     for check in &results.targets {
         out.push_str(&format!(
@@ -523,7 +554,7 @@ pub(crate) fn render(results: &Results) -> String {
 }
 
 /// A plain text table: columns padded to their widest cell, numbers right-aligned.
-fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+pub(crate) fn table(header: &[&str], rows: &[Vec<String>]) -> String {
     let widths: Vec<usize> = header
         .iter()
         .enumerate()
@@ -577,6 +608,7 @@ mod tests {
             p90_ms: p50_ms,
             p99_ms: p50_ms,
             max_ms: p50_ms,
+            mean_ms: p50_ms,
         }
     }
 
@@ -584,6 +616,7 @@ mod tests {
         FunctionResult {
             route: NamedRoute(route),
             cold_init: summary(5.0),
+            cold_init_unthrottled: Some(summary(4.0)),
             cold_init_warm_up: Some(summary(2.0)),
             cold_init_less_warm_up: Some(summary(3.0)),
             init_ratio_to_bare: init_ratio + 1.0,

@@ -19,6 +19,8 @@ pub(crate) struct Summary {
     pub p99_ms: f64,
     /// The slowest sample.
     pub max_ms: f64,
+    /// The mean: under a CPU quota the pauses show here and in the tail, not in the median.
+    pub mean_ms: f64,
 }
 
 impl Summary {
@@ -32,6 +34,7 @@ impl Summary {
             p90_ms: ms(percentiles.p90),
             p99_ms: ms(percentiles.p99),
             max_ms: ms(percentiles.max),
+            mean_ms: ms(samples.iter().sum::<Duration>()) / samples.len() as f64,
         })
     }
 }
@@ -53,6 +56,7 @@ mod tests {
         assert_eq!(summary.p90_ms, 90.0);
         assert_eq!(summary.p99_ms, 99.0);
         assert_eq!(summary.max_ms, 100.0);
+        assert!((summary.mean_ms - 50.5).abs() < 1e-9, "{}", summary.mean_ms);
     }
 
     #[test]

@@ -19,6 +19,26 @@ use crate::BoxError;
 /// The stream function, as routes.json names it.
 pub(crate) const FUNCTION: &str = "publish-item-events";
 
+/// The route list, whose `streams` section gives the stream function's memory size.
+const ROUTES_JSON: &str = include_str!("../../routes.json");
+
+/// The stream function's configured memory size, from the route list.
+pub(crate) fn memory_size_mb() -> Result<u32, BoxError> {
+    memory_size_in(ROUTES_JSON)
+}
+
+fn memory_size_in(routes_json: &str) -> Result<u32, BoxError> {
+    let routes: Value = serde_json::from_str(routes_json)?;
+    routes["streams"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|stream| stream["function"] == FUNCTION)
+        .and_then(|stream| stream["memory_size_mb"].as_u64())
+        .and_then(|mb| u32::try_from(mb).ok())
+        .ok_or_else(|| format!("routes.json gives {FUNCTION} no memory_size_mb").into())
+}
+
 /// Records per measured batch: one full `PutEvents` call.
 pub(crate) const RECORDS_PER_BATCH: usize = 10;
 
@@ -33,6 +53,8 @@ pub(crate) struct StreamRun {
     pub cold_init: Summary,
     /// The Duration of one batch of [`RECORDS_PER_BATCH`] records, warm.
     pub batch_duration: Summary,
+    /// The mean warm batch Duration as billed, each rounded up to the millisecond.
+    pub billed_ms_mean: f64,
     /// Records per batch.
     pub records_per_batch: usize,
     /// The warm process's peak resident set, in MiB.
@@ -95,6 +117,11 @@ pub(crate) async fn measure(
         zip_bytes: None,
         cold_init: Summary::of(&inits).ok_or("no cold starts measured")?,
         batch_duration: Summary::of(&durations).ok_or("no batches measured")?,
+        billed_ms_mean: durations
+            .iter()
+            .map(|d| (d.as_secs_f64() * 1000.0).ceil())
+            .sum::<f64>()
+            / durations.len().max(1) as f64,
         records_per_batch: RECORDS_PER_BATCH,
         peak_rss_mib,
     })
@@ -157,4 +184,20 @@ fn insert_record(sequence: u64) -> Result<Value, BoxError> {
             "StreamViewType": "NEW_AND_OLD_IMAGES",
         },
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_stream_functions_memory_size_comes_from_the_route_lists_streams() {
+        let routes = r#"{"streams": [
+            {"function": "other", "memory_size_mb": 512},
+            {"function": "publish-item-events", "memory_size_mb": 256}
+        ]}"#;
+        assert_eq!(memory_size_in(routes).expect("a size"), 256);
+        assert!(memory_size_in(r#"{"streams": [{"function": "publish-item-events"}]}"#).is_err());
+        assert!(memory_size_mb().is_ok());
+    }
 }
