@@ -209,6 +209,15 @@ impl<'a> Resources<'a> {
     }
 }
 
+/// The function name in a Lambda function ARN (or in a text ending with one); a bare name is
+/// itself.
+fn function_name_in(arn: &str) -> String {
+    arn.rsplit(":function:")
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
+
 fn text<'a>(values: &'a Value, key: &str) -> &'a str {
     values.get(key).and_then(Value::as_str).unwrap_or_default()
 }
@@ -355,12 +364,8 @@ fn applied_routes(
             ))
         })?;
         // arn:aws:apigateway:<region>:lambda:path/2015-03-31/functions/<function ARN>/invocations
-        let function_name = text(integration, "integration_uri")
-            .trim_end_matches("/invocations")
-            .rsplit(":function:")
-            .next()
-            .unwrap_or_default()
-            .to_owned();
+        let function_name =
+            function_name_in(text(integration, "integration_uri").trim_end_matches("/invocations"));
         if !functions.contains_key(&function_name) {
             return Err(unservable(format!(
                 "route {route_key} invokes {function_name:?}, which is not an applied function"
@@ -478,11 +483,7 @@ fn applied_stream_mappings(
             ));
             continue;
         };
-        let function_name = text(values, "function_name")
-            .rsplit(":function:")
-            .next()
-            .unwrap_or_default()
-            .to_owned();
+        let function_name = function_name_in(text(values, "function_name"));
         if !functions.contains_key(&function_name) {
             return Err(unservable(format!(
                 "the mapping of {table_name}'s stream invokes {function_name:?}, which is not an applied function"

@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use apigateway_emulator::{
-    FunctionFailure, Gateway, GatewayConfig, Integration, IntegrationFuture, LineSink, RouteTable,
-    Server, MAX_REQUEST_BYTES,
+    Gateway, GatewayConfig, Integration, IntegrationFuture, LineSink, RouteTable, Server,
+    MAX_REQUEST_BYTES,
 };
 use lambda_emulator::stream_mapping::{
     Invoke, StartingPosition, StreamMapping, StreamMappingConfig,
@@ -25,7 +25,7 @@ use tokio::net::TcpListener;
 use crate::applied::{AppliedFunction, AppliedStage, AppliedStreamMapping};
 use crate::applied_events;
 use crate::auth::{AuthConfig, Authorization};
-use crate::processes::report_sink;
+use crate::processes::{function_failure, report_sink};
 
 /// The keys of the principal a function runs as (`scripts/offline_aws.py principals`).
 #[derive(Debug, Clone, Deserialize)]
@@ -277,10 +277,7 @@ impl Integration for Pools {
         Box::pin(async move {
             invoke_pool(&self.0, function, event, trace_id)
                 .await
-                .map_err(|error| match error {
-                    InvokeError::Timeout => FunctionFailure::Timeout,
-                    other => FunctionFailure::Error(other.to_string()),
-                })
+                .map_err(function_failure)
         })
     }
 }

@@ -60,6 +60,15 @@ pub(crate) fn report_sink(lines: &LineSink) -> ReportSink {
     Arc::new(move |line: &str| lines.write(line))
 }
 
+/// A failed invocation as API Gateway sees it: a timeout, or a function that failed.
+pub(crate) fn function_failure(error: InvokeError) -> FunctionFailure {
+    match error {
+        // The pool's REPORT line already says so.
+        InvokeError::Timeout => FunctionFailure::Timeout,
+        other => FunctionFailure::Error(other.to_string()),
+    }
+}
+
 /// The pool as the gateway's integration.
 pub(crate) struct FunctionProcesses(pub(crate) Arc<ProcessPool>);
 
@@ -74,11 +83,7 @@ impl Integration for FunctionProcesses {
             self.0
                 .invoke(function, event, trace_id)
                 .await
-                .map_err(|error| match error {
-                    // The pool's REPORT line already says so.
-                    InvokeError::Timeout => FunctionFailure::Timeout,
-                    other => FunctionFailure::Error(other.to_string()),
-                })
+                .map_err(function_failure)
         })
     }
 }
