@@ -128,14 +128,9 @@ locals {
       height = 3
       properties = {
         title = "Alarms"
-        alarms = concat(
-          aws_cloudwatch_metric_alarm.http_5xx_rate[*].arn,
-          aws_cloudwatch_metric_alarm.rest_5xx_rate[*].arn,
-          [for alarm in aws_cloudwatch_metric_alarm.function_errors : alarm.arn],
-          [for alarm in aws_cloudwatch_metric_alarm.function_throttles : alarm.arn],
-          [for alarm in aws_cloudwatch_metric_alarm.function_duration : alarm.arn],
-          [for alarm in aws_cloudwatch_metric_alarm.dynamodb_throttles : alarm.arn],
-        )
+        alarms = flatten([
+          for group in local.dashboard_alarm_groups : [for key in keys(group) : aws_cloudwatch_metric_alarm.alarm[key].arn]
+        ])
       }
     },
   ] : []

@@ -1,7 +1,7 @@
 # Change events: the items table's stream feeds the stream functions of routes.json `streams`,
 # which publish every create, replace and delete to a custom event bus. Failed batches end in
-# an on-failure queue (with an alarm), the bus keeps an archive for replays, and one example
-# rule copies every event to a log group so a new deployment shows events arriving.
+# an on-failure queue (with an alarm, in alarms.tf), the bus keeps an archive for replays, and
+# one example rule copies every event to a log group so a new deployment shows events arriving.
 
 locals {
   # Keyed by function name, like local.routes.
@@ -119,106 +119,40 @@ resource "aws_cloudwatch_log_resource_policy" "item_events_log" {
 
 # ---- The stream functions ----------------------------------------------------------------
 
-resource "aws_cloudwatch_log_group" "stream_function" {
-  #checkov:skip=CKV_AWS_158:CloudWatch Logs encrypts log data at rest by default; the function never logs item bodies, so a customer managed key would add cost and a key policy, not protection.
-  #checkov:skip=CKV_AWS_338:Retention is a deployment choice (var.log_retention_days).
-  for_each = local.stream_functions
-
-  name              = "/aws/lambda/${var.name}-${each.key}"
-  retention_in_days = var.log_retention_days
-}
-
-resource "aws_iam_role" "stream_function" {
-  for_each = local.stream_functions
-
-  name               = "${var.name}-${each.key}"
-  description        = "The ${each.key} stream function: reads the items table's stream, publishes to the items bus."
-  assume_role_policy = data.aws_iam_policy_document.lambda_assume_role.json
-}
-
-data "aws_iam_policy_document" "stream_function" {
-  for_each = local.stream_functions
-
-  # What the event source mapping does with the function's role: read this table's stream
-  # only, and send failed batches' descriptions to the on-failure queue.
-  statement {
-    sid       = "ReadItemsStream"
-    actions   = ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"]
-    resources = [aws_dynamodb_table.items.stream_arn]
-  }
-
-  statement {
-    sid       = "ReportFailedBatches"
-    actions   = ["sqs:SendMessage"]
-    resources = [aws_sqs_queue.stream_failures[each.key].arn]
-  }
-
-  statement {
-    sid       = "PublishEvents"
-    actions   = ["events:PutEvents"]
-    resources = [aws_cloudwatch_event_bus.items.arn]
-  }
-
-  statement {
-    sid       = "WriteOwnLogs"
-    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-    resources = ["${aws_cloudwatch_log_group.stream_function[each.key].arn}:*"]
-  }
-
-  # Active tracing: X-Ray has no resource-level permissions for these two actions.
-  statement {
-    sid       = "WriteTraces"
-    actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
-    resources = ["*"]
-  }
-}
-
-resource "aws_iam_role_policy" "stream_function" {
-  for_each = local.stream_functions
-
-  name   = "least-privilege"
-  role   = aws_iam_role.stream_function[each.key].id
-  policy = data.aws_iam_policy_document.stream_function[each.key].json
-}
-
-resource "aws_lambda_function" "stream_function" {
-  #checkov:skip=CKV_AWS_116:Invoked by an event source mapping, whose on-failure destination (the SQS queue below) is the dead-letter path; a function DLQ only applies to asynchronous invocations.
-  #checkov:skip=CKV_AWS_117:The function reaches only EventBridge, CloudWatch Logs and X-Ray, public AWS endpoints; a VPC would add NAT or endpoints for no isolation gain.
-  #checkov:skip=CKV_AWS_173:The environment holds the bus name and a log filter, no secrets; Lambda encrypts it at rest with the AWS managed key.
-  #checkov:skip=CKV_AWS_272:Code signing needs a signing profile and a signed artifact in S3; the zips are built and deployed from this repository by the same pipeline.
-  #checkov:skip=CKV_AWS_115:One concurrent invocation per stream shard is all an event source mapping with parallelization factor 1 runs; reserving capacity would take it from the API's functions.
-  for_each = local.stream_functions
-
-  function_name    = "${var.name}-${each.key}"
-  description      = "Publishes the items table's changes as events on ${aws_cloudwatch_event_bus.items.name}."
-  role             = aws_iam_role.stream_function[each.key].arn
-  runtime          = "provided.al2023"
-  handler          = "bootstrap"
-  architectures    = [var.architecture]
-  filename         = "${path.module}/../target/lambda/${each.key}/bootstrap.zip"
-  source_code_hash = filebase64sha256("${path.module}/../target/lambda/${each.key}/bootstrap.zip")
-  memory_size      = coalesce(var.lambda_memory_mb, each.value.memory_size_mb)
-  timeout          = var.lambda_timeout_seconds
-
-  environment {
-    variables = {
-      EVENT_BUS_NAME = aws_cloudwatch_event_bus.items.name
-      RUST_LOG       = var.log_level
+locals {
+  # Each stream function's entry in local.functions (functions.tf), which deploys it with its
+  # log group and role as it deploys the route functions.
+  stream_function_definitions = {
+    for function, stream in local.stream_functions : function => {
+      description      = "Publishes the items table's changes as events on ${aws_cloudwatch_event_bus.items.name}."
+      role_description = "The ${function} stream function: reads the items table's stream, publishes to the items bus."
+      memory_mb        = stream.memory_size_mb
+      environment = {
+        EVENT_BUS_NAME = aws_cloudwatch_event_bus.items.name
+        RUST_LOG       = var.log_level
+      }
+      # What the event source mapping does with the function's role: read this table's stream
+      # only, and send failed batches' descriptions to the on-failure queue; then what the
+      # function does: publish to the bus.
+      statements = [
+        {
+          sid       = "ReadItemsStream"
+          actions   = ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"]
+          resources = [aws_dynamodb_table.items.stream_arn]
+        },
+        {
+          sid       = "ReportFailedBatches"
+          actions   = ["sqs:SendMessage"]
+          resources = [aws_sqs_queue.stream_failures[function].arn]
+        },
+        {
+          sid       = "PublishEvents"
+          actions   = ["events:PutEvents"]
+          resources = [aws_cloudwatch_event_bus.items.arn]
+        },
+      ]
     }
   }
-
-  logging_config {
-    log_format            = "JSON"
-    log_group             = aws_cloudwatch_log_group.stream_function[each.key].name
-    application_log_level = local.lambda_application_log_level
-    system_log_level      = "INFO"
-  }
-
-  tracing_config {
-    mode = "Active"
-  }
-
-  depends_on = [aws_iam_role_policy.stream_function]
 }
 
 # Where a batch goes after its retries: the mapping sends a description of the failed records
@@ -235,7 +169,7 @@ resource "aws_lambda_event_source_mapping" "stream_function" {
   for_each = local.stream_functions
 
   event_source_arn  = aws_dynamodb_table.items.stream_arn
-  function_name     = aws_lambda_function.stream_function[each.key].arn
+  function_name     = aws_lambda_function.function[each.key].arn
   starting_position = "TRIM_HORIZON"
 
   batch_size                         = var.events_batch_size
@@ -252,29 +186,6 @@ resource "aws_lambda_event_source_mapping" "stream_function" {
     on_failure {
       destination_arn = aws_sqs_queue.stream_failures[each.key].arn
     }
-  }
-}
-
-# A failed batch is a change no consumer saw: always alarm, notifying the alarm topic when
-# alarms are on.
-resource "aws_cloudwatch_metric_alarm" "stream_failures" {
-  for_each = local.stream_functions
-
-  alarm_name          = "${var.name}-${each.key}-failed-batches"
-  alarm_description   = "${each.key}: stream records went to the on-failure queue after their retries; their events were not published."
-  namespace           = "AWS/SQS"
-  metric_name         = "ApproximateNumberOfMessagesVisible"
-  statistic           = "Maximum"
-  period              = 300
-  comparison_operator = "GreaterThanOrEqualToThreshold"
-  threshold           = 1
-  evaluation_periods  = 1
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = local.alarm_topic_arns
-  ok_actions          = local.alarm_topic_arns
-
-  dimensions = {
-    QueueName = aws_sqs_queue.stream_failures[each.key].name
   }
 }
 

@@ -1,10 +1,36 @@
-# One function per route, each with its own log group and its own role allowing exactly the
-# DynamoDB actions routes.json lists for it, on exactly the table or index it names.
+# Every function: one per route and one per stream consumer, all built from one definition
+# (local.functions). Each has its own log group and its own role, whose policy allows exactly
+# the statements its entry lists (for a route, the DynamoDB actions routes.json grants it, on
+# exactly the table or index it names), plus writing its own logs and traces.
+
+locals {
+  # The route functions: one per routes.json route, keyed by function name like local.routes.
+  route_functions = {
+    for function, route in local.routes : function => {
+      description      = route.route_key
+      role_description = "The ${route.route_key} function: its own table actions, logs and traces only."
+      memory_mb        = route.memory_mb
+      environment      = local.function_environment
+      # One statement per table or index, named after it (ItemsTable, CategoryIndex...).
+      statements = [
+        for resource, actions in route.dynamodb : {
+          sid       = replace(title(replace(resource, "_", " ")), " ", "")
+          actions   = actions
+          resources = [local.dynamodb_resource_arns[resource]]
+        }
+      ]
+    }
+  }
+
+  # Every function deployed, keyed by function name: the routes' and the stream consumers'
+  # (local.stream_function_definitions in events.tf).
+  functions = merge(local.route_functions, local.stream_function_definitions)
+}
 
 resource "aws_cloudwatch_log_group" "function" {
   #checkov:skip=CKV_AWS_158:CloudWatch Logs encrypts log data at rest by default; the functions never log tokens or bodies, so a customer managed key would add cost and a key policy, not protection.
   #checkov:skip=CKV_AWS_338:Retention is a deployment choice (var.log_retention_days); 30 days by default keeps the cost of a test stage low.
-  for_each = local.routes
+  for_each = local.functions
 
   name              = "/aws/lambda/${var.name}-${each.key}"
   retention_in_days = var.log_retention_days
@@ -22,24 +48,24 @@ data "aws_iam_policy_document" "lambda_assume_role" {
 }
 
 resource "aws_iam_role" "function" {
-  for_each = local.routes
+  for_each = local.functions
 
   name               = "${var.name}-${each.key}"
-  description        = "The ${each.value.route_key} function: its own table actions, logs and traces only."
+  description        = each.value.role_description
   assume_role_policy = data.aws_iam_policy_document.lambda_assume_role.json
 }
 
 data "aws_iam_policy_document" "function" {
-  for_each = local.routes
+  for_each = local.functions
 
-  # Exactly what routes.json grants this function: one statement per table or index.
+  # Exactly what this function's entry grants it.
   dynamic "statement" {
-    for_each = each.value.dynamodb
+    for_each = each.value.statements
 
     content {
-      sid       = replace(title(replace(statement.key, "_", " ")), " ", "")
-      actions   = statement.value
-      resources = [local.dynamodb_resource_arns[statement.key]]
+      sid       = statement.value.sid
+      actions   = statement.value.actions
+      resources = statement.value.resources
     }
   }
 
@@ -58,7 +84,7 @@ data "aws_iam_policy_document" "function" {
 }
 
 resource "aws_iam_role_policy" "function" {
-  for_each = local.routes
+  for_each = local.functions
 
   name   = "least-privilege"
   role   = aws_iam_role.function[each.key].id
@@ -66,15 +92,15 @@ resource "aws_iam_role_policy" "function" {
 }
 
 resource "aws_lambda_function" "function" {
-  #checkov:skip=CKV_AWS_116:API Gateway invokes the functions synchronously, so a dead-letter queue never sees a request. The optional warm-up rule invokes asynchronously, but its events carry no data and are not retried (warmup.tf): a lost one is only a missed ping.
-  #checkov:skip=CKV_AWS_117:The functions reach only DynamoDB, CloudWatch Logs and X-Ray, public AWS endpoints; a VPC would add NAT or endpoints and cold-start latency for no isolation gain.
-  #checkov:skip=CKV_AWS_173:The environment holds table names, the admin group name and a log filter, no secrets; Lambda encrypts it at rest with the AWS managed key.
+  #checkov:skip=CKV_AWS_116:API Gateway invokes the route functions synchronously, so a dead-letter queue never sees a request; the optional warm-up rule invokes asynchronously, but its events carry no data and are not retried (warmup.tf): a lost one is only a missed ping. The stream functions are invoked by an event source mapping, whose on-failure destination (events.tf) is their dead-letter path; a function DLQ only applies to asynchronous invocations.
+  #checkov:skip=CKV_AWS_117:The functions reach only DynamoDB, EventBridge, CloudWatch Logs and X-Ray, public AWS endpoints; a VPC would add NAT or endpoints and cold-start latency for no isolation gain.
+  #checkov:skip=CKV_AWS_173:The environment holds table and bus names, the admin group name and a log filter, no secrets; Lambda encrypts it at rest with the AWS managed key.
   #checkov:skip=CKV_AWS_272:Code signing needs a signing profile and a signed artifact in S3; the zips are built and deployed from this repository by the same pipeline.
-  #checkov:skip=CKV_AWS_115:Reserved concurrency would take capacity from a new account's small regional pool (as low as 10); the stage's throttling bounds concurrency instead.
-  for_each = local.routes
+  #checkov:skip=CKV_AWS_115:Reserved concurrency would take capacity from a new account's small regional pool (as low as 10); the stage's throttling bounds the route functions' concurrency, and a stream function runs one invocation per shard (parallelization factor 1).
+  for_each = local.functions
 
   function_name    = "${var.name}-${each.key}"
-  description      = each.value.route_key
+  description      = each.value.description
   role             = aws_iam_role.function[each.key].arn
   runtime          = "provided.al2023"
   handler          = "bootstrap"
@@ -87,7 +113,7 @@ resource "aws_lambda_function" "function" {
   publish = contains(keys(local.provisioned_functions), each.key)
 
   environment {
-    variables = local.function_environment
+    variables = each.value.environment
   }
 
   # Lambda drops JSON lines below application_log_level before they are stored: it follows

@@ -4,8 +4,8 @@
 locals {
   # Functions with provisioned concurrency are reached through their `live` alias.
   function_invoke_arns = {
-    for function, lambda in aws_lambda_function.function :
-    function => contains(keys(local.provisioned_functions), function) ? aws_lambda_alias.live[function].invoke_arn : lambda.invoke_arn
+    for function in keys(local.routes) :
+    function => contains(keys(local.provisioned_functions), function) ? aws_lambda_alias.live[function].invoke_arn : aws_lambda_function.function[function].invoke_arn
   }
   function_qualifiers = {
     for function in keys(local.routes) :

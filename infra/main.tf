@@ -19,9 +19,9 @@ locals {
     }
   }
 
-  # The zips scripts/package builds.
+  # The zips scripts/package builds, of every function (functions.tf).
   function_zips = {
-    for function in keys(local.routes) : function => "${path.module}/../target/lambda/${function}/bootstrap.zip"
+    for function in keys(local.functions) : function => "${path.module}/../target/lambda/${function}/bootstrap.zip"
   }
 
   # The category index's name, as adapters/dynamodb/src/table_design.rs declares it; the table

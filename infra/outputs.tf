@@ -51,7 +51,7 @@ output "idempotency_table_name" {
 
 output "function_names" {
   description = "The Lambda function of each route, by routes.json function name."
-  value       = { for function, lambda in aws_lambda_function.function : function => lambda.function_name }
+  value       = { for function in keys(local.routes) : function => aws_lambda_function.function[function].function_name }
 }
 
 output "access_log_group" {

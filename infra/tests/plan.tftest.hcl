@@ -13,7 +13,8 @@ mock_provider "aws" {
 
 variables {
   # What routes.json says, read here independently of the configuration under test.
-  routes_json = jsondecode(file("../routes.json")).routes
+  routes_json  = jsondecode(file("../routes.json")).routes
+  streams_json = jsondecode(file("../routes.json")).streams
 }
 
 run "plan_matches_routes_json" {
@@ -22,8 +23,8 @@ run "plan_matches_routes_json" {
   # Functions.
 
   assert {
-    condition     = toset(keys(aws_lambda_function.function)) == toset([for route in var.routes_json : route.function])
-    error_message = "The functions are not exactly those of routes.json: ${jsonencode(keys(aws_lambda_function.function))}."
+    condition     = toset(keys(aws_lambda_function.function)) == toset(concat([for route in var.routes_json : route.function], [for stream in var.streams_json : stream.function]))
+    error_message = "The functions are not exactly those of routes.json's routes and streams: ${jsonencode(keys(aws_lambda_function.function))}."
   }
 
   assert {
@@ -56,12 +57,94 @@ run "plan_matches_routes_json" {
 
   assert {
     condition = alltrue([
-      for route in var.routes_json :
-      aws_iam_role_policy.function[route.function].role == aws_iam_role.function[route.function].id &&
-      aws_iam_role_policy.function[route.function].policy == data.aws_iam_policy_document.function[route.function].json &&
-      aws_lambda_function.function[route.function].role == aws_iam_role.function[route.function].arn
+      for function in keys(aws_lambda_function.function) :
+      aws_iam_role_policy.function[function].role == aws_iam_role.function[function].id &&
+      aws_iam_role_policy.function[function].policy == data.aws_iam_policy_document.function[function].json &&
+      aws_lambda_function.function[function].role == aws_iam_role.function[function].arn
     ])
     error_message = "A function does not run with its own role and that role's policy document."
+  }
+
+  # Every function writes only its own logs.
+
+  assert {
+    condition = alltrue([
+      for function, document in data.aws_iam_policy_document.function :
+      [
+        for statement in document.statement : { actions = sort(statement.actions), resources = sort(statement.resources) }
+        if statement.sid == "WriteOwnLogs"
+      ] == [{ actions = sort(["logs:CreateLogStream", "logs:PutLogEvents"]), resources = sort(["${aws_cloudwatch_log_group.function[function].arn}:*"]) }]
+    ])
+    error_message = "A function may write logs elsewhere than its own log group."
+  }
+
+  # Stream functions: read their table's stream, report failed batches to their own queue,
+  # publish to the bus; nothing of the API's tables.
+
+  assert {
+    condition = alltrue([
+      for stream in var.streams_json :
+      {
+        for statement in data.aws_iam_policy_document.function[stream.function].statement :
+        statement.sid => { actions = sort(statement.actions), resources = sort(statement.resources) }
+      }
+      == {
+        ReadItemsStream     = { actions = sort(["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"]), resources = sort([aws_dynamodb_table.items.stream_arn]) }
+        ReportFailedBatches = { actions = sort(["sqs:SendMessage"]), resources = sort([aws_sqs_queue.stream_failures[stream.function].arn]) }
+        PublishEvents       = { actions = sort(["events:PutEvents"]), resources = sort([aws_cloudwatch_event_bus.items.arn]) }
+        WriteOwnLogs        = { actions = sort(["logs:CreateLogStream", "logs:PutLogEvents"]), resources = sort(["${aws_cloudwatch_log_group.function[stream.function].arn}:*"]) }
+        WriteTraces         = { actions = sort(["xray:PutTelemetryRecords", "xray:PutTraceSegments"]), resources = sort(["*"]) }
+      }
+    ])
+    error_message = "A stream function's policy is not exactly: read the items stream, send to its failure queue, publish to the bus, its own logs, traces."
+  }
+
+  assert {
+    condition = alltrue([
+      for stream in var.streams_json :
+      aws_lambda_function.function[stream.function].memory_size == coalesce(var.lambda_memory_mb, stream.memory_size_mb) &&
+      aws_lambda_function.function[stream.function].environment[0].variables == tomap({ EVENT_BUS_NAME = aws_cloudwatch_event_bus.items.name, RUST_LOG = var.log_level }) &&
+      aws_lambda_event_source_mapping.stream_function[stream.function].function_name == aws_lambda_function.function[stream.function].arn &&
+      one(one(aws_lambda_event_source_mapping.stream_function[stream.function].destination_config).on_failure).destination_arn == aws_sqs_queue.stream_failures[stream.function].arn
+    ])
+    error_message = "A stream function lacks its memory size, its environment, its event source mapping or its on-failure queue."
+  }
+
+  # Alarms: with the option, the APIs', each route function's and each table's; always, each
+  # stream function's failed batches. Each watches its own function, table or queue.
+
+  assert {
+    condition = toset(keys(aws_cloudwatch_metric_alarm.alarm)) == toset(concat(
+      var.alarms_enabled ? ["http-5xx-rate", "items-table-throttles", "idempotency-table-throttles"] : [],
+      var.alarms_enabled && var.rest_api_enabled ? ["rest-5xx-rate"] : [],
+      flatten([for route in var.routes_json : [for metric in ["errors", "throttles", "duration-p99"] : "${route.function}-${metric}"] if var.alarms_enabled]),
+      [for stream in var.streams_json : "${stream.function}-failed-batches"],
+    ))
+    error_message = "The alarms are not exactly the option's and the stream functions': ${jsonencode(keys(aws_cloudwatch_metric_alarm.alarm))}."
+  }
+
+  assert {
+    condition = alltrue(concat(
+      flatten([
+        for route in(var.alarms_enabled ? var.routes_json : []) : [
+          for metric in ["errors", "throttles", "duration-p99"] :
+          aws_cloudwatch_metric_alarm.alarm["${route.function}-${metric}"].dimensions == tomap({ FunctionName = aws_lambda_function.function[route.function].function_name }) &&
+          aws_cloudwatch_metric_alarm.alarm["${route.function}-${metric}"].namespace == "AWS/Lambda"
+        ]
+      ]),
+      [
+        for stream in var.streams_json :
+        aws_cloudwatch_metric_alarm.alarm["${stream.function}-failed-batches"].dimensions == tomap({ QueueName = aws_sqs_queue.stream_failures[stream.function].name })
+      ],
+      [
+        for table in(var.alarms_enabled ? ["items", "idempotency"] : []) :
+        [
+          for query in aws_cloudwatch_metric_alarm.alarm["${table}-table-throttles"].metric_query :
+          one(query.metric).dimensions if length(query.metric) > 0
+        ] == [for _ in range(2) : tomap({ TableName = (table == "items" ? aws_dynamodb_table.items.name : aws_dynamodb_table.idempotency.name) })]
+      ],
+    ))
+    error_message = "An alarm does not watch its own function, queue or table."
   }
 
   # HTTP API: every route has its integration, authorizer and permission.
@@ -147,7 +230,7 @@ run "plan_matches_routes_json" {
 
   assert {
     condition = (
-      toset(keys(aws_cloudwatch_event_target.warmup)) == toset([for function in keys(aws_lambda_function.function) : function if var.warmup_enabled && lookup(var.provisioned_concurrency, function, 0) == 0]) &&
+      toset(keys(aws_cloudwatch_event_target.warmup)) == toset([for route in var.routes_json : route.function if var.warmup_enabled && lookup(var.provisioned_concurrency, route.function, 0) == 0]) &&
       toset(keys(aws_lambda_permission.warmup)) == toset(keys(aws_cloudwatch_event_target.warmup))
     )
     error_message = "The warm-up does not target exactly the functions without provisioned concurrency when warmup_enabled is set."
@@ -172,7 +255,7 @@ run "plan_matches_routes_json" {
 
   assert {
     condition = (
-      toset(keys(aws_api_gateway_integration.route)) == toset([for function in keys(aws_lambda_function.function) : function if var.rest_api_enabled]) &&
+      toset(keys(aws_api_gateway_integration.route)) == toset([for route in var.routes_json : route.function if var.rest_api_enabled]) &&
       toset(keys(aws_api_gateway_method.route)) == toset(keys(aws_api_gateway_integration.route)) &&
       toset(keys(aws_lambda_permission.rest_api)) == toset(keys(aws_api_gateway_integration.route))
     )

@@ -51,6 +51,11 @@ def check_production(repo: Path, files: list[TerraformFile]) -> list[str]:
     if not isinstance(tables_of, dict) or set(tables_of) != set(resource_names.values()):
         problems.append(f"infra: local.dynamodb_table_of_resource must name every resource of the table design: {sorted(resource_names.values())}")
 
+    # Every alarm is an entry of local.alarms, deployed by one resource.
+    alarm_resources = tf.of_type("aws_cloudwatch_metric_alarm")
+    if sorted(alarm_resources) != ["alarm"] or alarm_resources["alarm"].get("for_each") != "${local.alarms}":
+        problems.append(f"infra: alarms are entries of local.alarms, deployed by one aws_cloudwatch_metric_alarm.alarm (for_each = local.alarms); found {sorted(alarm_resources)}")
+
     # Every alarm notifies the alarm topic, when it fires and when it clears.
     for name, alarm in tf.of_type("aws_cloudwatch_metric_alarm").items():
         for actions in ("alarm_actions", "ok_actions"):

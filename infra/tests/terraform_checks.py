@@ -416,7 +416,7 @@ def _check_streams(repo: Path, tf: "_Terraform", stream_functions: set[str]) -> 
     if table.get("stream_enabled") is not True or table.get("stream_view_type") != view:
         problems.append(f"infra: the items table must have stream_enabled = true and stream_view_type = {view!r} (table_design.rs ITEMS_STREAM_VIEW_TYPE)")
     mappings = tf.of_type("aws_lambda_event_source_mapping")
-    mapping = next((m for m in mappings.values() if "stream_function" in _compact(str(m.get("function_name", "")))), None)
+    mapping = next((m for m in mappings.values() if m.get("for_each") == "${local.stream_functions}"), None)
     if mapping is None:
         problems.append("infra: no aws_lambda_event_source_mapping feeds the stream functions")
         return problems
@@ -502,10 +502,27 @@ def check_consistency(repo: Path, files: list[TerraformFile]) -> list[str]:
     def per_route(kind: str) -> dict[str, dict]:
         return {name: body for name, body in tf.of_type(kind).items() if body.get("for_each") == "${local.routes}"}
 
-    for kind in ("aws_lambda_function", "aws_cloudwatch_log_group", "aws_iam_role", "aws_iam_role_policy",
-                 "aws_apigatewayv2_integration", "aws_apigatewayv2_route", "aws_lambda_permission"):
+    def per_function(kind: str) -> dict[str, dict]:
+        return {name: body for name, body in tf.of_type(kind).items() if body.get("for_each") == "${local.functions}"}
+
+    for kind in ("aws_apigatewayv2_integration", "aws_apigatewayv2_route", "aws_lambda_permission"):
         if not per_route(kind):
             problems.append(f"infra: no {kind} with for_each = local.routes (one per route)")
+
+    # Every function, a route's or a stream's, is deployed by one definition: local.functions,
+    # holding one entry per route (local.route_functions, over local.routes) and one per stream
+    # function (local.stream_function_definitions, over local.stream_functions).
+    route_functions = _compact(tf.locals.get("route_functions", ""))
+    stream_definitions = _compact(tf.locals.get("stream_function_definitions", ""))
+    if _compact(tf.locals.get("functions", "")) != "${merge(local.route_functions,local.stream_function_definitions)}":
+        problems.append("infra: local.functions must be merge(local.route_functions, local.stream_function_definitions): every function from one definition")
+    if not route_functions.startswith("${{forfunction,routeinlocal.routes:function=>"):
+        problems.append("infra: local.route_functions must be one entry per route: { for function, route in local.routes : function => ... }")
+    if not stream_definitions.startswith("${{forfunction,streaminlocal.stream_functions:function=>"):
+        problems.append("infra: local.stream_function_definitions must be one entry per stream function: { for function, stream in local.stream_functions : function => ... }")
+    for kind in ("aws_lambda_function", "aws_cloudwatch_log_group", "aws_iam_role", "aws_iam_role_policy"):
+        if not per_function(kind):
+            problems.append(f"infra: no {kind} with for_each = local.functions (one per function)")
 
     # The HTTP API's routes are exactly routes.json's.
     terraform_routes: set[str] = set()
@@ -541,16 +558,22 @@ def check_consistency(repo: Path, files: list[TerraformFile]) -> list[str]:
     }
     admin_variable = env_names.get("ADMIN_GROUP_ENV")
     read_by_code = set(expected_env) | {admin_variable, "RUST_LOG"}
-    for name, body in per_route("aws_lambda_function").items():
+    # A route function's environment is local.function_environment (its entry in
+    # local.route_functions); the function resource sets each entry's.
+    if "environment=local.function_environment" not in route_functions:
+        problems.append("infra: local.route_functions: each route's environment must be local.function_environment")
+    for name, body in per_function("aws_lambda_function").items():
         where = f"infra: aws_lambda_function.{name}"
         for attribute, value in (("runtime", "provided.al2023"), ("handler", "bootstrap")):
             if body.get(attribute) != value:
                 problems.append(f"{where}: {attribute} must be {value}")
         if "local.function_zips[each.key]" not in str(body.get("filename")):
             problems.append(f"{where}: filename must be local.function_zips[each.key]")
-        environment = tf.resolve((body.get("environment") or [{}])[0].get("variables"))
+        if (body.get("environment") or [{}])[0].get("variables") != "${each.value.environment}":
+            problems.append(f"{where}: environment variables must be each.value.environment (its entry's)")
+        environment = tf.resolve("${local.function_environment}")
         if not isinstance(environment, dict):
-            problems.append(f"{where}: environment variables must be a map the check can read")
+            problems.append("infra: local.function_environment must be a map the check can read")
             continue
         for variable, table in expected_env.items():
             if variable is None:
@@ -567,7 +590,7 @@ def check_consistency(repo: Path, files: list[TerraformFile]) -> list[str]:
     arns = tf.locals.get("dynamodb_resource_arns")
     if not isinstance(arns, dict) or set(arns) != known_resources:
         problems.append(f"infra: local.dynamodb_resource_arns must map exactly the table design's resources {sorted(known_resources)}")
-    roles = per_route("aws_iam_role")
+    roles = per_function("aws_iam_role")
     for name, body in tf.of_type("aws_iam_role_policy_attachment").items():
         if any(f"aws_iam_role.{role}" in str(body.get("role")) for role in roles):
             problems.append(f"infra: aws_iam_role_policy_attachment.{name}: function roles take only their inline least-privilege policy")

@@ -53,6 +53,18 @@ class ProductionCheck(unittest.TestCase):
         self.copy.replace("infra/alarms.tf", "  ok_actions          = local.alarm_topic_arns\n", "  ok_actions          = []\n")
         self.assertProblem("ok_actions must be local.alarm_topic_arns")
 
+    def test_an_alarm_outside_the_one_alarm_definition_fails(self) -> None:
+        self.copy.append("infra/alarms.tf", (
+            '\nresource "aws_cloudwatch_metric_alarm" "extra" {\n'
+            '  alarm_name          = "extra"\n'
+            '  comparison_operator = "GreaterThanThreshold"\n'
+            "  evaluation_periods  = 1\n"
+            "  alarm_actions       = local.alarm_topic_arns\n"
+            "  ok_actions          = local.alarm_topic_arns\n"
+            "}\n"
+        ))
+        self.assertProblem("deployed by one aws_cloudwatch_metric_alarm.alarm")
+
     def test_a_body_model_for_a_route_that_does_not_exist_fails(self) -> None:
         path = self.copy.root / "infra/rest_models.json"
         models = json.loads(path.read_text(encoding="utf-8"))

@@ -168,6 +168,14 @@ class Consistency(CheckTestCase):
         self.copy.edit_routes_file(lambda file: file["streams"].append({"function": "index-items", "table": "items_table"}))
         self.assertProblem("stream function index-items has no crate functions/index-items")
 
+    def test_a_stream_function_outside_the_one_function_definition_fails(self) -> None:
+        self.copy.replace("infra/functions.tf", "functions = merge(local.route_functions, local.stream_function_definitions)", "functions = local.route_functions")
+        self.assertProblem("every function from one definition")
+
+    def test_a_function_resource_not_over_every_function_fails(self) -> None:
+        self.copy.replace("infra/functions.tf", 'resource "aws_iam_role" "function" {\n  for_each = local.functions', 'resource "aws_iam_role" "function" {\n  for_each = local.routes')
+        self.assertProblem("no aws_iam_role with for_each = local.functions")
+
     def test_a_table_stream_without_the_old_and_new_images_fails(self) -> None:
         self.copy.replace("infra/dynamodb.tf", '"NEW_AND_OLD_IMAGES"', '"NEW_IMAGE"')
         self.assertProblem("stream_view_type = 'NEW_AND_OLD_IMAGES'")

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use apigateway_emulator::{JwtAuthorizer, LocalIssuer, LOCAL_AUDIENCE, LOCAL_ISSUER};
 
-use crate::stage::StageError;
+use crate::error::StageError;
 
 /// Whose tokens the authorizer accepts.
 #[derive(Debug, Clone)]

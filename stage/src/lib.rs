@@ -23,6 +23,7 @@ mod applied_events;
 pub mod applied_stage;
 mod auth;
 pub mod docs;
+mod error;
 pub mod events;
 mod functions;
 pub mod local_endpoints;
@@ -37,6 +38,7 @@ pub use apigateway_emulator::{
     PayloadVersion, ThrottleConfig, LOCAL_AUDIENCE, LOCAL_ISSUER,
 };
 pub use auth::{default_key_path, AuthConfig};
+pub use error::StageError;
 pub use lambda_emulator::ProcessConfig;
-pub use stage::{api_cors, start, FunctionMode, RunningStage, StageConfig, StageError};
+pub use stage::{api_cors, start, FunctionMode, RunningStage, StageConfig};
 pub use store::{DynamoDbStore, StoreConfig, StoreError};

@@ -8,9 +8,9 @@ use items_apigateway::Config;
 use lambda_emulator::{InvokeError, ProcessConfig, ProcessPool, ReportSink};
 use serde_json::Value;
 
+use crate::error::StageError;
 use crate::events::EventLog;
 use crate::routes;
-use crate::stage::StageError;
 use crate::store::{prepare_tables, StoreConfig, StoreError};
 
 /// A pool for every function of routes.json (routes and, with `events`, the stream functions
@@ -22,7 +22,7 @@ pub(crate) async fn function_processes(
     events: Option<&EventLog>,
     reports: &LineSink,
 ) -> Result<Arc<ProcessPool>, StageError> {
-    let mut functions: Vec<String> = routes::all()?.into_iter().map(|r| r.function).collect();
+    let mut functions: Vec<String> = routes::all().into_iter().map(|r| r.function).collect();
     let mut config = config.clone();
     if let Some(events) = events {
         functions.extend(routes::streams()?.into_iter().map(|s| s.function));

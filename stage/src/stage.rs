@@ -6,12 +6,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use apigateway_emulator::authorizer::AuthorizerConfigError;
-use apigateway_emulator::issuer::IssuerError;
 use apigateway_emulator::{
-    CorsConfig, CorsError, Gateway, GatewayConfig, Integration, LineSink, LocalIssuer,
-    PayloadVersion, Server, ThrottleConfig, DEFAULT_TOKEN_LIFETIME, INTEGRATION_TIMEOUT,
-    MAX_REQUEST_BYTES,
+    CorsConfig, Gateway, GatewayConfig, Integration, LineSink, LocalIssuer, PayloadVersion, Server,
+    ThrottleConfig, DEFAULT_TOKEN_LIFETIME, INTEGRATION_TIMEOUT, MAX_REQUEST_BYTES,
 };
 use items_domain::ChangeEvents;
 use lambda_emulator::stream_mapping::StreamMapping;
@@ -21,12 +18,13 @@ use tokio::task::JoinHandle;
 
 use crate::auth::{AuthConfig, Authorization};
 use crate::docs::{self, SwaggerUi};
+use crate::error::StageError;
 use crate::events::{follow_change_feed, EventLog};
 use crate::functions::in_process_functions;
 use crate::local_endpoints::{self, LocalState};
 use crate::processes::{function_processes, report_sink, FunctionProcesses};
-use crate::routes::{self, RoutesError};
-use crate::store::{StoreConfig, StoreError};
+use crate::routes;
+use crate::store::StoreConfig;
 use crate::streams::{map_streams, StreamFunctions};
 
 /// How the stage runs its functions.
@@ -136,54 +134,6 @@ impl Default for StageConfig {
             swagger_ui: docs::default_prefix(&std::env::current_dir().unwrap_or_default()),
         }
     }
-}
-
-/// Why a stage could not start.
-#[derive(Debug, thiserror::Error)]
-pub enum StageError {
-    /// The address is not a loopback address and that was not explicitly allowed.
-    #[error("{0} is not a loopback address: anyone who can reach it could call the API; allow it explicitly (--allow-non-loopback) to listen there")]
-    NonLoopback(SocketAddr),
-    /// The local issuer's key could not be loaded or created.
-    #[error(transparent)]
-    Issuer(#[from] IssuerError),
-    /// The JWKS file could not be read or holds no usable key.
-    #[error("JWKS file {path}: {reason}")]
-    Jwks {
-        /// The file.
-        path: PathBuf,
-        /// What went wrong.
-        reason: String,
-    },
-    /// The authorizer could not be built from the keys.
-    #[error(transparent)]
-    Authorizer(#[from] AuthorizerConfigError),
-    /// routes.json could not be used.
-    #[error(transparent)]
-    Routes(#[from] RoutesError),
-    /// The store could not be set up.
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    /// The CORS configuration is one API Gateway refuses.
-    #[error(transparent)]
-    Cors(#[from] CorsError),
-    /// Process mode needs function binaries that are not there.
-    #[error("function binaries missing (build them first, e.g. cargo build): {}", .0.join(", "))]
-    MissingBinaries(Vec<String>),
-    /// The local event bus could not start.
-    #[error("the local event bus could not start: {0}")]
-    EventBus(std::io::Error),
-    /// A table's stream could not be mapped to its function.
-    #[error("change events: {0}")]
-    Streams(String),
-    /// The address could not be bound.
-    #[error("cannot listen on {address}: {source}")]
-    Bind {
-        /// The address.
-        address: SocketAddr,
-        /// The error.
-        source: std::io::Error,
-    },
 }
 
 /// A running stage. Stop it with [`RunningStage::shutdown`]; dropping it also stops it when

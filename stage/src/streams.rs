@@ -12,9 +12,9 @@ use lambda_emulator::stream_mapping::{Invoke, StreamMapping, StreamMappingConfig
 use lambda_emulator::{ProcessPool, ReportSink};
 use serde_json::Value;
 
+use crate::error::StageError;
 use crate::events::EventLog;
 use crate::routes::{self, StreamSpec};
-use crate::stage::StageError;
 use crate::store::DynamoDbStore;
 
 /// How the stream functions run.

@@ -22,7 +22,7 @@ use tokio::sync::mpsc;
 
 /// A folder holding the stand-in binary under every function name of routes.json.
 fn functions_dir() -> PathBuf {
-    let routes = local_stage::routes::all().unwrap();
+    let routes = local_stage::routes::all();
     stand_in::functions_dir(
         "stage-stand-in-function",
         routes.iter().map(|route| &route.function),

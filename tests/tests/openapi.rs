@@ -1,6 +1,7 @@
 //! `openapi.yaml` states the contract the code implements: its routes are `routes.json`'s, its
 //! numbers are the domain's limits, its patterns accept exactly what the domain's value types
-//! accept, and each route documents the statuses the contract gives it.
+//! accept, each route documents the statuses the contract gives it, and the change events'
+//! schema (`events.schema.json`) shows the item as it does.
 
 #![allow(
     clippy::unwrap_used,
@@ -21,6 +22,7 @@ use reqwest::header::HeaderMap;
 use serde_json::{json, Value};
 
 const ROUTES_JSON: &str = include_str!("../../routes.json");
+const EVENTS_SCHEMA_JSON: &str = include_str!("../../events.schema.json");
 
 fn openapi() -> OpenApi {
     OpenApi::load().unwrap_or_else(|e| panic!("openapi.yaml: {e}"))
@@ -623,4 +625,62 @@ fn a_wrong_body_fails_the_response_check() {
         )
     )
     .is_err());
+}
+
+/// Keywords that only annotate a schema: two schemas that differ in these accept the same items.
+const ANNOTATIONS: [&str; 4] = ["description", "title", "example", "examples"];
+
+/// `schema` with every local `$ref` of `document` replaced by what it names (its other keywords
+/// kept) and annotations left out: what an instance is checked against, whatever the layout.
+fn validation_keywords(document: &Value, schema: &Value) -> Value {
+    match schema {
+        Value::Object(keywords) => {
+            let mut resolved = match keywords.get("$ref").and_then(Value::as_str) {
+                Some(reference) => {
+                    let pointer = reference
+                        .strip_prefix('#')
+                        .unwrap_or_else(|| panic!("{reference} is not a local reference"));
+                    let target = document
+                        .pointer(pointer)
+                        .unwrap_or_else(|| panic!("{reference} names nothing"));
+                    match validation_keywords(document, target) {
+                        Value::Object(target) => target,
+                        other => panic!("{reference} is not a schema object: {other}"),
+                    }
+                }
+                None => serde_json::Map::new(),
+            };
+            for (keyword, value) in keywords {
+                if keyword != "$ref" && !ANNOTATIONS.contains(&keyword.as_str()) {
+                    resolved.insert(keyword.clone(), validation_keywords(document, value));
+                }
+            }
+            Value::Object(resolved)
+        }
+        Value::Array(values) => Value::Array(
+            values
+                .iter()
+                .map(|value| validation_keywords(document, value))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+#[test]
+fn the_events_schemas_item_accepts_exactly_what_openapis_item_accepts() {
+    let api = openapi();
+    let events: Value =
+        serde_json::from_str(EVENTS_SCHEMA_JSON).expect("events.schema.json is JSON");
+    let api_item = validation_keywords(
+        api.document(),
+        &api.document()["components"]["schemas"]["Item"],
+    );
+    let event_item = validation_keywords(&events, &events["$defs"]["Item"]);
+    assert!(
+        api_item == event_item,
+        "events.schema.json's $defs.Item and openapi.yaml's components.schemas.Item disagree (the \
+         events carry the item as the API shows it): make them say the same.\n\
+         openapi.yaml:\n{api_item:#}\nevents.schema.json:\n{event_item:#}"
+    );
 }

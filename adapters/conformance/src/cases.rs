@@ -11,7 +11,9 @@ use items_domain::{
     Page, PageLimit, PageRequest, PatchValue, RepositoryError, Version, WritePrecondition,
 };
 
-use crate::fixtures::{self, fields, idempotency_record, item, next_timestamp, unique_category};
+use crate::fixtures::{
+    self, fields, full_fields, full_item, idempotency_record, item, next_timestamp, unique_category,
+};
 
 type Store = Arc<dyn ItemRepository>;
 
@@ -68,12 +70,12 @@ fn assert_each_exactly_once(seen: &[ItemId], expected: &[Item]) {
 }
 
 pub async fn insert_then_get_returns_the_stored_item(store: Store) {
-    let with_category = item("with category", Some(fixtures::category("tools")));
+    let fully_populated = full_item("fully populated");
     let without_category = item("without category", None);
-    insert_all(&store, &[with_category.clone(), without_category.clone()]).await;
+    insert_all(&store, &[fully_populated.clone(), without_category.clone()]).await;
     assert_eq!(
-        store.get(&with_category.id()).await,
-        Ok(Some(with_category))
+        store.get(&fully_populated.id()).await,
+        Ok(Some(fully_populated))
     );
     assert_eq!(
         store.get(&without_category.id()).await,
@@ -137,7 +139,7 @@ async fn update_as(
 }
 
 pub async fn update_at_the_stored_version_stores_and_returns_the_new_item(store: Store) {
-    let original = item("original", Some(fixtures::category("a")));
+    let original = full_item("original");
     insert_all(&store, std::slice::from_ref(&original)).await;
     let at = next_timestamp();
     let returned = store
@@ -440,7 +442,7 @@ fn patch(input: ItemPatchInput) -> ItemChanges {
 }
 
 pub async fn partial_update_changes_only_its_fields_and_keeps_the_others(store: Store) {
-    let original = item("original", Some(fixtures::category("kept")));
+    let original = full_item("original");
     insert_all(&store, std::slice::from_ref(&original)).await;
     let rename = patch(ItemPatchInput {
         name: PatchValue::Text("renamed".into()),
@@ -533,7 +535,7 @@ pub async fn partial_update_applies_to_the_item_as_stored_at_that_moment(store: 
 
 pub async fn idempotent_insert_stores_the_item_and_replays_it(store: Store) {
     let at = next_timestamp();
-    let first = idempotency_record("alice", "key-1", fields("once", None), at);
+    let first = idempotency_record("alice", "key-1", full_fields("once"), at);
     assert_eq!(
         store.insert_idempotent(&first).await,
         Ok(IdempotentInsert::Created)
@@ -544,7 +546,7 @@ pub async fn idempotent_insert_stores_the_item_and_replays_it(store: Store) {
     );
 
     // The same caller, key and fields an hour later: the first item back, nothing stored.
-    let again = idempotency_record("alice", "key-1", fields("once", None), at.plus_hours(1));
+    let again = idempotency_record("alice", "key-1", full_fields("once"), at.plus_hours(1));
     assert_eq!(
         store.insert_idempotent(&again).await,
         Ok(IdempotentInsert::Replayed(first.item.clone()))

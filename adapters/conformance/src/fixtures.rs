@@ -45,8 +45,32 @@ pub fn fields(name: &str, category: Option<Category>) -> ItemFields {
     }
 }
 
+/// Fields with every optional field set: the one fully populated item that the conformance
+/// cases store and read back, the change event tests publish, and the end-to-end suite sends
+/// and reads over HTTP. A new field of `ItemFields` stops this from compiling until it is set
+/// here, and then every one of those tests exercises it.
+pub fn full_fields(name: &str) -> ItemFields {
+    ItemFields {
+        name: ItemName::parse(name).unwrap_or_else(|e| panic!("fixture name {name:?}: {e}")),
+        // The characters a description may hold beyond plain text: a line break and a tab.
+        description: Description::parse("Every optional field is set.\nOn two lines,\twith a tab.")
+            .unwrap_or_else(|e| panic!("fixture description: {e}")),
+        category: Some(category("fully-populated")),
+    }
+}
+
 /// The subject that creates every fixture item.
 pub const CREATOR: &str = "conformance-user";
+
+/// A new item from [`full_fields`] at version 1 with a fresh id, created now by [`CREATOR`].
+pub fn full_item(name: &str) -> Item {
+    Item::create(
+        ItemId::from_uuid(uuid::Uuid::new_v4()),
+        full_fields(name),
+        subject(CREATOR),
+        next_timestamp(),
+    )
+}
 
 /// A new item at version 1 with a fresh id, created now by [`CREATOR`].
 pub fn item(name: &str, category: Option<Category>) -> Item {
@@ -117,12 +141,12 @@ impl Clock for ManualClock {
     }
 }
 
-/// The three changes of one new item's life: created, replaced (renamed to `"{name} v2"`),
-/// deleted.
+/// The three changes of one new, fully populated item's life ([`full_item`]): created,
+/// replaced (renamed to `"{name} v2"`, every field still set), deleted.
 pub fn lifecycle(name: &str) -> [items_domain::ItemChange; 3] {
     use items_domain::ItemChange;
-    let created = item(name, None);
-    let replaced = created.updated(fields(&format!("{name} v2"), None), next_timestamp());
+    let created = full_item(name);
+    let replaced = created.updated(full_fields(&format!("{name} v2")), next_timestamp());
     [
         ItemChange::Created {
             item: created.clone(),

@@ -1,16 +1,20 @@
 #![doc = include_str!("../README.md")]
 
+mod config;
 pub mod cpu_model;
+mod error;
 mod pool;
 mod report;
 pub mod runtime_api;
 pub mod stream_mapping;
 mod worker;
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard};
 
+pub use config::ProcessConfig;
 pub use cpu_model::{CpuModel, CpuModelStatus};
-pub use pool::{InvokeError, ProcessConfig, ProcessPool};
+pub use error::InvokeError;
+pub use pool::ProcessPool;
 
 /// Where `REPORT` lines (and timeout notes) go, one whole line per call.
 pub type ReportSink = Arc<dyn Fn(&str) + Send + Sync>;
@@ -72,4 +76,12 @@ pub fn region() -> String {
     std::env::var("AWS_REGION")
         .or_else(|_| std::env::var("AWS_DEFAULT_REGION"))
         .unwrap_or_else(|_| "us-east-1".to_owned())
+}
+
+/// `mutex`'s guard, even after a panic while another holder had it: the data the emulator
+/// guards (process lists, in-flight invocations) stays consistent across one, so keep serving.
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }

@@ -11,72 +11,13 @@ use std::time::{Duration, SystemTime};
 use serde_json::Value;
 use tokio::sync::{oneshot, OwnedSemaphorePermit, Semaphore};
 
-use crate::cpu_model::{CpuGroups, CpuModel, CpuModelStatus};
+use crate::config::ProcessConfig;
+use crate::cpu_model::{CpuGroups, CpuModelStatus};
+use crate::error::InvokeError;
 use crate::report::{self, Ending, Report};
 use crate::runtime_api::{Invocation, Outcome};
 use crate::worker::Worker;
-use crate::ReportSink;
-
-/// How function processes are started and limited.
-#[derive(Debug, Clone)]
-pub struct ProcessConfig {
-    /// Where the function binaries are (e.g. `target/debug`); each is named after its
-    /// function.
-    pub functions_dir: PathBuf,
-    /// How many processes one function may run at once (its concurrency).
-    pub max_processes: usize,
-    /// The function timeout: an invocation running longer is a failure and its process is
-    /// killed and replaced.
-    pub timeout: Duration,
-    /// The configured memory size, reported in REPORT lines and the environment.
-    pub memory_size_mb: u32,
-    /// Extra environment for every process (its configuration, endpoints, credentials).
-    pub environment: Vec<(String, String)>,
-    /// Whether each process is held to Lambda's CPU share for `memory_size_mb` (off: every
-    /// process may use the whole machine).
-    pub cpu_model: CpuModel,
-}
-
-impl Default for ProcessConfig {
-    fn default() -> Self {
-        Self {
-            functions_dir: PathBuf::from("target/debug"),
-            max_processes: 4,
-            timeout: Duration::from_secs(10),
-            memory_size_mb: 128,
-            environment: Vec::new(),
-            cpu_model: CpuModel::Off,
-        }
-    }
-}
-
-/// Why an invocation produced no result; API Gateway answers each with a 5xx.
-#[derive(Debug, thiserror::Error)]
-pub enum InvokeError {
-    /// The function returned an error (posted to `/error`).
-    #[error("the function returned an error: {0}")]
-    FunctionError(String),
-    /// The function ran past its timeout; its process was killed.
-    #[error("the function timed out")]
-    Timeout,
-    /// The process exited or failed to initialise before answering.
-    #[error("the function process exited: {0}")]
-    Crashed(String),
-    /// The process could not be started.
-    #[error("could not start {binary}: {source}")]
-    Spawn {
-        /// The binary.
-        binary: PathBuf,
-        /// The error.
-        source: std::io::Error,
-    },
-    /// The result was not JSON.
-    #[error("the function's result is not JSON")]
-    BadResult,
-    /// No process of that name is configured.
-    #[error("no function named {0}")]
-    UnknownFunction(String),
-}
+use crate::{lock, ReportSink};
 
 /// The processes of every function.
 pub struct ProcessPool {
@@ -345,11 +286,4 @@ async fn await_outcome(
         () = worker.channel.wait_broken() => Err(crashed()),
         () = tokio::time::sleep_until((delivered_at + timeout).into()) => Err(InvokeError::Timeout),
     }
-}
-
-pub(crate) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    // The guarded lists stay consistent across a panic elsewhere; keep serving.
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }

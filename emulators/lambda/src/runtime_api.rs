@@ -17,7 +17,7 @@ use serde_json::{json, Value};
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, oneshot, watch};
 
-use crate::{region, ACCOUNT_ID};
+use crate::{lock, region, ACCOUNT_ID};
 
 /// Path prefix of every Runtime API call.
 pub const RUNTIME_PREFIX: &str = "/2018-06-01/runtime";
@@ -130,13 +130,6 @@ impl RuntimeChannel {
         };
         delivered.unwrap_or_else(Instant::now)
     }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    // The guarded data stays consistent across a panic in another handler; keep serving.
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Serves the Runtime API for one process on a fresh loopback port; returns its address and

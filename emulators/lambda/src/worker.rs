@@ -9,10 +9,11 @@ use std::sync::{Arc, Mutex};
 use tokio::process::{Child, Command};
 use tokio::sync::{mpsc, oneshot};
 
+use crate::config::ProcessConfig;
 use crate::cpu_model::{CpuGroup, CpuGroups};
-use crate::pool::{lock, InvokeError, ProcessConfig};
+use crate::error::InvokeError;
 use crate::runtime_api::{self, Invocation, RuntimeChannel};
-use crate::{function_environment, peak_rss_kib};
+use crate::{function_environment, lock, peak_rss_kib};
 
 /// One function process and the Runtime API it polls.
 #[derive(Debug)]

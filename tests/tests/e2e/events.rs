@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::support::{fresh_category, item_body, target, Api};
+use crate::support::{fresh_category, full_item_body, item_body, target, Api};
 
 /// Longest wait for a write's events: a stream poll, a cold start of the stream function and
 /// its `PutEvents` calls take well under a second locally.
@@ -139,9 +139,7 @@ async fn create_replace_patch_and_delete_each_publish_one_event_with_the_item_be
         return;
     };
     let api = Api::user_a();
-    let created = api
-        .create_item(&item_body("Event lamp", Some(&fresh_category())))
-        .await;
+    let created = api.create_item(&full_item_body("Event lamp")).await;
     let id = created["id"].as_str().expect("an id").to_owned();
     let replace = api
         .replace(

@@ -33,6 +33,21 @@ pub(crate) fn item_body(name: &str, category: Option<&str>) -> Value {
     json!({"name": name, "description": "made by the end-to-end suite", "category": category})
 }
 
+/// A create or replace body with every optional field set: the one fully populated item the
+/// conformance and change event tests use too (`items_conformance::fixtures::full_fields`), as
+/// the API shows it less what the server makes. A field added to that fixture is sent, and
+/// checked, by every test using this body.
+pub(crate) fn full_item_body(name: &str) -> Value {
+    let item = items_conformance::fixtures::full_item(name);
+    let mut body =
+        serde_json::to_value(items_json::ItemView::from(&item)).expect("an item view is JSON");
+    let fields = body.as_object_mut().expect("an item view is an object");
+    for made_by_the_server in ["id", "created_at", "updated_at", "created_by", "version"] {
+        fields.remove(made_by_the_server);
+    }
+    body
+}
+
 /// An id no item has.
 pub(crate) fn unknown_id() -> String {
     uuid::Uuid::new_v4().to_string()
