@@ -21,11 +21,14 @@ use lambda_emulator::{CpuModel, InvokeError, ProcessConfig, ProcessPool};
 use serde::Deserialize;
 use serde_json::Value;
 use tokio::net::TcpListener;
+use xray_emulator::XrayDaemon;
 
 use crate::applied::{AppliedFunction, AppliedStage, AppliedStreamMapping};
 use crate::applied_events;
 use crate::auth::{AuthConfig, Authorization};
+use crate::local_endpoints::traces_router;
 use crate::processes::{function_failure, report_sink};
+use crate::traces::TracedFunctions;
 
 /// The keys of the principal a function runs as (`scripts/offline_aws.py principals`).
 #[derive(Debug, Clone, Deserialize)]
@@ -125,11 +128,16 @@ pub async fn serve_applied(
     )
     .map_err(|e| AppliedServeError::Config(format!("an applied route key: {e}")))?;
 
+    let traces = Arc::new(
+        XrayDaemon::start()
+            .await
+            .map_err(|e| AppliedServeError::Config(format!("the local X-Ray daemon: {e}")))?,
+    );
     let mut pools = BTreeMap::new();
     for function in stage.functions.values() {
         pools.insert(
             function.function_name.clone(),
-            Arc::new(function_pool(function, &config)?),
+            Arc::new(function_pool(function, &config, &traces)?),
         );
     }
     let pools = Arc::new(pools);
@@ -150,7 +158,10 @@ pub async fn serve_applied(
     let gateway = Gateway::new(
         routes,
         authorization.authorizer,
-        Arc::new(Pools(Arc::clone(&pools))),
+        Arc::new(TracedFunctions {
+            functions: Arc::new(Pools(Arc::clone(&pools))),
+            daemon: Arc::clone(&traces),
+        }),
         GatewayConfig {
             payload: stage.payload,
             cors: stage.cors.clone(),
@@ -163,8 +174,9 @@ pub async fn serve_applied(
         port,
     );
     // The local stage's own endpoints (token, docs) do not apply to a deployed stage; the
-    // events endpoint reads what the applied rule delivered.
-    let local = axum::Router::new();
+    // events endpoint reads what the applied rule delivered, and the traces endpoints show
+    // what the functions sent to the stage's daemon.
+    let local = traces_router(traces);
     let local = match &stage.event_log_group {
         Some(group) => local.merge(applied_events::router(&config.endpoint, group.clone()).await),
         None => local,
@@ -207,14 +219,19 @@ fn principal_of<'a>(
     })
 }
 
-/// One function's pool: its binary (named after its package), its applied settings.
+/// One function's pool: its binary (named after its package), its applied settings, and with
+/// active tracing the address of the stage's X-Ray daemon `traces`.
 fn function_pool(
     function: &AppliedFunction,
     config: &AppliedServeConfig,
+    traces: &XrayDaemon,
 ) -> Result<ProcessPool, AppliedServeError> {
     let principal = principal_of(&function.function_name, config)?;
     let mut environment = function.environment.clone();
     environment.extend(endpoint_environment(principal, &config.endpoint));
+    if function.active_tracing {
+        environment.extend(traces.lambda_environment());
+    }
     let binary = config.functions_dir.join(&function.package);
     if !binary.is_file() {
         return Err(AppliedServeError::Config(format!(
