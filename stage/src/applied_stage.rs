@@ -14,9 +14,7 @@ use apigateway_emulator::{
     Gateway, GatewayConfig, Integration, IntegrationFuture, LineSink, RouteTable, Server,
     MAX_REQUEST_BYTES,
 };
-use lambda_emulator::stream_mapping::{
-    Invoke, StartingPosition, StreamMapping, StreamMappingConfig,
-};
+use lambda_emulator::stream_mapping::{StartingPosition, StreamMapping, StreamMappingConfig};
 use lambda_emulator::{CpuModel, InvokeError, ProcessConfig, ProcessPool};
 use serde::Deserialize;
 use serde_json::Value;
@@ -28,7 +26,7 @@ use crate::applied_events;
 use crate::auth::{AuthConfig, Authorization};
 use crate::local_endpoints::traces_router;
 use crate::processes::{function_failure, report_sink};
-use crate::traces::TracedFunctions;
+use crate::traces::{mapping_invoke, TracedFunctions};
 
 /// The keys of the principal a function runs as (`scripts/offline_aws.py principals`).
 #[derive(Debug, Clone, Deserialize)]
@@ -144,7 +142,7 @@ pub async fn serve_applied(
 
     let mut mappings = Vec::new();
     for mapping in &stage.stream_mappings {
-        mappings.push(start_mapping(mapping, &pools, &config).await?);
+        mappings.push(start_mapping(mapping, &pools, &traces, &config).await?);
     }
 
     let bind_error = |source| AppliedServeError::Bind {
@@ -299,9 +297,12 @@ impl Integration for Pools {
     }
 }
 
+/// The applied mapping of a table's stream to its function; each batch is invoked in a new
+/// trace, under Lambda's segment recorded in `traces`.
 async fn start_mapping(
     mapping: &AppliedStreamMapping,
     pools: &Arc<BTreeMap<String, Arc<ProcessPool>>>,
+    traces: &Arc<XrayDaemon>,
     config: &AppliedServeConfig,
 ) -> Result<StreamMapping, AppliedServeError> {
     if !mapping.report_batch_item_failures {
@@ -334,21 +335,11 @@ async fn start_mapping(
     } else {
         StartingPosition::TrimHorizon
     };
-    let function = mapping.function_name.clone();
-    let pools = Arc::clone(pools);
-    let invoke: Invoke = Arc::new(move |event: Value| {
-        let pools = Arc::clone(&pools);
-        let function = function.clone();
-        Box::pin(async move {
-            let trace_id = format!(
-                "Root=1-00000000-{}",
-                &uuid::Uuid::new_v4().simple().to_string()[..24]
-            );
-            invoke_pool(&pools, &function, event, &trace_id)
-                .await
-                .map_err(|error| error.to_string())
-        })
-    });
+    let functions = TracedFunctions {
+        functions: Arc::new(Pools(Arc::clone(pools))),
+        daemon: Arc::clone(traces),
+    };
+    let invoke = mapping_invoke(Arc::new(functions), &mapping.function_name);
     StreamMapping::start(client, settings, invoke, report_sink(&config.reports))
         .await
         .map_err(|e| AppliedServeError::Config(format!("the stream mapping: {e}")))

@@ -363,7 +363,10 @@ async fn integration(config: &StageConfig, traces: &Arc<XrayDaemon>) -> Result<W
             .await?;
             let mut delivery = Delivery::default();
             if let Some(store) = store {
-                let functions = StreamFunctions::Processes(Arc::clone(&pool));
+                let functions = StreamFunctions::Processes(Arc::new(TracedFunctions {
+                    functions: Arc::new(FunctionProcesses(Arc::clone(&pool))),
+                    daemon: Arc::clone(traces),
+                }));
                 delivery.mappings =
                     map_streams(store, functions, report_sink(&config.reports)).await?;
             }

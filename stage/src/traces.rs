@@ -11,6 +11,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use apigateway_emulator::{Integration, IntegrationFuture};
 use items_apigateway::Route;
+use lambda_emulator::stream_mapping::Invoke;
 use serde_json::{json, Map, Value};
 use xray_emulator::{new_segment_id, Segment, TraceHeader, XrayDaemon};
 
@@ -63,6 +64,23 @@ impl Integration for TracedFunctions {
             result
         })
     }
+}
+
+/// `functions` (a [`TracedFunctions`]) as an event source mapping invokes `function`: each
+/// batch in a new sampled trace, as Lambda starts one for a function with active tracing.
+pub(crate) fn mapping_invoke(functions: Arc<dyn Integration>, function: &str) -> Invoke {
+    let function = function.to_owned();
+    Arc::new(move |event: Value| {
+        let functions = Arc::clone(&functions);
+        let function = function.clone();
+        Box::pin(async move {
+            let trace = TraceHeader::new_sampled().to_string();
+            functions
+                .invoke(&function, event, &trace)
+                .await
+                .map_err(|failure| failure.to_string())
+        })
+    })
 }
 
 /// Keeps a segment of the stage's own making. Its ids and trace come from a parsed header or

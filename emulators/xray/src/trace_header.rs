@@ -2,6 +2,7 @@
 //! as API Gateway passes it to Lambda and Lambda to a function (`_X_AMZN_TRACE_ID`).
 
 use std::fmt;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 /// A trace id as X-Ray spells it: `1-`, the epoch second the trace began in 8 hex digits, `-`,
 /// and 96 random bits in 24 hex digits.
@@ -13,6 +14,16 @@ impl TraceId {
     pub fn new(epoch_seconds: u32, unique: u128) -> Self {
         let low_96_bits = unique & ((1u128 << 96) - 1);
         Self(format!("1-{epoch_seconds:08x}-{low_96_bits:024x}"))
+    }
+
+    /// A new trace id, begun now.
+    pub fn generate() -> Self {
+        let epoch_seconds = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .ok()
+            .and_then(|since| u32::try_from(since.as_secs()).ok())
+            .unwrap_or_default();
+        Self::new(epoch_seconds, uuid::Uuid::new_v4().as_u128())
     }
 
     /// A trace id in X-Ray's format, or `None` for anything else.
@@ -96,6 +107,16 @@ impl TraceHeader {
         })
     }
 
+    /// A new trace, sampled: what Lambda starts for an invocation no caller traced (a batch
+    /// of an event source mapping).
+    pub fn new_sampled() -> Self {
+        Self {
+            root: TraceId::generate(),
+            parent: None,
+            sampled: Some(true),
+        }
+    }
+
     /// Whether the sender decided to record the trace (`Sampled=1`).
     pub fn is_sampled(&self) -> bool {
         self.sampled == Some(true)
@@ -171,6 +192,12 @@ mod tests {
         let trace = TraceId::new(0x5759_e988, u128::MAX);
         assert_eq!(trace.as_str(), "1-5759e988-ffffffffffffffffffffffff");
         assert_eq!(TraceId::parse(trace.as_str()), Some(trace));
+        let generated = TraceHeader::new_sampled();
+        assert!(generated.is_sampled());
+        assert_eq!(
+            TraceId::parse(generated.root.as_str()),
+            Some(generated.root)
+        );
         let segment = new_segment_id();
         assert!(is_segment_id(&segment), "{segment}");
         assert_ne!(segment, new_segment_id());
