@@ -38,6 +38,9 @@ pub struct AppliedFunction {
     pub timeout: Duration,
     /// e.g. `["arm64"]`: the one setting a host build cannot honour.
     pub architectures: Vec<String>,
+    /// Whether its `tracing_config` is `Active`: Lambda records a segment per invocation and
+    /// gives the function the X-Ray daemon's address.
+    pub active_tracing: bool,
 }
 
 /// The JWT authorizer as applied.
@@ -152,7 +155,7 @@ impl AppliedStage {
             "the access log is written in the local stage's format (the same keys as the applied access_log_settings), to stdout rather than the log group".to_owned(),
         );
         gaps.push(
-            "functions' logging_config, tracing_config and reserved or provisioned concurrency are not applied: logs go to the stage's output, no traces are sent".to_owned(),
+            "functions' logging_config and reserved or provisioned concurrency are not applied: logs go to the stage's output; traces of functions with active tracing go to the stage's own X-Ray daemon (GET /_local/traces), not to X-Ray".to_owned(),
         );
         Ok(Self {
             routes,
@@ -274,6 +277,10 @@ fn applied_functions(
             .map(Duration::from_secs)
             .ok_or_else(|| unservable(format!("function {function_name} has no timeout")))?;
         let architectures = strings(values, "architectures");
+        let active_tracing = values
+            .pointer("/tracing_config/0/mode")
+            .and_then(Value::as_str)
+            == Some("Active");
         functions.insert(
             function_name.clone(),
             AppliedFunction {
@@ -283,6 +290,7 @@ fn applied_functions(
                 memory_size_mb,
                 timeout,
                 architectures,
+                active_tracing,
             },
         );
     }

@@ -14,18 +14,19 @@ use apigateway_emulator::{
     Gateway, GatewayConfig, Integration, IntegrationFuture, LineSink, RouteTable, Server,
     MAX_REQUEST_BYTES,
 };
-use lambda_emulator::stream_mapping::{
-    Invoke, StartingPosition, StreamMapping, StreamMappingConfig,
-};
+use lambda_emulator::stream_mapping::{StartingPosition, StreamMapping, StreamMappingConfig};
 use lambda_emulator::{CpuModel, InvokeError, ProcessConfig, ProcessPool};
 use serde::Deserialize;
 use serde_json::Value;
 use tokio::net::TcpListener;
+use xray_emulator::XrayDaemon;
 
 use crate::applied::{AppliedFunction, AppliedStage, AppliedStreamMapping};
 use crate::applied_events;
 use crate::auth::{AuthConfig, Authorization};
+use crate::local_endpoints::traces_router;
 use crate::processes::{function_failure, report_sink};
+use crate::traces::{mapping_invoke, TracedFunctions};
 
 /// The keys of the principal a function runs as (`scripts/offline_aws.py principals`).
 #[derive(Debug, Clone, Deserialize)]
@@ -125,18 +126,23 @@ pub async fn serve_applied(
     )
     .map_err(|e| AppliedServeError::Config(format!("an applied route key: {e}")))?;
 
+    let traces = Arc::new(
+        XrayDaemon::start()
+            .await
+            .map_err(|e| AppliedServeError::Config(format!("the local X-Ray daemon: {e}")))?,
+    );
     let mut pools = BTreeMap::new();
     for function in stage.functions.values() {
         pools.insert(
             function.function_name.clone(),
-            Arc::new(function_pool(function, &config)?),
+            Arc::new(function_pool(function, &config, &traces)?),
         );
     }
     let pools = Arc::new(pools);
 
     let mut mappings = Vec::new();
     for mapping in &stage.stream_mappings {
-        mappings.push(start_mapping(mapping, &pools, &config).await?);
+        mappings.push(start_mapping(mapping, &pools, &traces, &config).await?);
     }
 
     let bind_error = |source| AppliedServeError::Bind {
@@ -150,7 +156,10 @@ pub async fn serve_applied(
     let gateway = Gateway::new(
         routes,
         authorization.authorizer,
-        Arc::new(Pools(Arc::clone(&pools))),
+        Arc::new(TracedFunctions {
+            functions: Arc::new(Pools(Arc::clone(&pools))),
+            daemon: Arc::clone(&traces),
+        }),
         GatewayConfig {
             payload: stage.payload,
             cors: stage.cors.clone(),
@@ -163,8 +172,9 @@ pub async fn serve_applied(
         port,
     );
     // The local stage's own endpoints (token, docs) do not apply to a deployed stage; the
-    // events endpoint reads what the applied rule delivered.
-    let local = axum::Router::new();
+    // events endpoint reads what the applied rule delivered, and the traces endpoints show
+    // what the functions sent to the stage's daemon.
+    let local = traces_router(traces);
     let local = match &stage.event_log_group {
         Some(group) => local.merge(applied_events::router(&config.endpoint, group.clone()).await),
         None => local,
@@ -207,14 +217,19 @@ fn principal_of<'a>(
     })
 }
 
-/// One function's pool: its binary (named after its package), its applied settings.
+/// One function's pool: its binary (named after its package), its applied settings, and with
+/// active tracing the address of the stage's X-Ray daemon `traces`.
 fn function_pool(
     function: &AppliedFunction,
     config: &AppliedServeConfig,
+    traces: &XrayDaemon,
 ) -> Result<ProcessPool, AppliedServeError> {
     let principal = principal_of(&function.function_name, config)?;
     let mut environment = function.environment.clone();
     environment.extend(endpoint_environment(principal, &config.endpoint));
+    if function.active_tracing {
+        environment.extend(traces.lambda_environment());
+    }
     let binary = config.functions_dir.join(&function.package);
     if !binary.is_file() {
         return Err(AppliedServeError::Config(format!(
@@ -282,9 +297,12 @@ impl Integration for Pools {
     }
 }
 
+/// The applied mapping of a table's stream to its function; each batch is invoked in a new
+/// trace, under Lambda's segment recorded in `traces`.
 async fn start_mapping(
     mapping: &AppliedStreamMapping,
     pools: &Arc<BTreeMap<String, Arc<ProcessPool>>>,
+    traces: &Arc<XrayDaemon>,
     config: &AppliedServeConfig,
 ) -> Result<StreamMapping, AppliedServeError> {
     if !mapping.report_batch_item_failures {
@@ -317,21 +335,11 @@ async fn start_mapping(
     } else {
         StartingPosition::TrimHorizon
     };
-    let function = mapping.function_name.clone();
-    let pools = Arc::clone(pools);
-    let invoke: Invoke = Arc::new(move |event: Value| {
-        let pools = Arc::clone(&pools);
-        let function = function.clone();
-        Box::pin(async move {
-            let trace_id = format!(
-                "Root=1-00000000-{}",
-                &uuid::Uuid::new_v4().simple().to_string()[..24]
-            );
-            invoke_pool(&pools, &function, event, &trace_id)
-                .await
-                .map_err(|error| error.to_string())
-        })
-    });
+    let functions = TracedFunctions {
+        functions: Arc::new(Pools(Arc::clone(pools))),
+        daemon: Arc::clone(traces),
+    };
+    let invoke = mapping_invoke(Arc::new(functions), &mapping.function_name);
     StreamMapping::start(client, settings, invoke, report_sink(&config.reports))
         .await
         .map_err(|e| AppliedServeError::Config(format!("the stream mapping: {e}")))

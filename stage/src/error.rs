@@ -46,6 +46,9 @@ pub enum StageError {
     /// The local event bus could not start.
     #[error("the local event bus could not start: {0}")]
     EventBus(std::io::Error),
+    /// The local X-Ray daemon could not start.
+    #[error("the local X-Ray daemon could not start: {0}")]
+    Traces(std::io::Error),
     /// A table's stream could not be mapped to its function.
     #[error("change events: {0}")]
     Streams(String),

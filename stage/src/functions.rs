@@ -1,6 +1,7 @@
 //! The API's functions called in this process: the one place where the local stage calls the
 //! driving adapter. Each route's handler runs over one shared repository, as one table is
-//! shared by every deployed function.
+//! shared by every deployed function, and records its handler's segment of a sampled trace
+//! (see [`crate::traces`]).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -11,13 +12,17 @@ use items_domain::ItemRepository;
 use items_dynamodb::DynamoDbItemRepository;
 use items_memory::{ChangeFeed, InMemoryItemRepository};
 use serde_json::Value;
+use xray_emulator::{TraceHeader, XrayDaemon};
 
 use crate::store::{create_tables, StoreConfig, StoreError};
+use crate::traces::{epoch_seconds, handler_segment, record};
 
-/// The API's functions, called in-process over the configured store, and the memory store's
-/// change feed (a DynamoDB store's changes are on its table's stream).
+/// The API's functions, called in-process over the configured store and recording their
+/// handlers' segments in `traces`, and the memory store's change feed (a DynamoDB store's
+/// changes are on its table's stream).
 pub(crate) async fn in_process_functions(
     store: &StoreConfig,
+    traces: Arc<XrayDaemon>,
 ) -> Result<(Arc<dyn Integration>, Option<ChangeFeed>), StoreError> {
     let (repository, feed): (Arc<dyn ItemRepository>, _) = match store {
         StoreConfig::Memory => {
@@ -39,12 +44,13 @@ pub(crate) async fn in_process_functions(
             (route.function_name(), handler)
         })
         .collect();
-    Ok((Arc::new(ApiFunctions { functions }), feed))
+    Ok((Arc::new(ApiFunctions { functions, traces }), feed))
 }
 
 /// The API's functions behind the in-process integration, by function name.
 struct ApiFunctions {
     functions: HashMap<&'static str, Arc<dyn EventHandler>>,
+    traces: Arc<XrayDaemon>,
 }
 
 impl Integration for ApiFunctions {
@@ -52,7 +58,7 @@ impl Integration for ApiFunctions {
         &'a self,
         function: &'a str,
         event: Value,
-        _trace_id: &'a str,
+        trace_header: &'a str,
     ) -> IntegrationFuture<'a> {
         Box::pin(async move {
             // Every route of the table comes from the same declaration as these functions; a miss
@@ -61,7 +67,15 @@ impl Integration for ApiFunctions {
                 .functions
                 .get(function)
                 .ok_or_else(|| FunctionFailure::Error(format!("no function named {function}")))?;
-            Ok(handler.handle_event(event).await)
+            let Some(trace) = TraceHeader::parse(trace_header).filter(TraceHeader::is_sampled)
+            else {
+                return Ok(handler.handle_event(event).await);
+            };
+            let start_time = epoch_seconds();
+            let response = handler.handle_event(event.clone()).await;
+            let segment = handler_segment(&trace, handler.route(), &event, &response, start_time);
+            record(&self.traces, segment);
+            Ok(response)
         })
     }
 }

@@ -6,7 +6,8 @@
 //! and the local issuer's keys; the functions run in this process on one shared store, or as
 //! their real binaries in the [Lambda emulator](lambda_emulator)'s process pool. The
 //! local-only endpoints (`/_local/...`) are in [`local_endpoints`]; change events of every
-//! write reach a local event bus ([`events`]).
+//! write reach a local event bus ([`events`]), and every request's trace a local X-Ray daemon
+//! ([`traces`]).
 //!
 //! ```no_run
 //! # async fn example() -> Result<(), local_stage::StageError> {
@@ -32,6 +33,7 @@ pub mod routes;
 mod stage;
 mod store;
 mod streams;
+pub mod traces;
 
 pub use apigateway_emulator::{
     CorsConfig, FunctionFailure, Integration, IntegrationFuture, LineSink, LocalIssuer,
@@ -42,3 +44,4 @@ pub use error::StageError;
 pub use lambda_emulator::ProcessConfig;
 pub use stage::{api_cors, start, FunctionMode, RunningStage, StageConfig};
 pub use store::{DynamoDbStore, StoreConfig, StoreError};
+pub use xray_emulator::XrayDaemon;

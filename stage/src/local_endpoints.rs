@@ -13,7 +13,13 @@
 //!   the local issuer filled in), its files under `/_local/docs/`, and the document itself at
 //!   `/_local/openapi.yaml`;
 //! - `GET /_local/events` is `{"events": [...]}`: the change events of the writes so far, oldest
-//!   first, each as an EventBridge rule's target receives it (`events.schema.json`).
+//!   first, each as an EventBridge rule's target receives it (`events.schema.json`);
+//! - `GET /_local/traces` is `{"traces": [...], "refused_documents": 0}`: every request's trace,
+//!   the latest first, each summarised (id, name, start, duration, fault / error / throttle,
+//!   HTTP method, path and status); `GET /_local/traces/{id}` is one trace with its tree of
+//!   segments (`404` when the daemon has none of it, `400` for what is no trace id, both
+//!   `application/problem+json`); `GET /_local/traces.html` draws a trace's waterfall
+//!   (`#<trace id>` picks one).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -30,8 +36,13 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
 
+use xray_emulator::{TraceId, XrayDaemon};
+
 use crate::docs::{self, InstallError, SwaggerUi};
 use crate::events::EventLog;
+
+/// The traces page: a list of traces and one trace's waterfall, with no external assets.
+pub const TRACES_PAGE: &str = include_str!("traces.html");
 
 /// What the local endpoints share.
 #[derive(Debug, Clone)]
@@ -46,6 +57,8 @@ pub struct LocalState {
     /// The stage's event bus; `None` when the stage publishes no change events (the events
     /// endpoint is then `404`).
     pub events: Option<EventLog>,
+    /// The stage's X-Ray daemon, holding every sampled request's trace.
+    pub traces: Arc<XrayDaemon>,
 }
 
 /// Every local endpoint, for loopback clients only.
@@ -58,7 +71,19 @@ pub fn router(state: LocalState) -> Router {
         .route("/_local/docs/{name}", get(docs_asset))
         .route("/_local/events", get(events))
         .route_layer(middleware::from_fn(loopback_only))
-        .with_state(state)
+        .with_state(state.clone())
+        .merge(traces_router(state.traces))
+}
+
+/// The traces endpoints and page over `traces`, for loopback clients only: a part of
+/// [`router`], and what an applied stage serves of the local endpoints.
+pub fn traces_router(traces: Arc<XrayDaemon>) -> Router {
+    Router::new()
+        .route("/_local/traces", get(traces_list))
+        .route("/_local/traces/{id}", get(trace))
+        .route("/_local/traces.html", get(traces_page))
+        .route_layer(middleware::from_fn(loopback_only))
+        .with_state(traces)
 }
 
 /// Lets only loopback clients through; to anyone else the endpoints do not exist.
@@ -134,6 +159,50 @@ async fn events(State(state): State<LocalState>) -> Response {
         Some(log) => Json(json!({ "events": log.events() })).into_response(),
         None => message(StatusCode::NOT_FOUND, "Not Found"),
     }
+}
+
+async fn traces_list(State(traces): State<Arc<XrayDaemon>>) -> Response {
+    Json(json!({
+        "traces": traces.traces(),
+        "refused_documents": traces.refused(),
+    }))
+    .into_response()
+}
+
+async fn trace(State(traces): State<Arc<XrayDaemon>>, Path(id): Path<String>) -> Response {
+    let Some(id) = TraceId::parse(&id) else {
+        return problem(
+            StatusCode::BAD_REQUEST,
+            "not a trace id: expected 1-xxxxxxxx-xxxxxxxxxxxxxxxxxxxxxxxx (hex digits)",
+        );
+    };
+    match traces.trace(&id) {
+        Some(trace) => Json(trace).into_response(),
+        None => problem(
+            StatusCode::NOT_FOUND,
+            &format!("no segment of trace {id} has reached the stage's X-Ray daemon"),
+        ),
+    }
+}
+
+async fn traces_page() -> Response {
+    content("text/html; charset=utf-8", TRACES_PAGE.as_bytes().to_vec())
+}
+
+/// An `application/problem+json` answer (RFC 9457), as the API's own errors are.
+fn problem(status: StatusCode, detail: &str) -> Response {
+    let body = json!({
+        "type": "about:blank",
+        "title": status.canonical_reason().unwrap_or_default(),
+        "status": status.as_u16(),
+        "detail": detail,
+    });
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/problem+json")],
+        body.to_string(),
+    )
+        .into_response()
 }
 
 fn content(content_type: &'static str, body: Vec<u8>) -> Response {

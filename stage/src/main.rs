@@ -357,6 +357,7 @@ fn print_banner(stage: &RunningStage, in_process: bool, cpu_model_off: bool) {
         println!("CPU model off: function processes run unthrottled (--cpu-model lambda gives each Lambda's share for its memory size)");
     }
     println!("API docs (try every route in the browser): {url}/_local/docs");
+    println!("Traces (each request's waterfall, as X-Ray would show it): {url}/_local/traces.html");
     println!();
     println!("Create an item as caller \"alice\" (the token is valid for an hour):");
     println!(

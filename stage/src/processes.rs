@@ -7,6 +7,7 @@ use apigateway_emulator::{FunctionFailure, Integration, IntegrationFuture, LineS
 use items_apigateway::Config;
 use lambda_emulator::{InvokeError, ProcessConfig, ProcessPool, ReportSink};
 use serde_json::Value;
+use xray_emulator::XrayDaemon;
 
 use crate::error::StageError;
 use crate::events::EventLog;
@@ -15,15 +16,18 @@ use crate::store::{prepare_tables, StoreConfig, StoreError};
 
 /// A pool for every function of routes.json (routes and, with `events`, the stream functions
 /// publishing there), with the environment that reaches `store` (whose tables are created
-/// first); fails when a binary is missing.
+/// first) and sends traces to `traces`, as Lambda's active tracing does; fails when a binary
+/// is missing.
 pub(crate) async fn function_processes(
     config: &ProcessConfig,
     store: &StoreConfig,
     events: Option<&EventLog>,
+    traces: &XrayDaemon,
     reports: &LineSink,
 ) -> Result<Arc<ProcessPool>, StageError> {
     let mut functions: Vec<String> = routes::all().into_iter().map(|r| r.function).collect();
     let mut config = config.clone();
+    config.environment.extend(traces.lambda_environment());
     if let Some(events) = events {
         functions.extend(routes::streams()?.into_iter().map(|s| s.function));
         config.environment.extend(events.process_environment());

@@ -91,6 +91,10 @@ pub(crate) async fn run(
         }
     };
     println!("Applied stage listening on {}", running.url());
+    println!(
+        "Traces (each request's waterfall, as X-Ray would show it): {}/_local/traces.html",
+        running.url()
+    );
     match args.cpu_model {
         CpuModelArg::Off => println!("CPU model off: function processes run unthrottled"),
         CpuModelArg::Lambda => println!(

@@ -15,6 +15,7 @@ use lambda_emulator::stream_mapping::StreamMapping;
 use lambda_emulator::{ProcessConfig, ProcessPool};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
+use xray_emulator::XrayDaemon;
 
 use crate::auth::{AuthConfig, Authorization};
 use crate::docs::{self, SwaggerUi};
@@ -26,6 +27,7 @@ use crate::processes::{function_processes, report_sink, FunctionProcesses};
 use crate::routes;
 use crate::store::StoreConfig;
 use crate::streams::{map_streams, StreamFunctions};
+use crate::traces::TracedFunctions;
 
 /// How the stage runs its functions.
 #[derive(Clone, Default)]
@@ -165,7 +167,12 @@ pub async fn start(config: StageConfig) -> Result<RunningStage, StageError> {
     }
     let authorization = Authorization::new(&config.auth)?;
     let routes = routes::table()?;
-    let wiring = integration(&config).await?;
+    let traces = Arc::new(XrayDaemon::start().await.map_err(StageError::Traces)?);
+    let wiring = integration(&config, &traces).await?;
+    let traced = TracedFunctions {
+        functions: wiring.integration,
+        daemon: Arc::clone(&traces),
+    };
 
     let bind_error = |source| StageError::Bind {
         address: config.address,
@@ -178,7 +185,7 @@ pub async fn start(config: StageConfig) -> Result<RunningStage, StageError> {
     let gateway = Gateway::new(
         routes,
         authorization.authorizer,
-        wiring.integration,
+        Arc::new(traced),
         GatewayConfig {
             payload: config.payload,
             cors: config.cors.clone(),
@@ -195,6 +202,7 @@ pub async fn start(config: StageConfig) -> Result<RunningStage, StageError> {
         swagger_ui: Arc::new(SwaggerUi::new(config.swagger_ui.clone())),
         errors: config.reports.clone(),
         events: wiring.events.clone(),
+        traces,
     });
     let server = apigateway_emulator::serve(listener, local.merge(gateway.into_router()))
         .map_err(bind_error)?;
@@ -237,7 +245,9 @@ impl Delivery {
     }
 }
 
-async fn integration(config: &StageConfig) -> Result<Wiring, StageError> {
+/// The functions' integration (before Lambda's trace segments are added) and what runs beside
+/// it; function processes send their traces to `traces`.
+async fn integration(config: &StageConfig, traces: &Arc<XrayDaemon>) -> Result<Wiring, StageError> {
     let start_bus = || async {
         EventLog::start(config.reports.clone())
             .await
@@ -251,7 +261,8 @@ async fn integration(config: &StageConfig) -> Result<Wiring, StageError> {
             delivery: Delivery::default(),
         },
         FunctionMode::InProcess => {
-            let (integration, feed) = in_process_functions(&config.store).await?;
+            let (integration, feed) =
+                in_process_functions(&config.store, Arc::clone(traces)).await?;
             if !config.change_events {
                 return Ok(Wiring {
                     integration,
@@ -289,12 +300,20 @@ async fn integration(config: &StageConfig) -> Result<Wiring, StageError> {
                 }
                 _ => (None, None),
             };
-            let pool =
-                function_processes(process_config, &config.store, bus.as_ref(), &config.reports)
-                    .await?;
+            let pool = function_processes(
+                process_config,
+                &config.store,
+                bus.as_ref(),
+                traces,
+                &config.reports,
+            )
+            .await?;
             let mut delivery = Delivery::default();
             if let Some(store) = store {
-                let functions = StreamFunctions::Processes(Arc::clone(&pool));
+                let functions = StreamFunctions::Processes(Arc::new(TracedFunctions {
+                    functions: Arc::new(FunctionProcesses(Arc::clone(&pool))),
+                    daemon: Arc::clone(traces),
+                }));
                 delivery.mappings =
                     map_streams(store, functions, report_sink(&config.reports)).await?;
             }

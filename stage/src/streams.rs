@@ -6,21 +6,24 @@
 
 use std::sync::Arc;
 
+use apigateway_emulator::Integration;
 use items_domain::ChangeEvents;
 use items_dynamodb_streams::StreamHandler;
 use lambda_emulator::stream_mapping::{Invoke, StreamMapping, StreamMappingConfig};
-use lambda_emulator::{ProcessPool, ReportSink};
+use lambda_emulator::ReportSink;
 use serde_json::Value;
 
 use crate::error::StageError;
 use crate::events::EventLog;
-use crate::routes::{self, StreamSpec};
+use crate::routes;
 use crate::store::DynamoDbStore;
+use crate::traces::mapping_invoke;
 
 /// How the stream functions run.
 pub(crate) enum StreamFunctions {
-    /// Their binaries, in the process pool.
-    Processes(Arc<ProcessPool>),
+    /// Their binaries, in the process pool, each batch in a new trace under Lambda's segment
+    /// (a [`crate::traces::TracedFunctions`]).
+    Processes(Arc<dyn Integration>),
     /// The stream function's handler, publishing to the stage's bus.
     InProcess(EventLog),
 }
@@ -42,7 +45,9 @@ pub(crate) async fn map_streams(
             ))
         })?;
         let invoke = match &functions {
-            StreamFunctions::Processes(pool) => pool_invoke(Arc::clone(pool), &spec),
+            StreamFunctions::Processes(functions) => {
+                mapping_invoke(Arc::clone(functions), &spec.function)
+            }
             StreamFunctions::InProcess(bus) => handler_invoke(bus).await,
         };
         let mapping = StreamMapping::start(
@@ -56,24 +61,6 @@ pub(crate) async fn map_streams(
         mappings.push(mapping);
     }
     Ok(mappings)
-}
-
-/// Invokes `spec`'s binary in the pool, with a fresh trace id per batch.
-fn pool_invoke(pool: Arc<ProcessPool>, spec: &StreamSpec) -> Invoke {
-    let function = spec.function.clone();
-    Arc::new(move |event: Value| {
-        let pool = Arc::clone(&pool);
-        let function = function.clone();
-        Box::pin(async move {
-            let trace_id = format!(
-                "Root=1-00000000-{}",
-                &uuid::Uuid::new_v4().simple().to_string()[..24]
-            );
-            pool.invoke(&function, event, &trace_id)
-                .await
-                .map_err(|error| error.to_string())
-        })
-    })
 }
 
 /// Calls the stream function's handler in this process, publishing to `bus`.

@@ -158,3 +158,27 @@ async fn a_function_past_its_timeout_is_killed_and_replaced() {
     assert_eq!(stage.get("/items").await.0, 200);
     stage.stage.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_function_process_sends_to_the_stages_daemon_within_lambdas_segment_of_the_trace() {
+    let stage = ProcessStage::start(Duration::from_secs(10)).await;
+    let (status, body) = stage.get("/items/abc").await;
+    assert_eq!(status, 200, "{body}");
+    let body = echoed(&body);
+    let address = body["xray_daemon_address"].as_str().unwrap();
+    assert!(address.starts_with("127.0.0.1:"), "{address}");
+
+    // Root=1-...;Parent=<Lambda's segment>;Sampled=1, as Lambda passes it to a function.
+    let header = body["trace_id"].as_str().unwrap();
+    let fields: Vec<&str> = header.split(';').collect();
+    let root = fields[0].strip_prefix("Root=").unwrap();
+    let parent = fields[1].strip_prefix("Parent=").unwrap();
+    assert_eq!(fields[2], "Sampled=1", "{header}");
+    let (status, trace) = stage.get(&format!("/_local/traces/{root}")).await;
+    assert_eq!(status, 200, "{trace}");
+    let segment = &trace["segments"][0];
+    assert_eq!(segment["id"], parent);
+    assert_eq!(segment["name"], "get-item");
+    assert_eq!(segment["origin"], "AWS::Lambda::Function");
+    stage.stage.shutdown().await;
+}

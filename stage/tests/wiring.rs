@@ -20,7 +20,7 @@ use axum::extract::ConnectInfo;
 use axum::http::Request;
 use local_stage::docs::SwaggerUi;
 use local_stage::local_endpoints::{self, LocalState};
-use local_stage::{StageConfig, StageError};
+use local_stage::{StageConfig, StageError, XrayDaemon};
 use serde_json::json;
 use support::{echoed_event, status_and_json, EchoStage};
 use tower::ServiceExt;
@@ -138,6 +138,7 @@ async fn local_endpoint_status(client: [u8; 4], request: Request<Body>) -> u16 {
         swagger_ui: Arc::new(SwaggerUi::new(std::env::temp_dir().join("no-swagger-ui"))),
         errors: LineSink::Off,
         events: None,
+        traces: Arc::new(XrayDaemon::start().await.unwrap()),
     });
     let mut request = request;
     request
@@ -169,6 +170,9 @@ async fn the_local_endpoints_answer_only_loopback_clients() {
     };
     assert_eq!(local_endpoint_status([127, 0, 0, 1], document()).await, 200);
     assert_eq!(local_endpoint_status([192, 0, 2, 7], document()).await, 404);
+    let traces = || Request::get("/_local/traces").body(Body::empty()).unwrap();
+    assert_eq!(local_endpoint_status([127, 0, 0, 1], traces()).await, 200);
+    assert_eq!(local_endpoint_status([192, 0, 2, 7], traces()).await, 404);
 }
 
 #[tokio::test]

@@ -13,6 +13,8 @@ use crate::events::clf_time;
 pub struct AccessLogEntry {
     /// API Gateway's request id.
     pub request_id: String,
+    /// The request's X-Ray trace id, e.g. `1-5759e988-bd862e3fe1be46a994272793`.
+    pub trace_id: String,
     /// The client's address.
     pub ip: String,
     /// When the request arrived.
@@ -33,7 +35,8 @@ pub struct AccessLogEntry {
 
 impl AccessLogEntry {
     /// The line as the deployed stage writes it: `requestId`, `ip`, `requestTime`,
-    /// `httpMethod`, `routeKey`, `status`, `responseLength`, `latency`, `integrationLatency`.
+    /// `httpMethod`, `routeKey`, `status`, `responseLength`, `latency`, `integrationLatency`,
+    /// and `xrayTraceId` (`$context.xrayTraceId`), the trace to look up for the request.
     pub fn to_line(&self) -> String {
         let dash = || "-".to_owned();
         json!({
@@ -48,6 +51,7 @@ impl AccessLogEntry {
             "integrationLatency": self
                 .integration_latency
                 .map_or_else(dash, |d| d.as_millis().to_string()),
+            "xrayTraceId": self.trace_id,
         })
         .to_string()
     }
@@ -63,6 +67,7 @@ mod tests {
     fn a_line_has_exactly_the_stage_keys_as_strings() {
         let entry = AccessLogEntry {
             request_id: "abc=".to_owned(),
+            trace_id: "1-5759e988-bd862e3fe1be46a994272793".to_owned(),
             ip: "127.0.0.1".to_owned(),
             request_time: Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap(),
             http_method: "GET".to_owned(),
@@ -91,12 +96,14 @@ mod tests {
                 "requestTime",
                 "responseLength",
                 "routeKey",
-                "status"
+                "status",
+                "xrayTraceId"
             ]
         );
         assert_eq!(line["status"], "404");
         assert_eq!(line["routeKey"], "-");
         assert_eq!(line["integrationLatency"], "-");
         assert_eq!(line["requestTime"], "02/Jan/2026:03:04:05 +0000");
+        assert_eq!(line["xrayTraceId"], "1-5759e988-bd862e3fe1be46a994272793");
     }
 }

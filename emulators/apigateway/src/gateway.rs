@@ -16,6 +16,7 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use chrono::{DateTime, Utc};
 use serde_json::json;
+use xray_emulator::TraceHeader;
 
 use crate::access_log::AccessLogEntry;
 use crate::authorizer::{Denial, JwtAuthorizer, VerifiedClaims};
@@ -165,6 +166,8 @@ struct Arrival {
     request_id: String,
     client: SocketAddr,
     received_at: DateTime<Utc>,
+    /// The trace the request belongs to, passed on to its function.
+    trace: TraceHeader,
 }
 
 /// Handles one request end to end.
@@ -174,10 +177,18 @@ async fn handle(
     request: Request,
 ) -> Response {
     let started = Instant::now();
+    let request_id = new_request_id();
+    let received_at = Utc::now();
+    let trace = events::trace_header(
+        header_text(request.headers(), "x-amzn-trace-id").as_deref(),
+        &request_id,
+        received_at,
+    );
     let arrival = Arrival {
-        request_id: new_request_id(),
+        request_id,
         client,
-        received_at: Utc::now(),
+        received_at,
+        trace,
     };
     let method = request.method().clone();
     let origin = header_text(request.headers(), "origin");
@@ -195,6 +206,7 @@ async fn handle(
     gateway.config.access_log.write(
         &AccessLogEntry {
             request_id: arrival.request_id,
+            trace_id: arrival.trace.root.to_string(),
             ip: client.ip().to_string(),
             request_time: arrival.received_at,
             http_method: method.to_string(),
@@ -232,7 +244,7 @@ impl Gateway {
             Err(denial) => return Answer::unauthorized(&denial).on_route(&route.route_key),
         };
         let request = self.incoming_request(&parts, &body, arrival);
-        self.integrate(&route, &request, &claims)
+        self.integrate(&route, &request, &claims, &arrival.trace)
             .await
             .on_route(&route.route_key)
     }
@@ -288,14 +300,15 @@ impl Gateway {
         }
     }
 
-    /// Calls the route's function with its event and turns the result into the answer:
-    /// the function's response, `500` for a failed function or a malformed response, `503`
-    /// past the integration timeout.
+    /// Calls the route's function with its event and the request's trace header, and turns the
+    /// result into the answer: the function's response, `500` for a failed function or a
+    /// malformed response, `503` past the integration timeout.
     async fn integrate(
         &self,
         route: &RouteMatch<String>,
         request: &IncomingRequest,
         claims: &VerifiedClaims,
+        trace: &TraceHeader,
     ) -> Answer {
         let event = events::build_event(
             self.config.payload,
@@ -307,9 +320,9 @@ impl Gateway {
             },
             claims,
         );
-        let trace_id = events::trace_id(request);
+        let trace_header = trace.to_string();
         let started = Instant::now();
-        let invocation = self.integration.invoke(&route.target, event, &trace_id);
+        let invocation = self.integration.invoke(&route.target, event, &trace_header);
         let result = tokio::time::timeout(self.config.integration_timeout, invocation).await;
         let mut answer = match result {
             Ok(Ok(result)) => self.decode(&route.target, &result),

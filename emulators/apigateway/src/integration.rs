@@ -13,13 +13,13 @@ pub type IntegrationFuture<'a> =
 
 /// Runs the function a route is integrated with.
 pub trait Integration: Send + Sync {
-    /// Invokes `target` (the route's target name) with `event`; `trace_id` is the request's
-    /// `X-Amzn-Trace-Id`, which Lambda passes on to the function.
+    /// Invokes `target` (the route's target name) with `event`; `trace_header` is the request's
+    /// X-Ray trace header (`Root=1-...;Sampled=1`), which Lambda passes on to the function.
     fn invoke<'a>(
         &'a self,
         target: &'a str,
         event: Value,
-        trace_id: &'a str,
+        trace_header: &'a str,
     ) -> IntegrationFuture<'a>;
 }
 

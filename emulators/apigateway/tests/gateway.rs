@@ -329,7 +329,9 @@ async fn every_request_writes_one_access_log_line_with_the_stage_keys() {
     let mut gateway = EchoGateway::start(|_| {}).await;
     let ok = gateway.get("/pets/abc").await;
     let request_id = ok.headers()["apigw-requestid"].to_str().unwrap().to_owned();
-    let length = ok.bytes().await.unwrap().len();
+    let body = ok.bytes().await.unwrap();
+    let length = body.len();
+    let echoed: Value = serde_json::from_slice(&body).unwrap();
     gateway
         .client
         .get(gateway.url("/nowhere"))
@@ -356,10 +358,21 @@ async fn every_request_writes_one_access_log_line_with_the_stage_keys() {
             "requestTime",
             "responseLength",
             "routeKey",
-            "status"
+            "status",
+            "xrayTraceId"
         ]
     );
     assert_eq!(first["requestId"], request_id);
+    let trace_id = first["xrayTraceId"].as_str().unwrap();
+    assert_eq!(
+        echoed["trace_header"],
+        format!("Root={trace_id};Sampled=1"),
+        "the function is called in the logged, sampled trace"
+    );
+    assert_eq!(
+        echoed["event"]["headers"]["x-amzn-trace-id"],
+        echoed["trace_header"]
+    );
     assert_eq!(first["ip"], "127.0.0.1");
     assert_eq!(first["httpMethod"], "GET");
     assert_eq!(first["routeKey"], "GET /pets/{id}");
@@ -375,4 +388,33 @@ async fn every_request_writes_one_access_log_line_with_the_stage_keys() {
     assert_eq!(second["status"], "404");
     assert_eq!(second["routeKey"], "-");
     assert_eq!(second["integrationLatency"], "-");
+}
+
+#[tokio::test]
+async fn a_callers_trace_is_continued_and_stays_unsampled_when_it_says_so() {
+    let mut gateway = EchoGateway::start(|_| {}).await;
+    let root = "1-5759e988-bd862e3fe1be46a994272793";
+    for (sent, passed_on) in [
+        (
+            format!("Root={root};Sampled=0"),
+            format!("Root={root};Sampled=0"),
+        ),
+        (
+            format!("Root={root};Parent=53995c3f42cd8ad8"),
+            format!("Root={root};Parent=53995c3f42cd8ad8;Sampled=1"),
+        ),
+    ] {
+        let response = gateway
+            .client
+            .get(gateway.url("/pets/abc"))
+            .bearer_auth(gateway.token())
+            .header("x-amzn-trace-id", &sent)
+            .send()
+            .await
+            .unwrap();
+        let (_, echoed) = status_and_json(response).await;
+        assert_eq!(echoed["trace_header"], passed_on);
+        let line: Value = serde_json::from_str(&gateway.access_log.recv().await.unwrap()).unwrap();
+        assert_eq!(line["xrayTraceId"], root);
+    }
 }

@@ -72,6 +72,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                     "deadline_header": deadline.is_some(),
                     "trace_id": trace_id,
                     "memory_size": std::env::var("AWS_LAMBDA_FUNCTION_MEMORY_SIZE").unwrap_or_default(),
+                    "xray_daemon_address": std::env::var("AWS_XRAY_DAEMON_ADDRESS").ok(),
                 });
                 client
                     .post(format!("{invocation}/response"))

@@ -12,6 +12,7 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
+use xray_emulator::{TraceHeader, TraceId};
 
 use crate::authorizer::VerifiedClaims;
 
@@ -106,22 +107,41 @@ fn forwarded_headers(request: &IncomingRequest) -> Vec<(String, String)> {
     add("x-forwarded-for", request.source_ip.to_string());
     add("x-forwarded-port", request.port.to_string());
     add("x-forwarded-proto", "http".to_owned());
-    add("x-amzn-trace-id", trace_id(request));
+    let trace = trace_header(
+        request.header("x-amzn-trace-id"),
+        &request.request_id,
+        request.received_at,
+    );
+    add("x-amzn-trace-id", trace.to_string());
     headers
 }
 
-/// An X-Ray style trace id derived from the request id, so it is stable per request.
-pub fn trace_id(request: &IncomingRequest) -> String {
-    let hex: String = request
-        .request_id
-        .bytes()
-        .map(|b| format!("{b:02x}"))
-        .collect::<String>()
-        .chars()
-        .chain(std::iter::repeat('0'))
-        .take(24)
-        .collect();
-    format!("Root=1-{:08x}-{hex}", request.received_at.timestamp())
+/// The trace header a request is passed on with. The caller's trace (an `X-Amzn-Trace-Id` with
+/// a well-formed `Root`) is continued, unsampled only when the caller said `Sampled=0`; any
+/// other request starts a sampled trace, whose id is derived from the request id so that it is
+/// the same wherever the request is described (event, integration, access log).
+pub fn trace_header(
+    incoming: Option<&str>,
+    request_id: &str,
+    received_at: DateTime<Utc>,
+) -> TraceHeader {
+    if let Some(caller) = incoming.and_then(TraceHeader::parse) {
+        return TraceHeader {
+            sampled: Some(caller.sampled != Some(false)),
+            ..caller
+        };
+    }
+    // The unique part: the request id's first 12 bytes.
+    let mut unique = [0u8; 16];
+    for (slot, byte) in unique[4..].iter_mut().zip(request_id.bytes()) {
+        *slot = byte;
+    }
+    let epoch_seconds = u32::try_from(received_at.timestamp()).unwrap_or_default();
+    TraceHeader {
+        root: TraceId::new(epoch_seconds, u128::from_be_bytes(unique)),
+        parent: None,
+        sampled: Some(true),
+    }
 }
 
 fn decoded_parameters(route: &MatchedRoute<'_>) -> Value {
@@ -341,5 +361,37 @@ mod tests {
         );
         assert_eq!(event["requestContext"]["resourcePath"], "/pets/{id}");
         assert_eq!(event["body"], Value::Null);
+    }
+
+    #[test]
+    fn a_request_without_a_trace_starts_a_sampled_one_the_function_sees() {
+        let event = build(PayloadVersion::V2, b"", None);
+        let header = event["headers"]["x-amzn-trace-id"].as_str().unwrap();
+        // 0x69b30e1e is the request's arrival second; the rest is its request id in hex.
+        assert_eq!(header, "Root=1-69b30e1e-416263313233446566343536;Sampled=1");
+        let again = trace_header(None, "Abc123Def456Gh=", request(b"", None).received_at);
+        assert_eq!(
+            again.to_string(),
+            header,
+            "the same request, the same trace"
+        );
+    }
+
+    #[test]
+    fn a_callers_trace_is_continued_with_its_sampling_decision() {
+        let at = Utc.with_ymd_and_hms(2026, 3, 12, 19, 3, 58).unwrap();
+        let root = "Root=1-5759e988-bd862e3fe1be46a994272793";
+        let unsampled = trace_header(Some(&format!("{root};Sampled=0")), "id", at);
+        assert_eq!(unsampled.to_string(), format!("{root};Sampled=0"));
+        let undecided = trace_header(Some(&format!("{root};Parent=53995c3f42cd8ad8")), "id", at);
+        assert_eq!(
+            undecided.to_string(),
+            format!("{root};Parent=53995c3f42cd8ad8;Sampled=1")
+        );
+        let malformed = trace_header(Some("Root=nonsense;Sampled=0"), "id", at);
+        assert!(
+            malformed.is_sampled(),
+            "a malformed header starts a new trace"
+        );
     }
 }

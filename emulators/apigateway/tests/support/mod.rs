@@ -45,8 +45,8 @@ pub(crate) fn cors() -> CorsConfig {
     }
 }
 
-/// Answers every call with `{"function": ..., "event": ...}` and counts the calls; misbehaves
-/// when the query asks (`?behaviour=malformed|hang`).
+/// Answers every call with `{"function": ..., "event": ..., "trace_header": ...}` and counts the
+/// calls; misbehaves when the query asks (`?behaviour=malformed|hang`).
 #[derive(Default)]
 pub(crate) struct Echo {
     pub calls: AtomicUsize,
@@ -57,7 +57,7 @@ impl Integration for Echo {
         &'a self,
         target: &'a str,
         event: Value,
-        _trace_id: &'a str,
+        trace_header: &'a str,
     ) -> IntegrationFuture<'a> {
         self.calls.fetch_add(1, Ordering::SeqCst);
         Box::pin(async move {
@@ -68,7 +68,7 @@ impl Integration for Echo {
                     "statusCode": 200,
                     "headers": {"content-type": "application/json", "access-control-allow-origin": "https://backend.example"},
                     "cookies": ["session=1"],
-                    "body": json!({"function": target, "event": event}).to_string(),
+                    "body": json!({"function": target, "event": event, "trace_header": trace_header}).to_string(),
                 }),
             })
         })
