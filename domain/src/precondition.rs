@@ -11,21 +11,29 @@ use crate::values::{Caller, Subject, Version};
 /// the caller is an admin), and with `If-Match` it is at the expected version.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WritePrecondition {
-    /// The creator the item must have; `None` when the caller is an admin, who may change any
-    /// item.
-    pub creator: Option<Subject>,
-    /// The version the item must be at; `None` when the caller named none (no `If-Match`, or
-    /// `If-Match: *`).
-    pub version: Option<Version>,
+    creator: Option<Subject>,
+    version: Option<Version>,
 }
 
 impl WritePrecondition {
     /// The precondition for `caller` writing, with the version `If-Match` named, if any.
     pub fn new(caller: &Caller, expected_version: Option<Version>) -> Self {
         Self {
-            creator: (!caller.is_admin).then(|| caller.subject.clone()),
+            creator: (!caller.is_admin()).then(|| caller.subject().clone()),
             version: expected_version,
         }
+    }
+
+    /// The creator the item must have; `None` when the caller is an admin, who may change any
+    /// item.
+    pub fn creator(&self) -> Option<&Subject> {
+        self.creator.as_ref()
+    }
+
+    /// The version the item must be at; `None` when the caller named none (no `If-Match`, or
+    /// `If-Match: *`).
+    pub fn version(&self) -> Option<Version> {
+        self.version
     }
 
     /// Checks the stored item, in the contract's order: no item is `NotFound`, another creator
@@ -106,7 +114,7 @@ mod tests {
     fn an_admin_needs_no_creator_but_still_the_version() {
         let root = Caller::admin(subject("root"));
         let by_bob = item_by("bob");
-        assert_eq!(WritePrecondition::new(&root, None).creator, None);
+        assert_eq!(WritePrecondition::new(&root, None).creator(), None);
         assert_eq!(
             WritePrecondition::new(&root, None).check(Some(&by_bob)),
             Ok(&by_bob)

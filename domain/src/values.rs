@@ -222,10 +222,8 @@ impl Subject {
 /// The verified caller of a use case.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caller {
-    /// The token's subject.
-    pub subject: Subject,
-    /// Whether the caller is in the admin group: an admin may change any item.
-    pub is_admin: bool,
+    subject: Subject,
+    is_admin: bool,
 }
 
 impl Caller {
@@ -243,5 +241,15 @@ impl Caller {
             subject,
             is_admin: true,
         }
+    }
+
+    /// The token's subject.
+    pub fn subject(&self) -> &Subject {
+        &self.subject
+    }
+
+    /// Whether the caller is in the admin group: an admin may change any item.
+    pub fn is_admin(&self) -> bool {
+        self.is_admin
     }
 }

@@ -562,11 +562,7 @@ async fn an_update_is_one_store_write_carrying_the_callers_precondition() {
         .withf(move |_, changes, updated_at, precondition| {
             *changes == ItemChanges::replace_all(fields("mine", None))
                 && *updated_at == now
-                && *precondition
-                    == WritePrecondition {
-                        creator: Some(subject("alice")),
-                        version: Some(Version::FIRST),
-                    }
+                && *precondition == WritePrecondition::new(&alice(), Some(Version::FIRST))
         })
         .times(1)
         .returning(move |_, _, _, _| Ok(returned.clone()));
@@ -588,13 +584,7 @@ async fn a_delete_is_one_store_write_and_an_admin_needs_no_creator() {
     store.expect_get().never();
     store
         .expect_delete()
-        .withf(|_, precondition| {
-            *precondition
-                == WritePrecondition {
-                    creator: None,
-                    version: None,
-                }
-        })
+        .withf(|_, precondition| *precondition == WritePrecondition::new(&admin(), None))
         .times(1)
         .returning(|_, _| Ok(()));
     let service = service_over(store);

@@ -85,7 +85,7 @@ impl<H: RouteHandler> Function<H> {
         tracing::info!(
             status = response.status,
             latency_ms = started.elapsed().as_secs_f64() * 1000.0,
-            caller = caller.as_ref().map(|c| c.subject.as_str()).unwrap_or(""),
+            caller = caller.as_ref().map(|c| c.subject().as_str()).unwrap_or(""),
             "request"
         );
         response.into_event(
@@ -99,7 +99,11 @@ impl<H: RouteHandler> Function<H> {
     fn caller(&self, request: &ApiRequest) -> Option<Caller> {
         let subject = Subject::parse(request.claims.sub.as_deref()?).ok()?;
         let is_admin = request.claims.groups.contains(&self.admin_group);
-        Some(Caller { subject, is_admin })
+        Some(if is_admin {
+            Caller::admin(subject)
+        } else {
+            Caller::user(subject)
+        })
     }
 }
 

@@ -49,12 +49,12 @@ pub(crate) fn delete_expression(precondition: &WritePrecondition) -> Expression 
     };
     let id = expression.name(ITEM_KEY);
     let mut parts = vec![format!("attribute_exists({id})")];
-    if let Some(creator) = &precondition.creator {
+    if let Some(creator) = precondition.creator() {
         let name = expression.name(CREATED_BY_ATTRIBUTE);
         let value = expression.value("creator", AttributeValue::S(creator.as_str().to_owned()));
         parts.push(format!("{name} = {value}"));
     }
-    if let Some(version) = precondition.version {
+    if let Some(version) = precondition.version() {
         let name = expression.name(VERSION_ATTRIBUTE);
         let value = expression.value("expected", AttributeValue::N(version.get().to_string()));
         parts.push(format!("{name} = {value}"));

@@ -90,19 +90,12 @@ pub fn change_from_stream_record(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use items_domain::{Description, ItemFields, ItemId, ItemName, Subject};
+    use items_conformance::fixtures::{full_item, next_timestamp};
+    use items_domain::ItemName;
 
+    /// The fully populated fixture item, so every field makes the trip through an image.
     fn item() -> Item {
-        Item::create(
-            ItemId::parse("6f1c2a9e-3b7d-4c1e-9a2f-5d8e7b6c4a31").expect("id"),
-            ItemFields {
-                name: ItemName::parse("lamp").expect("name"),
-                description: Description::parse("brass").expect("description"),
-                category: None,
-            },
-            Subject::parse("alice").expect("subject"),
-            Timestamp::from_millis(1_764_037_800_123).expect("time"),
-        )
+        full_item("lamp")
     }
 
     fn image(item: &Item) -> StreamImage {
@@ -133,10 +126,7 @@ mod tests {
         let before = item();
         let mut fields = before.fields();
         fields.name = ItemName::parse("desk lamp").expect("name");
-        let after = before.updated(
-            fields,
-            Timestamp::from_millis(1_764_037_900_000).expect("t"),
-        );
+        let after = before.updated(fields, next_timestamp());
         let (keys, old, new, none) = (
             keys(ITEM_KEY),
             image(&before),

@@ -12,13 +12,7 @@ fn drain(feed: &mut ChangeFeed) -> Vec<ItemChange> {
 }
 
 fn anyone() -> WritePrecondition {
-    WritePrecondition::new(
-        &Caller {
-            subject: subject("admin"),
-            is_admin: true,
-        },
-        None,
-    )
+    WritePrecondition::new(&Caller::admin(subject("admin")), None)
 }
 
 #[tokio::test]

@@ -52,7 +52,7 @@ impl<S: CreateStore> CreateItem<S> {
         let item = Item::create(
             self.ids.new_id(),
             fields.clone(),
-            caller.subject.clone(),
+            caller.subject().clone(),
             self.clock.now(),
         );
         let Some(key) = idempotency_key else {
@@ -63,7 +63,7 @@ impl<S: CreateStore> CreateItem<S> {
             });
         };
         let scope = IdempotencyScope {
-            caller: caller.subject.clone(),
+            caller: caller.subject().clone(),
             key,
         };
         let record = IdempotencyRecord::new(scope, &fields, item);

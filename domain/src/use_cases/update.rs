@@ -5,14 +5,14 @@ use std::sync::Arc;
 use crate::error::DomainError;
 use crate::item::{Item, ItemChanges, ItemFields};
 use crate::ports::{Clock, UsesPorts};
-use crate::precondition::WritePrecondition;
+use crate::use_cases::patch::PatchItem;
 use crate::values::{Caller, ItemId, Version};
 
-/// Updates items: only an item's creator or an admin may.
+/// Updates items: only an item's creator or an admin may. A replacement is the change that
+/// sets every field, so it is written as a patch is: one rule for both routes.
 #[derive(Clone)]
 pub struct UpdateItem<S> {
-    store: S,
-    clock: Arc<dyn Clock>,
+    changes: PatchItem<S>,
 }
 
 crate::store_ports! {
@@ -27,7 +27,9 @@ impl<S> UsesPorts for UpdateItem<S> {
 impl<S: UpdateStore> UpdateItem<S> {
     /// The use case over a store that can update, and a clock.
     pub fn new(store: S, clock: Arc<dyn Clock>) -> Self {
-        Self { store, clock }
+        Self {
+            changes: PatchItem::new(store, clock),
+        }
     }
 
     /// Replaces an item's fields (an absent category removes it). With `expected`, the stored
@@ -42,11 +44,8 @@ impl<S: UpdateStore> UpdateItem<S> {
         fields: ItemFields,
         expected: Option<Version>,
     ) -> Result<Item, DomainError> {
-        let precondition = WritePrecondition::new(caller, expected);
-        let changes = ItemChanges::replace_all(fields);
-        Ok(self
-            .store
-            .update(id, &changes, self.clock.now(), &precondition)
-            .await?)
+        self.changes
+            .patch(caller, id, ItemChanges::replace_all(fields), expected)
+            .await
     }
 }
