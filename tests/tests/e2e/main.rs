@@ -27,3 +27,4 @@ mod patch;
 mod preconditions;
 mod requests;
 mod support;
+mod traces;

@@ -67,6 +67,7 @@ pub(crate) enum Caller {
 pub(crate) struct Api {
     client: reqwest::Client,
     token: Option<String>,
+    trace_header: Option<String>,
 }
 
 impl Api {
@@ -104,7 +105,17 @@ impl Api {
             .timeout(Duration::from_secs(30))
             .build()
             .expect("an HTTP client builds");
-        Self { client, token }
+        Self {
+            client,
+            token,
+            trace_header: None,
+        }
+    }
+
+    /// Sending every request in the X-Ray trace `header` names (`X-Amzn-Trace-Id`).
+    pub(crate) fn in_trace(mut self, header: String) -> Self {
+        self.trace_header = Some(header);
+        self
     }
 
     /// The raw client, for requests outside the API's routes.
@@ -114,7 +125,10 @@ impl Api {
 
     /// A request to `path`, with this caller's token.
     pub(crate) fn request(&self, method: Method, path: &str) -> RequestBuilder {
-        let request = self.client.request(method, target().url(path));
+        let mut request = self.client.request(method, target().url(path));
+        if let Some(header) = &self.trace_header {
+            request = request.header("x-amzn-trace-id", header);
+        }
         match &self.token {
             Some(token) => request.bearer_auth(token),
             None => request,
