@@ -64,6 +64,32 @@ run "plan_matches_routes_json" {
     error_message = "A function does not run with its own role and that role's policy document."
   }
 
+  # Traces: Lambda's active tracing on every function, the stream function too (it runs the
+  # X-Ray daemon the functions send their subsegments to), and only the two X-Ray actions the
+  # daemon calls, on "*" as X-Ray has no resource-level permissions for them.
+
+  assert {
+    condition = alltrue(concat(
+      [for function in aws_lambda_function.function : one(function.tracing_config).mode == "Active"],
+      [for function in aws_lambda_function.stream_function : one(function.tracing_config).mode == "Active"],
+    ))
+    error_message = "A function (route or stream) does not have active tracing."
+  }
+
+  assert {
+    condition = alltrue(concat(
+      [for document in data.aws_iam_policy_document.function : [
+        for statement in document.statement : sort(statement.actions)
+        if anytrue([for action in statement.actions : startswith(action, "xray:")])
+      ] == [["xray:PutTelemetryRecords", "xray:PutTraceSegments"]]],
+      [for document in data.aws_iam_policy_document.stream_function : [
+        for statement in document.statement : sort(statement.actions)
+        if anytrue([for action in statement.actions : startswith(action, "xray:")])
+      ] == [["xray:PutTelemetryRecords", "xray:PutTraceSegments"]]],
+    ))
+    error_message = "A function's role grants other X-Ray actions than PutTraceSegments and PutTelemetryRecords."
+  }
+
   # HTTP API: every route has its integration, authorizer and permission.
 
   assert {
