@@ -55,6 +55,8 @@ locals {
     responseLength     = "$context.responseLength"
     latency            = "$context.responseLatency"
     integrationLatency = "$context.integrationLatency"
+    # REST APIs trace (xray_tracing_enabled): the line names the request's X-Ray trace.
+    xrayTraceId = "$context.xrayTraceId"
   })
 }
 

@@ -39,6 +39,9 @@ pub(crate) struct Launch {
     pub memory_size_mb: u32,
     /// The CPU groups holding each process to Lambda's share; `None`: it runs unthrottled.
     pub cpu_groups: Option<Arc<CpuGroups>>,
+    /// Whether each invocation's trace header is sampled (with a daemon address in the
+    /// environment, the function then sends its traces); otherwise it is not.
+    pub sampled_traces: bool,
 }
 
 impl Launch {
@@ -46,6 +49,18 @@ impl Launch {
     pub(crate) fn at_memory(&self, memory_size_mb: u32) -> Self {
         Self {
             memory_size_mb,
+            ..self.clone()
+        }
+    }
+
+    /// The same function sending its traces to the X-Ray daemon at `daemon` (`host:port`),
+    /// every invocation sampled.
+    pub(crate) fn traced(&self, daemon: &str) -> Self {
+        let mut environment = self.environment.clone();
+        environment.push(("AWS_XRAY_DAEMON_ADDRESS".to_owned(), daemon.to_owned()));
+        Self {
+            environment,
+            sampled_traces: true,
             ..self.clone()
         }
     }
@@ -82,6 +97,7 @@ pub(crate) struct FunctionProcess {
     server: JoinHandle<()>,
     log: JoinHandle<Vec<String>>,
     cpu_group: Option<CpuGroup>,
+    sampled_traces: bool,
 }
 
 impl FunctionProcess {
@@ -143,6 +159,7 @@ impl FunctionProcess {
             server,
             log,
             cpu_group,
+            sampled_traces: launch.sampled_traces,
         })
     }
 
@@ -164,7 +181,7 @@ impl FunctionProcess {
             request_id: uuid::Uuid::new_v4().to_string(),
             event,
             deadline: SystemTime::now() + FUNCTION_TIMEOUT,
-            trace_id: format!("Root=1-00000000-{}", uuid::Uuid::new_v4().simple()),
+            trace_id: trace_header(self.sampled_traces),
             reply,
         };
         if self.mailbox.send(invocation).await.is_err() {
@@ -243,6 +260,21 @@ impl FunctionProcess {
         )
         .into()
     }
+}
+
+/// A trace header as Lambda gives an invocation: an X-Ray trace id (its first part the time),
+/// a parent segment id and the sampling decision.
+fn trace_header(sampled: bool) -> String {
+    let seconds = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |since| since.as_secs());
+    let random = uuid::Uuid::new_v4().simple().to_string();
+    format!(
+        "Root=1-{seconds:08x}-{};Parent={};Sampled={}",
+        &random[..24],
+        &random[16..],
+        u8::from(sampled)
+    )
 }
 
 /// Reads the process's stdout to the end, keeping the last lines for error reports.

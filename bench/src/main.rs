@@ -23,6 +23,7 @@ mod stats;
 mod stream;
 mod throughput;
 mod tls;
+mod traces;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -92,6 +93,17 @@ enum CpuModelChoice {
     Off,
 }
 
+/// Whether the run measures each function with traces off and on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum TracesChoice {
+    /// After the warm runs.
+    On,
+    /// Not at all.
+    Off,
+    /// Only traces off and on: no floors, compression, throughput or power tuning.
+    Only,
+}
+
 /// Whether the run measures every function at several memory sizes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum PowerTuningChoice {
@@ -158,6 +170,9 @@ struct Args {
     /// Unmeasured invocations per function and memory size before those.
     #[arg(long, default_value_t = 20)]
     tuning_warm_up: usize,
+    /// Measure each route's function with traces off and on (cold init, warm Duration).
+    #[arg(long, value_enum, default_value_t = TracesChoice::On)]
+    traces: TracesChoice,
 }
 
 #[tokio::main]
@@ -193,6 +208,7 @@ async fn run(args: Args) -> Result<(), BoxError> {
             environment: Vec::new(),
             memory_size_mb: FUNCTION_MEMORY_MB,
             cpu_groups: cpu_groups.clone(),
+            sampled_traces: false,
         })
     };
     let mut functions = Vec::new();
@@ -224,7 +240,15 @@ async fn run(args: Args) -> Result<(), BoxError> {
         environment: store.process_environment(&items_apigateway::Config::default()),
         memory_size_mb: stream::memory_size_mb()?,
         cpu_groups: cpu_groups.clone(),
+        sampled_traces: false,
     };
+    if args.traces == TracesChoice::Only {
+        let outcome = traces_only(&args, &store, &functions, &cpu_model).await;
+        for table in [&store.items_table, &store.idempotency_table] {
+            let _ = client.delete_table().table_name(table).send().await;
+        }
+        return outcome;
+    }
     if args.power_tuning == PowerTuningChoice::Only {
         let outcome =
             power_tuning_only(&args, &store, &functions, &stream_launch, &cpu_model).await;
@@ -299,6 +323,9 @@ async fn run(args: Args) -> Result<(), BoxError> {
         run.zip_bytes = size.map(|s| s.zip_bytes);
         run
     });
+    let traces = measured
+        .traces
+        .map(|functions| with_zip_sizes(functions, packages.as_ref()));
     let bare_init_ms = measured.bare.init.p50_ms;
     let mut results: Vec<FunctionResult> = Vec::new();
     let mut cost_inputs = Vec::new();
@@ -370,6 +397,7 @@ async fn run(args: Args) -> Result<(), BoxError> {
         throughput,
         targets,
         power_tuning: measured.power_tuning,
+        traces,
     };
     println!("\n{}", report::render(&results));
     write_results(&args.out, &results, results.power_tuning.as_ref())
@@ -574,6 +602,8 @@ struct Measured {
     compression: Option<compression::CompressionRun>,
     /// An item the run created, for its stored size.
     sample_item: String,
+    /// Each function with traces off and on, when asked for.
+    traces: Option<Vec<traces::TracesFunction>>,
 }
 
 /// The stored size of an item, for the cost table.
@@ -753,6 +783,16 @@ async fn measure(
             tune_every_function(args, &launches, stream_launch, &mut workload, cpu_model).await?,
         ),
     };
+    let traces = match args.traces {
+        TracesChoice::Off => None,
+        TracesChoice::On | TracesChoice::Only => {
+            let selected: Vec<Route> = measuring_order()
+                .into_iter()
+                .filter(|&kind| selected(kind))
+                .collect();
+            Some(traces_off_and_on(args, &launches, &selected, &mut workload).await?)
+        }
+    };
     Ok(Measured {
         functions: results,
         power_tuning,
@@ -760,7 +800,91 @@ async fn measure(
         init_steps,
         compression,
         sample_item,
+        traces,
     })
+}
+
+/// Each of `routes`' functions with traces off and on, in measuring order.
+async fn traces_off_and_on(
+    args: &Args,
+    launches: &HashMap<Route, Launch>,
+    routes: &[Route],
+    workload: &mut Workload,
+) -> Result<Vec<traces::TracesFunction>, BoxError> {
+    let mut measured = Vec::new();
+    for &kind in routes {
+        let launch = launches
+            .get(&kind)
+            .ok_or_else(|| format!("no function for {}", kind.route_key()))?;
+        eprintln!(
+            "traces off and on: {} x {} cold starts and {} warm requests each",
+            launch.name, args.cold_runs, args.requests
+        );
+        measured.push(
+            traces::measure(
+                launch,
+                kind,
+                workload,
+                args.cold_runs,
+                args.warm_up,
+                args.requests,
+                None,
+            )
+            .await?,
+        );
+    }
+    Ok(measured)
+}
+
+/// `functions` with their zip sizes from `packages`.
+fn with_zip_sizes(
+    functions: Vec<traces::TracesFunction>,
+    packages: Option<&sizes::Packages>,
+) -> Vec<traces::TracesFunction> {
+    functions
+        .into_iter()
+        .map(|mut function| {
+            function.zip_bytes = packages
+                .and_then(|p| p.functions.get(&function.function))
+                .map(|size| size.zip_bytes);
+            function
+        })
+        .collect()
+}
+
+/// Traces off and on alone: seed items, measure every selected route's function, print the
+/// table and write traces.json.
+async fn traces_only(
+    args: &Args,
+    store: &DynamoDbStore,
+    functions: &[(Route, Launch)],
+    cpu_model: &CpuModelSetting,
+) -> Result<(), BoxError> {
+    let environment = store.process_environment(&items_apigateway::Config::default());
+    let launches = with_environment(functions, &environment);
+    let events = EventFactory::new(&LocalIssuer::load_or_create(&args.issuer_key)?)?;
+    let create = launches
+        .get(&Route::CreateItem)
+        .ok_or("no function for the create route")?;
+    eprintln!("seeding {SEED_ITEMS} items through the create function");
+    let seeds = latency::seed(create, &events, SEED_ITEMS).await?;
+    let mut workload = Workload::new(events, seeds);
+    let routes: Vec<Route> = measuring_order()
+        .into_iter()
+        .filter(|route| {
+            launches
+                .get(route)
+                .is_some_and(|launch| selected_function(args, &launch.name))
+        })
+        .collect();
+    let measured = traces_off_and_on(args, &launches, &routes, &mut workload).await?;
+    let packages = sizes::Packages::read(&args.packages)
+        .map_err(|error| eprintln!("no sizes: {error}"))
+        .ok();
+    let measured = with_zip_sizes(measured, packages.as_ref());
+    println!("\n{}", cpu_model.description);
+    println!("{}", traces::render(&measured));
+    write_results(&args.out.with_file_name("traces.json"), &measured, None)
 }
 
 /// The store's address, from the endpoint the functions use.

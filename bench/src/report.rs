@@ -159,6 +159,8 @@ pub(crate) struct Results {
     pub targets: Vec<TargetCheck>,
     /// Every function at several memory sizes, when measured.
     pub power_tuning: Option<crate::power::PowerTuning>,
+    /// Each function with traces off and on, when measured.
+    pub traces: Option<Vec<crate::traces::TracesFunction>>,
 }
 
 /// Warm single-item routes within this multiple of their floors.
@@ -539,6 +541,11 @@ pub(crate) fn render(results: &Results) -> String {
 
     if let Some(tuning) = &results.power_tuning {
         out.push_str(&crate::power::render(tuning));
+    }
+
+    if let Some(traces) = &results.traces {
+        out.push('\n');
+        out.push_str(&crate::traces::render(traces));
     }
 
     out.push_str("\nTargets:\n");

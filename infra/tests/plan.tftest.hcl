@@ -147,6 +147,25 @@ run "plan_matches_routes_json" {
     error_message = "An alarm does not watch its own function, queue or table."
   }
 
+  # Traces: Lambda's active tracing on every function, the stream function too (it runs the
+  # X-Ray daemon the functions send their subsegments to), and only the two X-Ray actions the
+  # daemon calls, on "*" as X-Ray has no resource-level permissions for them.
+
+  assert {
+    condition     = alltrue([for function in aws_lambda_function.function : one(function.tracing_config).mode == "Active"])
+    error_message = "A function (route or stream) does not have active tracing."
+  }
+
+  assert {
+    condition = alltrue([
+      for document in data.aws_iam_policy_document.function : jsonencode([
+        for statement in document.statement : sort(statement.actions)
+        if anytrue([for action in statement.actions : startswith(action, "xray:")])
+      ]) == jsonencode([["xray:PutTelemetryRecords", "xray:PutTraceSegments"]])
+    ])
+    error_message = "A function's role grants other X-Ray actions than PutTraceSegments and PutTelemetryRecords."
+  }
+
   # HTTP API: every route has its integration, authorizer and permission.
 
   assert {

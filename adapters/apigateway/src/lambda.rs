@@ -1,5 +1,5 @@
-//! The composition root of a function binary: logging, configuration and the DynamoDB store
-//! built once per cold start, the route's handler over that store, then `lambda_runtime`.
+//! The composition root of a function binary: logs and traces, configuration and the DynamoDB
+//! store built once per cold start, the route's handler over that store, then `lambda_runtime`.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -7,10 +7,13 @@ use std::time::Instant;
 use items_dynamodb::{DynamoDbItemRepository, WarmUp};
 use lambda_runtime::{service_fn, LambdaEvent};
 use serde_json::Value;
+use tracing::Instrument;
 
+use crate::response::REQUEST_ID_HEADER;
 use crate::{Function, FunctionConfig, RouteHandler};
 
-/// Runs a function: logging, configuration ([`FunctionConfig`], and the DynamoDB endpoint as
+/// Runs a function: logs and traces (`items-traces`: each invocation continues Lambda's X-Ray
+/// trace when `AWS_XRAY_DAEMON_ADDRESS` is set), configuration ([`FunctionConfig`], and the DynamoDB endpoint as
 /// the SDK reads it) and the store built once, the handler `make` builds over the store, then events
 /// until Lambda stops the process. The store's connection is opened during init (which Lambda
 /// runs with a CPU boost), with a request the route's policy grants, so the first request does
@@ -21,7 +24,7 @@ where
     H: RouteHandler,
     F: FnOnce(DynamoDbItemRepository) -> H,
 {
-    items_json::logs::init();
+    let traces = items_traces::init();
     let started = Instant::now();
     let config = FunctionConfig::from_env().map_err(|e| format!("configuration: {e}"))?;
     let store = DynamoDbItemRepository::from_env(config.tables)
@@ -39,12 +42,34 @@ where
     );
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
         let function = Arc::clone(&function);
+        let traces = traces.clone();
         async move {
             let trace_id = event.context.xray_trace_id.as_deref();
-            Ok::<Value, lambda_runtime::Error>(
-                function.handle_invocation(event.payload, trace_id).await,
-            )
+            let invocation = traces.invocation(trace_id);
+            invocation.record_route(H::ROUTE.route_key());
+            let response = function
+                .handle_invocation(event.payload, trace_id)
+                .instrument(invocation.span().clone())
+                .await;
+            // A warm-up's answer has no status: only the cold start is annotated.
+            if let Some(status) = status_of(&response) {
+                invocation.record_response(status, request_id_of(&response));
+            }
+            Ok::<Value, lambda_runtime::Error>(response)
         }
     }))
     .await
+}
+
+/// The status of a proxy response (payload 2.0 or 1.0).
+fn status_of(response: &Value) -> Option<u16> {
+    response
+        .get("statusCode")
+        .and_then(Value::as_u64)
+        .and_then(|status| u16::try_from(status).ok())
+}
+
+/// The request id a proxy response gives its caller (its `x-request-id` header).
+fn request_id_of(response: &Value) -> Option<&str> {
+    response.get("headers")?.get(REQUEST_ID_HEADER)?.as_str()
 }

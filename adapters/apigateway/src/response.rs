@@ -10,6 +10,8 @@ use crate::request::PayloadVersion;
 pub const JSON: &str = "application/json";
 /// Content type of error responses (RFC 9457).
 pub const PROBLEM_JSON: &str = "application/problem+json";
+/// The header every response carries the request's id in (API Gateway's request id).
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
 /// An HTTP response before it is shaped for a payload format.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,7 +93,7 @@ impl ApiResponse {
             headers.insert(name.to_owned(), Value::String(value));
         }
         headers.insert(
-            "x-request-id".to_owned(),
+            REQUEST_ID_HEADER.to_owned(),
             Value::String(request_id.to_owned()),
         );
         match payload {

@@ -1,5 +1,6 @@
-//! The stream function's wiring: JSON logs, the SDK configuration and the EventBridge publisher
-//! built once per cold start, then stream batches until Lambda stops the process.
+//! The stream function's wiring: JSON logs and traces, the SDK configuration and the
+//! EventBridge publisher built once per cold start, then stream batches until Lambda stops the
+//! process.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -9,6 +10,7 @@ use items_dynamodb::{sdk_config_from_env, Timeouts};
 use items_eventbridge::{bus_name_from_env, EventBridgePublisher};
 use lambda_runtime::{service_fn, LambdaEvent};
 use serde_json::Value;
+use tracing::Instrument;
 
 use crate::StreamHandler;
 
@@ -29,13 +31,37 @@ pub async fn build_handler() -> Result<StreamHandler, lambda_runtime::Error> {
 }
 
 /// Runs the stream function. A configuration error fails the init with its message; an event
-/// that is not a stream batch fails the invocation, so Lambda retries it whole.
+/// that is not a stream batch fails the invocation, so Lambda retries it whole. Each batch is
+/// traced (`items-traces`) when `AWS_XRAY_DAEMON_ADDRESS` is set: a span for the batch, one for
+/// each PutEvents, whose entries carry the trace header on to EventBridge.
 pub async fn run() -> Result<(), lambda_runtime::Error> {
-    items_json::logs::init();
+    let traces = items_traces::init();
     let handler = Arc::new(build_handler().await?);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
         let handler = Arc::clone(&handler);
-        async move { Ok::<_, lambda_runtime::Error>(handler.handle(event.payload).await?) }
+        let invocation = traces.invocation(event.context.xray_trace_id.as_deref());
+        async move {
+            let records = event
+                .payload
+                .get("Records")
+                .and_then(Value::as_array)
+                .map_or(0, Vec::len);
+            let outcome = handler
+                .handle(event.payload)
+                .instrument(invocation.span().clone())
+                .await;
+            match &outcome {
+                Ok(response) => {
+                    let failed = response.batch_item_failures.len();
+                    invocation.record_batch(records, failed);
+                    if failed > 0 {
+                        invocation.record_failure("events not published: the batch is retried");
+                    }
+                }
+                Err(error) => invocation.record_failure(&error.to_string()),
+            }
+            Ok::<_, lambda_runtime::Error>(outcome?)
+        }
     }))
     .await
 }

@@ -20,6 +20,7 @@ mod records;
 mod repository;
 pub mod stream;
 pub mod table_design;
+mod traced_calls;
 mod warm_up;
 
 pub use budget::MAX_REQUESTS_PER_CALL;

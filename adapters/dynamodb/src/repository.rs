@@ -31,6 +31,7 @@ use crate::records::{
 use crate::table_design::{
     CATEGORY_INDEX, CATEGORY_INDEX_PARTITION_KEY, IDEMPOTENCY_KEY, ITEM_KEY,
 };
+use crate::traced_calls::traced_calls;
 
 /// The pause before the first retry of a conflicting transaction; doubled each time.
 const TRANSACTION_CONFLICT_BACKOFF: Duration = Duration::from_millis(20);
@@ -49,9 +50,13 @@ impl DynamoDbItemRepository {
     }
 
     /// A repository whose client is built from `config`, e.g. one made with
-    /// [`sdk_config_loader`](crate::sdk_config_loader) and custom [`Timeouts`].
+    /// [`sdk_config_loader`](crate::sdk_config_loader) and custom [`Timeouts`]. Each of its
+    /// calls is traced as a subsegment of the invocation's trace when traces are on.
     pub fn from_sdk_config(config: &SdkConfig, tables: TableNames) -> Self {
-        Self::new(Client::new(config), tables)
+        let client_config = aws_sdk_dynamodb::config::Builder::from(config)
+            .interceptor(traced_calls())
+            .build();
+        Self::new(Client::from_conf(client_config), tables)
     }
 
     /// A repository over `tables` whose client is configured from the environment: region,

@@ -10,6 +10,7 @@
 
 pub mod detail;
 mod publisher;
+mod traced_calls;
 
 pub use detail::{event_detail, EVENT_SOURCE};
 pub use publisher::{

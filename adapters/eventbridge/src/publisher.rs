@@ -13,6 +13,7 @@ use aws_smithy_types::error::display::DisplayErrorContext;
 use items_domain::{EventPublisher, ItemEvent, ItemId, PublishError};
 
 use crate::detail::{event_detail, EVENT_SOURCE};
+use crate::traced_calls::traced_calls;
 
 /// The variable naming the event bus.
 pub const EVENT_BUS_ENV: &str = "EVENT_BUS_NAME";
@@ -63,10 +64,14 @@ struct Entry {
 
 impl EventBridgePublisher {
     /// A publisher to `bus` with an SDK configuration (region, credentials, endpoint: set
-    /// [`ENDPOINT_ENV`] for a local EventBridge).
+    /// [`ENDPOINT_ENV`] for a local EventBridge). Each PutEvents is traced as a subsegment of
+    /// the invocation's trace when traces are on, and its entries carry that trace on.
     pub fn new(config: &SdkConfig, bus: impl Into<String>) -> Self {
+        let client_config = aws_sdk_eventbridge::config::Builder::from(config)
+            .interceptor(traced_calls())
+            .build();
         Self {
-            client: Client::new(config),
+            client: Client::from_conf(client_config),
             bus: bus.into(),
             first_retry_delay: FIRST_RETRY_DELAY,
         }
