@@ -21,9 +21,10 @@ use flate2::{Compress, Compression, Crc, FlushCompress, Status};
 /// base64 step save too little to pay for the CPU.
 pub const MIN_COMPRESSED_BYTES: usize = 1024;
 
-/// gzip level 6 (zlib's default): nearly all of level 9's gain on JSON, at a fraction of its
-/// CPU.
-const LEVEL: u32 = 6;
+/// gzip level 1, deflate's fast greedy mode: at 128 MB a function has 7 % of a CPU, and on a
+/// 20-item page this level takes about 20 us less than zlib's default (6) for a body a few
+/// percent larger; JSON's repetition is what gzip finds either way.
+const LEVEL: u32 = 1;
 
 /// Whether an `Accept-Encoding` value allows gzip (RFC 9110 §12.5.3): `gzip` or `*` listed with
 /// a non-zero weight; an explicit `gzip;q=0` refuses it even when `*` allows everything.
@@ -89,8 +90,8 @@ pub fn encode_body(body: String, accept_encoding: Option<&str>) -> EncodedBody {
 }
 
 /// The gzip header (RFC 1952) flate2's `GzEncoder` writes at this level: deflate, no name, no
-/// time stamp, unknown operating system.
-const GZIP_HEADER: [u8; 10] = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255];
+/// time stamp, the fastest algorithm (XFL 4), unknown operating system.
+const GZIP_HEADER: [u8; 10] = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 4, 255];
 
 thread_local! {
     /// This thread's deflate state (raw deflate: the gzip framing is written around it).
