@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use chrono::{DateTime, SecondsFormat, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, SecondsFormat, TimeZone, Utc};
 use uuid::Uuid;
 
 use crate::error::FieldError;
@@ -174,9 +174,52 @@ impl Timestamp {
 
     /// Reads an RFC 3339 timestamp (any offset), truncated to milliseconds.
     pub fn parse_rfc3339(raw: &str) -> Option<Self> {
-        DateTime::parse_from_rfc3339(raw)
-            .ok()
-            .map(|at| Self::from_datetime(at.with_timezone(&Utc)))
+        Self::parse_own_form(raw).or_else(|| {
+            DateTime::parse_from_rfc3339(raw)
+                .ok()
+                .map(|at| Self::from_datetime(at.with_timezone(&Utc)))
+        })
+    }
+
+    /// The form [`to_rfc3339`](Self::to_rfc3339) writes, `YYYY-MM-DDTHH:MM:SS.mmmZ`, read
+    /// without the general parser: every stored timestamp has it, and a listing reads two per
+    /// item. `None` for anything else (other offsets, a leap second), which the general parser
+    /// then reads.
+    fn parse_own_form(raw: &str) -> Option<Self> {
+        let bytes = raw.as_bytes();
+        let separators = [
+            (4, b'-'),
+            (7, b'-'),
+            (10, b'T'),
+            (13, b':'),
+            (16, b':'),
+            (19, b'.'),
+        ];
+        if bytes.len() != 24
+            || bytes[23] != b'Z'
+            || separators.iter().any(|&(at, byte)| bytes[at] != byte)
+        {
+            return None;
+        }
+        let number = |from: usize, to: usize| {
+            bytes[from..to].iter().try_fold(0u32, |n, &digit| {
+                digit
+                    .is_ascii_digit()
+                    .then(|| n * 10 + u32::from(digit - b'0'))
+            })
+        };
+        let date = NaiveDate::from_ymd_opt(
+            i32::try_from(number(0, 4)?).ok()?,
+            number(5, 7)?,
+            number(8, 10)?,
+        )?;
+        let at = date.and_hms_milli_opt(
+            number(11, 13)?,
+            number(14, 16)?,
+            number(17, 19)?,
+            number(20, 23)?,
+        )?;
+        Some(Self(at.and_utc()))
     }
 
     /// The contract's text form: RFC 3339, UTC, three fractional digits, `Z`.
@@ -251,5 +294,41 @@ impl Caller {
     /// Whether the caller is in the admin group: an admin may change any item.
     pub fn is_admin(&self) -> bool {
         self.is_admin
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn by_chrono(raw: &str) -> Option<Timestamp> {
+        DateTime::parse_from_rfc3339(raw)
+            .ok()
+            .map(|at| Timestamp::from_datetime(at.with_timezone(&Utc)))
+    }
+
+    #[test]
+    fn a_timestamp_reads_back_exactly_as_the_general_parser_reads_it() {
+        for raw in [
+            "2025-11-25T02:30:00.123Z",
+            "1970-01-01T00:00:00.000Z",
+            "2024-02-29T23:59:59.999Z",
+            "0001-01-01T00:00:00.000Z",
+            "9999-12-31T23:59:59.999Z",
+            // Not the own form: read by the general parser, or refused by both.
+            "2025-11-25T02:30:00Z",
+            "2025-11-25T04:30:00.123+02:00",
+            "2025-11-25t02:30:00.123z",
+            "2016-12-31T23:59:60.000Z",
+            "2025-02-30T00:00:00.000Z",
+            "2025-11-25T24:00:00.000Z",
+            "2025-11-25T02:30:00.12xZ",
+            "+2025-11-25T02:30:00.1Z",
+            "",
+        ] {
+            assert_eq!(Timestamp::parse_rfc3339(raw), by_chrono(raw), "{raw}");
+        }
+        let at = Timestamp::parse_rfc3339("2025-11-25T02:30:00.123Z").expect("timestamp");
+        assert_eq!(at.to_rfc3339(), "2025-11-25T02:30:00.123Z");
     }
 }

@@ -14,7 +14,7 @@ use crate::config::Config;
 use crate::handlers::{RequestContext, RouteHandler};
 use crate::metrics::Metrics;
 use crate::problem::Problem;
-use crate::request::{parse_event, ApiRequest, Incoming, PayloadVersion};
+use crate::request::{parse_event, ApiRequest, Incoming, MalformedEvent, PayloadVersion};
 use crate::route::Route;
 
 /// The function serving one route: built once per process, then given every event.
@@ -41,32 +41,38 @@ impl<H: RouteHandler> Function<H> {
     /// and never panics on what the event holds. Every log line written meanwhile carries the
     /// request id, the route and `trace_id` (Lambda's X-Ray trace id), when known.
     pub async fn handle_invocation(&self, event: Value, trace_id: Option<&str>) -> Value {
-        let span = tracing::info_span!(
-            "request",
-            route = H::ROUTE.route_key(),
-            request_id = tracing::field::Empty,
-            trace_id,
-        );
-        self.respond(event, &span).instrument(span.clone()).await
-    }
-
-    async fn respond(&self, event: Value, span: &tracing::Span) -> Value {
         if self.cold.swap(false, Ordering::Relaxed) {
             self.metrics.count("ColdStart");
         }
         let started = Instant::now();
-        let request = match parse_event(event) {
+        // The event is read before the span is opened, so the span is written once with its
+        // request id (recording a field later makes the JSON log format parse and rewrite it).
+        let parsed = parse_event(event);
+        let request_id = match &parsed {
             Ok(Incoming::Warmup) => return json!({"warmup": true}),
+            Ok(Incoming::Api(request)) => request.request_id.as_str(),
+            Err(malformed) => malformed.request_id.as_str(),
+        };
+        let span = tracing::info_span!(
+            "request",
+            route = H::ROUTE.route_key(),
+            request_id,
+            trace_id,
+        );
+        self.respond(parsed, started).instrument(span).await
+    }
+
+    async fn respond(&self, parsed: Result<Incoming, MalformedEvent>, started: Instant) -> Value {
+        let request = match parsed {
             Ok(Incoming::Api(request)) => request,
+            Ok(Incoming::Warmup) => return json!({"warmup": true}),
             Err(malformed) => {
-                span.record("request_id", malformed.request_id.as_str());
                 tracing::warn!(reason = %malformed.reason, "malformed event");
                 return Problem::malformed_event(&malformed.reason)
                     .into_response(&malformed.request_id)
                     .into_event(PayloadVersion::V2, &malformed.request_id, None);
             }
         };
-        span.record("request_id", request.request_id.as_str());
         let caller = self.caller(&request);
         let response = match &caller {
             Some(caller) => {

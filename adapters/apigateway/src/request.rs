@@ -1,13 +1,14 @@
 //! One request type for both payload formats: what API Gateway sent, already normalised.
+//!
+//! An event is read once: the parts a handler uses (headers, query and path parameters, body)
+//! are moved out of the parsed event into [`ApiRequest`], checked as API Gateway's own event
+//! types would check them, and nothing else is copied.
 
 use std::collections::HashMap;
 
-use aws_lambda_events::apigw::{ApiGatewayProxyRequest, ApiGatewayV2httpRequest};
-use aws_lambda_events::http::HeaderMap;
-use aws_lambda_events::query_map::QueryMap;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 /// The event format a request came in, and so the format its response must take.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,6 +28,76 @@ pub struct Claims {
     pub groups: Vec<String>,
 }
 
+/// A request's headers, names lowercased; a name may hold several values (a JSON array in the
+/// event), and the first one is the header's value.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Headers(Vec<(String, String)>);
+
+impl Headers {
+    /// The first value of the header `name` (case-insensitive), as sent.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value.as_str())
+    }
+
+    /// Reads an event's `headers` object (or `null`): each name must be an HTTP token and each
+    /// value free of control characters, as API Gateway's event types require. A name given
+    /// twice keeps its last string, or every value of an array.
+    fn read(headers: Option<Value>) -> Result<Self, String> {
+        let Some(object) = object_or_null(headers, "headers")? else {
+            return Ok(Self::default());
+        };
+        let mut read: Vec<(String, String)> = Vec::with_capacity(object.len());
+        for (mut name, value) in object {
+            if !is_header_name(&name) {
+                return Err(format!("invalid header name {name:?}"));
+            }
+            name.make_ascii_lowercase();
+            match value {
+                Value::String(value) => {
+                    read.retain(|(n, _)| *n != name);
+                    read.push((name, header_value(value)?));
+                }
+                Value::Array(values) => {
+                    for value in values {
+                        let Value::String(value) = value else {
+                            return Err(format!("header {name:?} has a value that is not text"));
+                        };
+                        read.push((name.clone(), header_value(value)?));
+                    }
+                }
+                _ => return Err(format!("header {name:?} is not text")),
+            }
+        }
+        Ok(Self(read))
+    }
+}
+
+/// An HTTP token (RFC 9110 §5.6.2), as a header name must be.
+fn is_header_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() < 1 << 16
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+/// A header value as HTTP allows it: no control characters but tab.
+fn header_value(value: String) -> Result<String, String> {
+    if value.bytes().all(|b| b == b'\t' || (b >= 32 && b != 127)) {
+        Ok(value)
+    } else {
+        Err(format!("invalid header value {value:?}"))
+    }
+}
+
+/// Whether a header value is readable as text: visible ASCII and tabs only.
+fn is_visible_ascii(value: &str) -> bool {
+    value.bytes().all(|b| b == b'\t' || (32..127).contains(&b))
+}
+
 /// An API request, whatever payload format it came in.
 #[derive(Debug, Clone)]
 pub struct ApiRequest {
@@ -35,11 +106,12 @@ pub struct ApiRequest {
     /// API Gateway's request id (`x-request-id` of the response).
     pub request_id: String,
     /// Header names are case-insensitive here.
-    pub headers: HeaderMap,
+    pub headers: Headers,
     /// The route's path parameters (`id`).
     pub path_parameters: HashMap<String, String>,
-    /// The query string parameters.
-    pub query: QueryMap,
+    /// Each query string parameter's first value (payload 2.0 joins a repeated parameter's
+    /// values with commas: the first is the text before the first comma).
+    pub query: HashMap<String, String>,
     /// The body as sent: base64 when `is_base64_encoded`.
     pub body: Option<String>,
     /// Whether API Gateway base64-encoded the body.
@@ -51,17 +123,21 @@ pub struct ApiRequest {
 impl ApiRequest {
     /// A header's value as text; `None` when absent or not visible ASCII.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
+        self.headers
+            .get(name)
+            .filter(|value| is_visible_ascii(value))
     }
 
     /// A header that is present but unreadable as text (bytes outside visible ASCII).
     pub fn header_is_unreadable(&self, name: &str) -> bool {
-        self.headers.get(name).is_some_and(|v| v.to_str().is_err())
+        self.headers
+            .get(name)
+            .is_some_and(|value| !is_visible_ascii(value))
     }
 
     /// A query parameter's first value.
     pub fn query_parameter(&self, name: &str) -> Option<&str> {
-        self.query.first(name)
+        self.query.get(name).map(String::as_str)
     }
 }
 
@@ -93,67 +169,151 @@ pub fn parse_event(mut event: Value) -> Result<Incoming, MalformedEvent> {
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_owned();
-    let malformed = |reason: String| MalformedEvent {
-        request_id: request_id.clone(),
-        reason,
-    };
     let is_v2 = event.get("version").and_then(Value::as_str) == Some("2.0")
         || event.pointer("/requestContext/http").is_some();
     let is_v1 = event.get("httpMethod").is_some();
-    // Claims are read from the raw event: authorizers write them as strings or as JSON
-    // arrays, and the typed events accept only strings.
-    let claims_path = if is_v2 {
-        "/requestContext/authorizer/jwt/claims"
+    let (payload, kind) = if is_v2 {
+        (PayloadVersion::V2, "an HTTP API (2.0) event")
+    } else if is_v1 {
+        (PayloadVersion::V1, "a REST API proxy (1.0) event")
     } else {
-        "/requestContext/authorizer/claims"
+        return Err(MalformedEvent {
+            request_id,
+            reason: "not an API Gateway proxy event".into(),
+        });
+    };
+    // Claims are read from the raw event: authorizers write them as strings or as JSON
+    // arrays.
+    let claims_path = match payload {
+        PayloadVersion::V2 => "/requestContext/authorizer/jwt/claims",
+        PayloadVersion::V1 => "/requestContext/authorizer/claims",
     };
     let claims = event
         .pointer(claims_path)
         .map(|claims| read_claims(claims, &event))
         .unwrap_or_default();
-    if let Some(context) = event
-        .get_mut("requestContext")
-        .and_then(Value::as_object_mut)
-    {
-        context.remove("authorizer");
+    match read_request(&mut event, payload) {
+        Ok(parts) => Ok(Incoming::Api(Box::new(ApiRequest {
+            payload,
+            request_id,
+            headers: parts.headers,
+            path_parameters: parts.path_parameters,
+            query: parts.query,
+            body: parts.body,
+            is_base64_encoded: parts.is_base64_encoded,
+            claims,
+        }))),
+        Err(reason) => Err(MalformedEvent {
+            request_id,
+            reason: format!("not {kind}: {reason}"),
+        }),
     }
+}
 
-    let request = if is_v2 {
-        let typed: ApiGatewayV2httpRequest = serde_json::from_value(event)
-            .map_err(|e| malformed(format!("not an HTTP API (2.0) event: {e}")))?;
-        ApiRequest {
-            payload: PayloadVersion::V2,
-            request_id: typed
-                .request_context
-                .request_id
-                .unwrap_or(request_id.clone()),
-            headers: typed.headers,
-            path_parameters: typed.path_parameters,
-            query: typed.query_string_parameters,
-            body: typed.body,
-            is_base64_encoded: typed.is_base64_encoded,
-            claims,
-        }
-    } else if is_v1 {
-        let typed: ApiGatewayProxyRequest = serde_json::from_value(event)
-            .map_err(|e| malformed(format!("not a REST API proxy (1.0) event: {e}")))?;
-        ApiRequest {
-            payload: PayloadVersion::V1,
-            request_id: typed
-                .request_context
-                .request_id
-                .unwrap_or(request_id.clone()),
-            headers: typed.headers,
-            path_parameters: typed.path_parameters,
-            query: typed.query_string_parameters,
-            body: typed.body,
-            is_base64_encoded: typed.is_base64_encoded,
-            claims,
-        }
-    } else {
-        return Err(malformed("not an API Gateway proxy event".into()));
+/// The parts of an event a request is made of.
+struct RequestParts {
+    headers: Headers,
+    path_parameters: HashMap<String, String>,
+    query: HashMap<String, String>,
+    body: Option<String>,
+    is_base64_encoded: bool,
+}
+
+/// Moves the request's parts out of `event`, checking the shape API Gateway's event types
+/// require: a request context (with the method, `http.method` in 2.0 and `httpMethod` in 1.0),
+/// and each part of its JSON type.
+fn read_request(event: &mut Value, payload: PayloadVersion) -> Result<RequestParts, String> {
+    let Some(event) = event.as_object_mut() else {
+        return Err("the event is not a JSON object".into());
     };
-    Ok(Incoming::Api(Box::new(request)))
+    let Some(Value::Object(context)) = event.get("requestContext") else {
+        return Err("missing or invalid field `requestContext`".into());
+    };
+    let method = match payload {
+        PayloadVersion::V2 => context.get("http").and_then(|http| http.get("method")),
+        PayloadVersion::V1 => event.get("httpMethod"),
+    };
+    if !method.is_some_and(Value::is_string) {
+        return Err("missing or invalid HTTP method".into());
+    }
+    let query = match event.remove("queryStringParameters") {
+        // Payload 2.0 joins a repeated parameter's values with commas.
+        Some(query) => first_values(query, payload == PayloadVersion::V2)?,
+        None => HashMap::new(),
+    };
+    let path_parameters = match object_or_null(event.remove("pathParameters"), "pathParameters")? {
+        Some(object) => object
+            .into_iter()
+            .map(|(name, value)| match value {
+                Value::String(value) => Ok((name, value)),
+                _ => Err(format!("path parameter {name:?} is not text")),
+            })
+            .collect::<Result<_, _>>()?,
+        None => HashMap::new(),
+    };
+    let body = match event.remove("body") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(body)) => Some(body),
+        Some(_) => return Err("invalid type of field `body`".into()),
+    };
+    let is_base64_encoded = match event.get("isBase64Encoded") {
+        None => false,
+        Some(Value::Bool(encoded)) => *encoded,
+        // The REST API's event type reads `null` as false; the HTTP API's refuses it.
+        Some(Value::Null) if payload == PayloadVersion::V1 => false,
+        Some(_) => return Err("invalid type of field `isBase64Encoded`".into()),
+    };
+    Ok(RequestParts {
+        headers: Headers::read(event.remove("headers"))?,
+        path_parameters,
+        query,
+        body,
+        is_base64_encoded,
+    })
+}
+
+/// A field that must be a JSON object or `null` (or absent).
+fn object_or_null(value: Option<Value>, field: &str) -> Result<Option<Map<String, Value>>, String> {
+    match value {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Object(object)) => Ok(Some(object)),
+        Some(_) => Err(format!("invalid type of field `{field}`")),
+    }
+}
+
+/// Each query parameter's first value: a string (the part before its first comma when
+/// `comma_joined`) or an array's first string.
+fn first_values(query: Value, comma_joined: bool) -> Result<HashMap<String, String>, String> {
+    let Some(object) = object_or_null(Some(query), "queryStringParameters")? else {
+        return Ok(HashMap::new());
+    };
+    let mut first = HashMap::with_capacity(object.len());
+    for (name, value) in object {
+        match value {
+            Value::String(mut text) => {
+                if comma_joined {
+                    if let Some(comma) = text.find(',') {
+                        text.truncate(comma);
+                    }
+                }
+                first.insert(name, text);
+            }
+            Value::Array(values) => {
+                let mut first_value = None;
+                for value in values {
+                    let Value::String(value) = value else {
+                        return Err(format!("query parameter {name:?} is not text"));
+                    };
+                    first_value.get_or_insert(value);
+                }
+                if let Some(value) = first_value {
+                    first.insert(name, value);
+                }
+            }
+            _ => return Err(format!("query parameter {name:?} is not text")),
+        }
+    }
+    Ok(first)
 }
 
 fn read_claims(claims: &Value, event: &Value) -> Claims {

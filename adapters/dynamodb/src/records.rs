@@ -143,7 +143,33 @@ pub(crate) fn item_from_image(image: serde_dynamo::Item) -> Result<Item, String>
 
 /// An item's attributes.
 pub(crate) fn item_to_attributes(item: &Item) -> Result<Attributes, RepositoryError> {
-    serde_dynamo::to_item(stored_item(item)).map_err(|e| corrupt("item", e))
+    // Built by hand, as [`item_from_attributes`] reads them: serde_dynamo would build its own
+    // map first and convert it.
+    let StoredItem {
+        id,
+        name,
+        description,
+        category,
+        created_at,
+        updated_at,
+        created_by,
+        version,
+    } = stored_item(item);
+    let mut attributes = HashMap::with_capacity(8);
+    attributes.insert(ITEM_KEY.to_owned(), string(id));
+    attributes.insert("name".to_owned(), string(name));
+    attributes.insert("description".to_owned(), string(description));
+    if let Some(category) = category {
+        attributes.insert(CATEGORY_ATTRIBUTE.to_owned(), string(category));
+    }
+    attributes.insert("created_at".to_owned(), string(created_at));
+    attributes.insert("updated_at".to_owned(), string(updated_at));
+    attributes.insert(CREATED_BY_ATTRIBUTE.to_owned(), string(created_by));
+    attributes.insert(
+        VERSION_ATTRIBUTE.to_owned(),
+        AttributeValue::N(version.to_string()),
+    );
+    Ok(attributes)
 }
 
 /// The attributes an update sets (the fields it changes and `updated_at`) and removes.
@@ -166,10 +192,45 @@ pub(crate) fn changes_to_attributes(
     Ok(AttributeChanges { set, remove })
 }
 
-/// An item from its attributes.
-pub(crate) fn item_from_attributes(attributes: Attributes) -> Result<Item, RepositoryError> {
-    let stored: StoredItem = serde_dynamo::from_item(attributes).map_err(|e| corrupt("item", e))?;
+/// An item from its attributes. Read by hand rather than through serde_dynamo, which first
+/// converts the whole map into its own attribute type: a listing reads 21 items per request,
+/// and here each attribute's text is moved into the item, not copied. The attributes are
+/// those [`StoredItem`] writes; any other (the write id) is ignored, as serde_dynamo did.
+pub(crate) fn item_from_attributes(mut attributes: Attributes) -> Result<Item, RepositoryError> {
+    let stored = stored_item_from(&mut attributes).map_err(|detail| corrupt("item", detail))?;
     domain_item(stored)
+}
+
+fn stored_item_from(attributes: &mut Attributes) -> Result<StoredItem, String> {
+    Ok(StoredItem {
+        id: take_text(attributes, ITEM_KEY)?,
+        name: take_text(attributes, "name")?,
+        description: take_text(attributes, "description")?,
+        category: match attributes.remove(CATEGORY_ATTRIBUTE) {
+            None | Some(AttributeValue::Null(_)) => None,
+            Some(AttributeValue::S(text)) => Some(text),
+            Some(_) => return Err(format!("{CATEGORY_ATTRIBUTE}: not a string")),
+        },
+        created_at: take_text(attributes, "created_at")?,
+        updated_at: take_text(attributes, "updated_at")?,
+        created_by: take_text(attributes, CREATED_BY_ATTRIBUTE)?,
+        version: match attributes.remove(VERSION_ATTRIBUTE) {
+            Some(AttributeValue::N(number)) => number
+                .parse()
+                .map_err(|e| format!("{VERSION_ATTRIBUTE}: {e}"))?,
+            Some(_) => return Err(format!("{VERSION_ATTRIBUTE}: not a number")),
+            None => return Err(format!("missing field `{VERSION_ATTRIBUTE}`")),
+        },
+    })
+}
+
+/// The string attribute `name`, moved out of `attributes`.
+fn take_text(attributes: &mut Attributes, name: &str) -> Result<String, String> {
+    match attributes.remove(name) {
+        Some(AttributeValue::S(text)) => Ok(text),
+        Some(_) => Err(format!("{name}: not a string")),
+        None => Err(format!("missing field `{name}`")),
+    }
 }
 
 /// The idempotency table's key for a scope. Length-prefixed, so no two (caller, key) pairs
@@ -327,6 +388,30 @@ mod tests {
             changes_to_attributes(&uncategorise, item.updated_at()).expect("change attributes");
         assert_eq!(changes.set.keys().collect::<Vec<_>>(), ["updated_at"]);
         assert_eq!(changes.remove, [CATEGORY_ATTRIBUTE]);
+    }
+
+    #[test]
+    fn an_item_reads_back_whatever_else_its_record_holds_and_a_null_category_is_none() {
+        let item = item_with(None);
+        let mut attributes = item_to_attributes(&item).expect("attributes");
+        attributes.insert(WRITE_ID_ATTRIBUTE.into(), AttributeValue::S("w-1".into()));
+        attributes.insert(CATEGORY_ATTRIBUTE.into(), AttributeValue::Null(true));
+        assert_eq!(item_from_attributes(attributes), Ok(item));
+        for missing in [ITEM_KEY, "created_at", VERSION_ATTRIBUTE] {
+            let mut attributes = item_to_attributes(&item_with(None)).expect("attributes");
+            attributes.remove(missing);
+            assert_eq!(
+                item_from_attributes(attributes),
+                Err(RepositoryError::Internal),
+                "{missing}"
+            );
+        }
+        let mut attributes = item_to_attributes(&item_with(None)).expect("attributes");
+        attributes.insert("description".into(), AttributeValue::N("7".into()));
+        assert_eq!(
+            item_from_attributes(attributes),
+            Err(RepositoryError::Internal)
+        );
     }
 
     #[test]
