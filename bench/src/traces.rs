@@ -203,12 +203,10 @@ pub(crate) fn render(functions: &[TracesFunction]) -> String {
     ));
     for f in functions {
         out.push_str(&format!(
-            "{:<14} {:>9} {:>8.2}ms {:>8.2}ms {:>6.2}x {:>8.2}ms {:>8.2}ms {:>6.3}x {:>6.1}\n",
+            "{:<20} {:>8} {:>8.2}ms {:>8.2}ms {:>6.2}x {:>8.2}ms {:>8.2}ms {:>6.3}x {:>6.1}\n",
             f.function,
-            f.zip_bytes.map_or("-".to_owned(), |bytes| format!(
-                "{:.0}",
-                bytes as f64 / 1024.0
-            )),
+            f.zip_bytes
+                .map_or("-".to_owned(), |bytes| format!("{:.2}", bytes as f64 / 1e6)),
             f.init_off.p50_ms,
             f.init_on.p50_ms,
             f.init_p50_ratio,
