@@ -157,6 +157,7 @@ run "plan_matches_routes_json" {
   }
 
   assert {
+    # Compared as JSON: the statements' action lists and the literal differ in type only.
     condition = alltrue([
       for document in data.aws_iam_policy_document.function : jsonencode([
         for statement in document.statement : sort(statement.actions)
