@@ -436,6 +436,24 @@ fn cpu_model_setting(status: &CpuModelStatus) -> CpuModelSetting {
     }
 }
 
+/// The functions with the store's environment, and a workload seeded with items through the
+/// create function: where a run that measures the functions on their own starts.
+async fn seeded_workload(
+    args: &Args,
+    store: &DynamoDbStore,
+    functions: &[(Route, Launch)],
+) -> Result<(HashMap<Route, Launch>, Workload), BoxError> {
+    let environment = store.process_environment(&items_apigateway::Config::default());
+    let launches = with_environment(functions, &environment);
+    let events = EventFactory::new(&LocalIssuer::load_or_create(&args.issuer_key)?)?;
+    let create = launches
+        .get(&Route::CreateItem)
+        .ok_or("no function for the create route")?;
+    eprintln!("seeding {SEED_ITEMS} items through the create function");
+    let seeds = latency::seed(create, &events, SEED_ITEMS).await?;
+    Ok((launches, Workload::new(events, seeds)))
+}
+
 /// The power-tuning run alone: seed items, measure every selected function at every size,
 /// print the table and write the JSON and chart.
 async fn power_tuning_only(
@@ -445,15 +463,7 @@ async fn power_tuning_only(
     stream_launch: &Launch,
     cpu_model: &CpuModelSetting,
 ) -> Result<(), BoxError> {
-    let environment = store.process_environment(&items_apigateway::Config::default());
-    let launches = with_environment(functions, &environment);
-    let events = EventFactory::new(&LocalIssuer::load_or_create(&args.issuer_key)?)?;
-    let create = launches
-        .get(&Route::CreateItem)
-        .ok_or("no function for the create route")?;
-    eprintln!("seeding {SEED_ITEMS} items through the create function");
-    let seeds = latency::seed(create, &events, SEED_ITEMS).await?;
-    let mut workload = Workload::new(events, seeds);
+    let (launches, mut workload) = seeded_workload(args, store, functions).await?;
     let tuning =
         tune_every_function(args, &launches, stream_launch, &mut workload, cpu_model).await?;
     println!("\n{}", cpu_model.description);
@@ -860,15 +870,7 @@ async fn traces_only(
     functions: &[(Route, Launch)],
     cpu_model: &CpuModelSetting,
 ) -> Result<(), BoxError> {
-    let environment = store.process_environment(&items_apigateway::Config::default());
-    let launches = with_environment(functions, &environment);
-    let events = EventFactory::new(&LocalIssuer::load_or_create(&args.issuer_key)?)?;
-    let create = launches
-        .get(&Route::CreateItem)
-        .ok_or("no function for the create route")?;
-    eprintln!("seeding {SEED_ITEMS} items through the create function");
-    let seeds = latency::seed(create, &events, SEED_ITEMS).await?;
-    let mut workload = Workload::new(events, seeds);
+    let (launches, mut workload) = seeded_workload(args, store, functions).await?;
     let routes: Vec<Route> = measuring_order()
         .into_iter()
         .filter(|route| {
