@@ -15,7 +15,7 @@ use serde_json::Value;
 use xray_emulator::{TraceHeader, XrayDaemon};
 
 use crate::store::{create_tables, StoreConfig, StoreError};
-use crate::traces::{epoch_seconds, handler_segment, record};
+use crate::traces::{epoch_seconds, handler_segment, record, RequestLine};
 
 /// The API's functions, called in-process over the configured store and recording their
 /// handlers' segments in `traces`, and the memory store's change feed (a DynamoDB store's
@@ -71,9 +71,10 @@ impl Integration for ApiFunctions {
             else {
                 return Ok(handler.handle_event(event).await);
             };
+            let request = RequestLine::of(&event);
             let start_time = epoch_seconds();
-            let response = handler.handle_event(event.clone()).await;
-            let segment = handler_segment(&trace, handler.route(), &event, &response, start_time);
+            let response = handler.handle_event(event).await;
+            let segment = handler_segment(&trace, handler.route(), request, &response, start_time);
             record(&self.traces, segment);
             Ok(response)
         })

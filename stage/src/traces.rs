@@ -97,6 +97,32 @@ pub(crate) fn epoch_seconds() -> f64 {
         .map_or(0.0, |since| since.as_secs_f64())
 }
 
+/// What a handler's segment tells of its request, read from the event before the handler takes
+/// it (so the event is not copied to be read afterwards).
+pub(crate) struct RequestLine {
+    method: Option<String>,
+    path: Option<String>,
+    request_id: Option<String>,
+}
+
+impl RequestLine {
+    /// The method, path and API Gateway request id of a payload 2.0 or 1.0 event.
+    pub(crate) fn of(event: &Value) -> Self {
+        let text = |pointers: &[&str]| {
+            pointers
+                .iter()
+                .find_map(|pointer| event.pointer(pointer)?.as_str())
+                .map(str::to_owned)
+        };
+        // Payload 2.0 first, then 1.0.
+        Self {
+            method: text(&["/requestContext/http/method", "/httpMethod"]),
+            path: text(&["/rawPath", "/path"]),
+            request_id: text(&["/requestContext/requestId"]),
+        }
+    }
+}
+
 /// The segment an in-process function's handler would export for one invocation under
 /// `trace`: the route, the response status, the request id and the cold start (never, in
 /// this process) as annotations, the request line and status as its `http`. Nothing of the
@@ -104,20 +130,15 @@ pub(crate) fn epoch_seconds() -> f64 {
 pub(crate) fn handler_segment(
     trace: &TraceHeader,
     route: Route,
-    event: &Value,
+    request: RequestLine,
     response: &Value,
     start_time: f64,
 ) -> Segment {
-    let text = |pointers: &[&str]| {
-        pointers
-            .iter()
-            .find_map(|pointer| event.pointer(pointer)?.as_str())
-            .map(str::to_owned)
-    };
-    // Payload 2.0 first, then 1.0.
-    let method = text(&["/requestContext/http/method", "/httpMethod"]);
-    let path = text(&["/rawPath", "/path"]);
-    let request_id = text(&["/requestContext/requestId"]);
+    let RequestLine {
+        method,
+        path,
+        request_id,
+    } = request;
     let status = response.get("statusCode").and_then(Value::as_u64);
 
     let mut annotations = Map::new();
@@ -173,7 +194,7 @@ mod tests {
         let segment = handler_segment(
             &trace(),
             Route::ALL[0],
-            &event,
+            RequestLine::of(&event),
             &json!({"statusCode": 412, "body": "{}"}),
             1.0,
         );
@@ -203,7 +224,7 @@ mod tests {
         let segment = handler_segment(
             &trace(),
             Route::ALL[0],
-            &event,
+            RequestLine::of(&event),
             &json!({"statusCode": 503}),
             1.0,
         );
