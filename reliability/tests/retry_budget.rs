@@ -73,8 +73,9 @@ async fn requests_caused(
         idempotency_key,
     }: Case,
 ) -> (u16, u32) {
-    let upstream = support::socket_address(&dynamodb_endpoint());
-    let proxy = FaultProxy::start(upstream).await.expect("proxy starts");
+    let proxy = FaultProxy::in_front_of(&dynamodb_endpoint())
+        .await
+        .expect("proxy starts");
     let stage = in_process_stage(fresh_store(proxy.url())).await;
     let token = stage.mint_token("budgeted", &[]);
     let client = client();

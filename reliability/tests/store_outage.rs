@@ -23,8 +23,9 @@ const FUNCTION_TIMEOUT: Duration = Duration::from_secs(10);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_store_outage_is_503_with_retry_after_and_loses_no_acknowledged_write() {
-    let upstream = support::socket_address(&dynamodb_endpoint());
-    let proxy = FaultProxy::start(upstream).await.expect("proxy starts");
+    let proxy = FaultProxy::in_front_of(&dynamodb_endpoint())
+        .await
+        .expect("proxy starts");
     let stage = in_process_stage(fresh_store(proxy.url())).await;
     let token = stage.mint_token("writer", &[]);
     let client = client();

@@ -1,12 +1,12 @@
 //! Traces from the real function binaries (debug builds, as process mode runs them), each
 //! behind its own Lambda Runtime API, with `AWS_XRAY_DAEMON_ADDRESS` naming a UDP socket this
 //! test binds: what the X-Ray daemon would receive. A sampled invocation sends the handler's
-//! subsegment and one per AWS call; an unsampled one sends nothing; a store failure is a
-//! fault, a refused precondition is not; the stream function's PutEvents entries carry the
+//! subsegment and one per AWS call; an unsampled one sends nothing; a store failure (the
+//! reliability suite's fault proxy throttling every request) is a fault with each attempt, a
+//! refused precondition is not; the stream function's PutEvents entries carry the
 //! trace on.
 //!
-//! Needs the function binaries (`cargo build -p get-item -p create-item -p delete-item -p
-//! publish-item-events`; `scripts/test` builds them) and a DynamoDB endpoint in
+//! Needs the function binaries (`scripts/build-debug`, which `scripts/test` runs) and a DynamoDB endpoint in
 //! `AWS_ENDPOINT_URL_DYNAMODB` (`scripts/dynamodb-server run -- cargo test -p items-e2e --test
 //! traces`).
 
@@ -22,6 +22,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use eventbridge_emulator::EventBridgeEmulator;
+use fault_proxy::{FaultProxy, Outage};
 use items_domain::ItemChange;
 use items_dynamodb::stream::image_of;
 use items_dynamodb::table_design::create_tables;
@@ -310,26 +311,38 @@ async fn an_unsampled_invocation_sends_nothing_and_only_the_first_is_a_cold_star
 }
 
 #[tokio::test]
-async fn a_store_that_does_not_answer_is_a_fault_with_its_cause() {
+async fn a_store_cut_between_requests_is_a_fault_with_its_cause_and_every_attempt() {
     let daemon = Daemon::bind().await;
-    let (_, tables) = fresh_tables().await;
-    // A port nothing listens on: every attempt is refused.
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let endpoint = format!("http://{}", closed.local_addr().unwrap());
-    drop(closed);
-    let pool = functions(&["get-item"], &endpoint, &tables, &daemon, &[]);
-    let trace = TraceHeader::new(true);
-
+    let (endpoint, tables) = fresh_tables().await;
+    let proxy = FaultProxy::in_front_of(&endpoint).await.unwrap();
+    let pool = functions(&["get-item"], &proxy.url(), &tables, &daemon, &[]);
     let id = uuid::Uuid::new_v4().to_string();
+
+    // Through the proxy while it passes traffic: a 404 is an answer, not a fault.
+    let healthy = TraceHeader::new(true);
     let response = pool
-        .invoke("get-item", get_event(&id), &trace.header())
+        .invoke("get-item", get_event(&id), &healthy.header())
+        .await
+        .unwrap();
+    assert_eq!(status(&response), 404);
+    // The same process, its connection open, then the store throttles every request.
+    proxy.set(Outage::Throttled);
+    proxy.reset_counts();
+    let throttled = TraceHeader::new(true);
+    let response = pool
+        .invoke("get-item", get_event(&id), &throttled.header())
         .await
         .unwrap();
     let documents = daemon.documents(Duration::from_millis(500)).await;
     pool.shutdown().await;
 
+    let (handler, calls) = handler_and_calls(&documents, &healthy);
+    assert_ne!(handler["fault"], true, "{handler:#}");
+    assert_eq!(handler["annotations"]["status"], 404);
+    assert_eq!(calls.len(), 1, "{calls:#?}");
+
     assert_eq!(status(&response), 503);
-    let (handler, calls) = handler_and_calls(&documents, &trace);
+    let (handler, calls) = handler_and_calls(&documents, &throttled);
     assert_eq!(handler["fault"], true, "{handler:#}");
     assert_eq!(handler["annotations"]["status"], 503);
     // The cause is the adapter's error line: its message, the operation and the SDK's chain.
@@ -340,13 +353,26 @@ async fn a_store_that_does_not_answer_is_a_fault_with_its_cause() {
         cause.starts_with("DynamoDB request failed (operation=GetItem, error="),
         "{handler:#}"
     );
-    assert!(cause.contains("Connection refused"), "{handler:#}");
+    assert!(cause.contains("ThrottlingException"), "{handler:#}");
+    // One call, with every attempt the SDK made, each of which the store saw.
     assert_eq!(calls.len(), 1, "{calls:#?}");
     let call = &calls[0];
-    assert_eq!(call["fault"], true, "{call:#}");
-    assert_eq!(call["annotations"]["error_code"], "ConnectorError");
-    assert_eq!(call["cause"]["exceptions"][0]["type"], "ConnectorError");
-    assert_eq!(call["metadata"]["aws.attempts"], 3, "{call:#}");
+    assert_eq!(call["annotations"]["error_code"], "ThrottlingException");
+    assert_eq!(
+        call["cause"]["exceptions"][0]["type"],
+        "ThrottlingException"
+    );
+    assert_eq!(call["metadata"]["aws.throttled"], true, "{call:#}");
+    let attempts = &call["metadata"]["aws.attempts"];
+    assert_eq!(
+        attempts.as_u64(),
+        proxy.requests().get("GetItem").map(|n| u64::from(*n)),
+        "{call:#}"
+    );
+    assert!(
+        attempts.as_u64() > Some(1),
+        "the SDK retries a throttled call: {call:#}"
+    );
 }
 
 #[tokio::test]

@@ -1,5 +1,19 @@
 //! A loopback proxy in front of a DynamoDB-compatible server whose upstream can be cut, which
 //! can lose the answers to writes that landed, and which counts the requests it sees.
+//!
+//! [`FaultProxy`] stands between a client and the server and can take the server away on
+//! demand: refuse connections (as a stopped server does) or swallow traffic (as a network
+//! partition does). The server keeps its data, so a test can check after the outage that every
+//! acknowledged write survived, which a restarted in-memory server could not show.
+//!
+//! It also reads each request (HTTP/1, as the SDK sends it): it counts requests by DynamoDB
+//! operation, answers them with faults the SDK retries (throttling, transaction conflicts), and
+//! can lose the answer to a write the server has applied, by holding it past the client's
+//! attempt timeout or dropping the connection, so the client sends a write that already landed
+//! again.
+//!
+//! A crate of its own, with no dev-dependencies, so that the reliability suite and the
+//! end-to-end traces test use it without changing how each other's dependencies resolve.
 
 use std::collections::BTreeMap;
 use std::io;
@@ -92,6 +106,22 @@ impl FaultProxy {
             shared,
             accept_loop,
         })
+    }
+
+    /// Starts the proxy in front of the server at `endpoint` (`http://IP:PORT`, as
+    /// `AWS_ENDPOINT_URL_DYNAMODB` names a local server; `localhost` is taken as 127.0.0.1).
+    pub async fn in_front_of(endpoint: &str) -> io::Result<Self> {
+        let authority = endpoint.trim_start_matches("http://").trim_end_matches('/');
+        let upstream = authority
+            .parse()
+            .or_else(|_| authority.replace("localhost", "127.0.0.1").parse())
+            .map_err(|e| {
+                io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    format!("{endpoint} is not http://IP:PORT: {e}"),
+                )
+            })?;
+        Self::start(upstream).await
     }
 
     /// The proxy's address, to use as the client's endpoint.

@@ -3,7 +3,6 @@
 
 #![allow(dead_code)] // Each test binary uses a different part of this module.
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -22,15 +21,6 @@ pub(crate) fn dynamodb_endpoint() -> String {
              or `scripts/dynamodb-server run -- cargo test -p items-reliability`"
         )
     })
-}
-
-/// The socket address inside an `http://host:port` endpoint.
-pub(crate) fn socket_address(endpoint: &str) -> SocketAddr {
-    let authority = endpoint.trim_start_matches("http://").trim_end_matches('/');
-    authority
-        .parse()
-        .or_else(|_| authority.replace("localhost", "127.0.0.1").parse())
-        .unwrap_or_else(|e| panic!("{endpoint} is not http://IP:PORT: {e}"))
 }
 
 /// A store on freshly named tables at `endpoint`, so tests never see each other's items.
