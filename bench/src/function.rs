@@ -212,18 +212,14 @@ impl FunctionProcess {
         }
     }
 
-    /// The CPU time the process has used so far (user and system, all threads), in the
-    /// kernel's clock ticks of 10 ms: precise enough over hundreds of requests.
+    /// The CPU time the process has used so far (user and system), to the nanosecond: the sum
+    /// of each of its threads' run time as the scheduler keeps it (`/proc/<pid>/task/*/schedstat`).
+    /// Falls back to the process's clock ticks of 10 ms (`/proc/<pid>/stat`), which at about
+    /// 0.5 ms of CPU per request round a run of 1,000 requests to within 2 %. A function's
+    /// threads live as long as it does, so no thread's time is lost by summing the live ones.
     pub(crate) fn cpu_time(&self) -> Option<Duration> {
-        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.pid?)).ok()?;
-        // The command name may hold spaces; the fields after its closing parenthesis are
-        // fixed: state is field 3, utime 14 and stime 15.
-        let after_name = &stat[stat.rfind(')')? + 1..];
-        let fields: Vec<&str> = after_name.split_whitespace().collect();
-        let ticks: u64 =
-            fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
-        // USER_HZ is 100 on every Linux architecture Lambda runs.
-        Some(Duration::from_millis(ticks * 10))
+        let pid = self.pid?;
+        scheduler_run_time(pid).or_else(|| clock_ticks(pid))
     }
 
     /// The process's peak resident set (VmHWM), in KiB.
@@ -306,4 +302,27 @@ pub(crate) fn binary(dir: &Path, function: &str) -> Result<PathBuf, BoxError> {
         )
         .into())
     }
+}
+
+/// The sum of the run time of every thread of `pid`, in nanoseconds (the first field of each
+/// `/proc/<pid>/task/<tid>/schedstat`); `None` where the kernel does not keep it.
+fn scheduler_run_time(pid: u32) -> Option<Duration> {
+    let mut total: u64 = 0;
+    for task in std::fs::read_dir(format!("/proc/{pid}/task")).ok()? {
+        let schedstat = std::fs::read_to_string(task.ok()?.path().join("schedstat")).ok()?;
+        total += schedstat.split_whitespace().next()?.parse::<u64>().ok()?;
+    }
+    Some(Duration::from_nanos(total))
+}
+
+/// The process's user and system time from `/proc/<pid>/stat`, in clock ticks of 10 ms.
+fn clock_ticks(pid: u32) -> Option<Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name may hold spaces; the fields after its closing parenthesis are fixed:
+    // state is field 3, utime 14 and stime 15.
+    let after_name = &stat[stat.rfind(')')? + 1..];
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    // USER_HZ is 100 on every Linux architecture Lambda runs.
+    Some(Duration::from_millis(ticks * 10))
 }

@@ -312,8 +312,10 @@ impl Samples {
 }
 
 /// Sends `warm_up` unmeasured and then `requests` measured requests to one process. With a
-/// floor, each request is also sent to the floor function, alternating which goes first, so
-/// both see the same conditions (other load on the machine, the store's state).
+/// floor, the same requests also go to the floor function, in blocks of [`BLOCK`]: a block to
+/// one back-to-back, then the same block to the other, the first alternating from block to
+/// block, so both see the same conditions (other load on the machine, the store's state) and
+/// each runs back-to-back as a busy function does, which is what a CPU quota makes slow.
 pub(crate) async fn warm_run(
     launch: &Launch,
     kind: Route,
@@ -381,6 +383,10 @@ pub(crate) async fn warm_run(
     Ok((warm, floor))
 }
 
+/// Requests per block of back-to-back requests to one process (see [`warm_run`]): many CFS
+/// periods' worth at 128 MB, so a quota's pauses fall in it as they would in a steady stream.
+const BLOCK: usize = 100;
+
 async fn warm_requests(
     process: &mut FunctionProcess,
     mut floor: Option<&mut FunctionProcess>,
@@ -391,40 +397,73 @@ async fn warm_requests(
 ) -> Result<(Samples, Option<Samples>), BoxError> {
     let mut samples = Samples::new(requests);
     let mut floor_samples = floor.as_ref().map(|_| Samples::new(requests));
-    for n in 0..warm_up + requests {
-        if n == warm_up {
+    let total = warm_up + requests;
+    let mut sent = 0;
+    let mut floor_first = false;
+    while sent < total {
+        // A block ends where the measured requests begin, so none mixes the two.
+        let end = (sent + BLOCK).min(if sent < warm_up { warm_up } else { total });
+        let measured = sent >= warm_up;
+        if sent == warm_up {
             samples.cpu_before = process.cpu_time();
             if let (Some(floor), Some(floor_samples)) = (floor.as_deref(), floor_samples.as_mut()) {
                 floor_samples.cpu_before = floor.cpu_time();
             }
         }
-        let measured = n >= warm_up;
-        let call = workload.next_call(kind)?;
-        let floor_first = n % 2 == 1;
+        let calls = (sent..end)
+            .map(|_| workload.next_call(kind))
+            .collect::<Result<Vec<_>, _>>()?;
         if floor_first {
-            if let (Some(floor), Some(floor_samples)) =
-                (floor.as_deref_mut(), floor_samples.as_mut())
-            {
-                floor_request(floor, workload, &call, measured.then_some(floor_samples)).await?;
-            }
+            floor_block(
+                floor.as_deref_mut(),
+                floor_samples.as_mut(),
+                workload,
+                &calls,
+                measured,
+            )
+            .await?;
         }
-        let sent = Instant::now();
-        let answer = workload.send(process, &call).await?;
-        if measured {
-            samples.durations.push(answer.duration);
-            samples
-                .round_trips
-                .push(answer.arrived_at.duration_since(sent));
+        for call in &calls {
+            let started = Instant::now();
+            let answer = workload.send(process, call).await?;
+            if measured {
+                samples.durations.push(answer.duration);
+                samples
+                    .round_trips
+                    .push(answer.arrived_at.duration_since(started));
+            }
         }
         if !floor_first {
-            if let (Some(floor), Some(floor_samples)) =
-                (floor.as_deref_mut(), floor_samples.as_mut())
-            {
-                floor_request(floor, workload, &call, measured.then_some(floor_samples)).await?;
-            }
+            floor_block(
+                floor.as_deref_mut(),
+                floor_samples.as_mut(),
+                workload,
+                &calls,
+                measured,
+            )
+            .await?;
         }
+        floor_first = !floor_first;
+        sent = end;
     }
     Ok((samples, floor_samples))
+}
+
+/// Sends a block of requests to the floor function, back-to-back, when there is one.
+async fn floor_block(
+    floor: Option<&mut FunctionProcess>,
+    samples: Option<&mut Samples>,
+    workload: &mut Workload,
+    calls: &[ApiCall],
+    measured: bool,
+) -> Result<(), BoxError> {
+    let (Some(floor), Some(samples)) = (floor, samples) else {
+        return Ok(());
+    };
+    for call in calls {
+        floor_request(floor, workload, call, measured.then_some(&mut *samples)).await?;
+    }
+    Ok(())
 }
 
 /// Sends the same request to the floor function (a delete goes to an item the floor created)
