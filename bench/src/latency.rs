@@ -413,40 +413,51 @@ async fn warm_requests(
         let calls = (sent..end)
             .map(|_| workload.next_call(kind))
             .collect::<Result<Vec<_>, _>>()?;
-        if floor_first {
-            floor_block(
-                floor.as_deref_mut(),
-                floor_samples.as_mut(),
-                workload,
-                &calls,
-                measured,
-            )
-            .await?;
-        }
-        for call in &calls {
-            let started = Instant::now();
-            let answer = workload.send(process, call).await?;
-            if measured {
-                samples.durations.push(answer.duration);
-                samples
-                    .round_trips
-                    .push(answer.arrived_at.duration_since(started));
+        // Which of the two runs the block first alternates from block to block.
+        let floor_turns = if floor_first {
+            [true, false]
+        } else {
+            [false, true]
+        };
+        for floor_turn in floor_turns {
+            if floor_turn {
+                floor_block(
+                    floor.as_deref_mut(),
+                    floor_samples.as_mut(),
+                    workload,
+                    &calls,
+                    measured,
+                )
+                .await?;
+            } else {
+                function_block(process, &mut samples, workload, &calls, measured).await?;
             }
-        }
-        if !floor_first {
-            floor_block(
-                floor.as_deref_mut(),
-                floor_samples.as_mut(),
-                workload,
-                &calls,
-                measured,
-            )
-            .await?;
         }
         floor_first = !floor_first;
         sent = end;
     }
     Ok((samples, floor_samples))
+}
+
+/// Sends a block of requests to the function, back-to-back.
+async fn function_block(
+    process: &mut FunctionProcess,
+    samples: &mut Samples,
+    workload: &mut Workload,
+    calls: &[ApiCall],
+    measured: bool,
+) -> Result<(), BoxError> {
+    for call in calls {
+        let started = Instant::now();
+        let answer = workload.send(process, call).await?;
+        if measured {
+            samples.durations.push(answer.duration);
+            samples
+                .round_trips
+                .push(answer.arrived_at.duration_since(started));
+        }
+    }
+    Ok(())
 }
 
 /// Sends a block of requests to the floor function, back-to-back, when there is one.
