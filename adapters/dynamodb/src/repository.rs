@@ -19,7 +19,7 @@ use items_domain::{
     WritePrecondition,
 };
 
-use crate::budget::RequestBudget;
+use crate::budget::{limited_to, CountAttempts, RequestBudget};
 use crate::conditions::{delete_expression, failed_delete, failed_update, update_expression};
 use crate::config::{sdk_config_from_env, ConfigError, TableNames, Timeouts};
 use crate::errors::store_error;
@@ -32,6 +32,30 @@ use crate::table_design::{
     CATEGORY_INDEX, CATEGORY_INDEX_PARTITION_KEY, IDEMPOTENCY_KEY, ITEM_KEY,
 };
 use crate::traced_calls::traced_calls;
+use aws_sdk_dynamodb::config::Intercept as _;
+
+/// Sends one DynamoDB operation of a repository call within the call's [`RequestBudget`]: each
+/// attempt counted, and the operation held to the attempts left when fewer than the client
+/// allows (only then is it customised: see [`RequestBudget`]).
+macro_rules! send_within {
+    ($budget:expr, $operation:expr) => {{
+        let budget: &RequestBudget = &$budget;
+        let operation = $operation;
+        match budget.attempts_left()? {
+            None => budget.count(operation.send()).await,
+            Some(left) => {
+                budget
+                    .count(
+                        operation
+                            .customize()
+                            .config_override(limited_to(left))
+                            .send(),
+                    )
+                    .await
+            }
+        }
+    }};
+}
 
 /// The pause before the first retry of a conflicting transaction; doubled each time.
 const TRANSACTION_CONFLICT_BACKOFF: Duration = Duration::from_millis(20);
@@ -44,8 +68,24 @@ pub struct DynamoDbItemRepository {
 }
 
 impl DynamoDbItemRepository {
-    /// A repository over a client and tables.
+    /// A repository over a client and tables. The client gains the interceptor that counts
+    /// each call's requests against its budget, unless it has it already.
     pub fn new(client: Client, tables: TableNames) -> Self {
+        let counts = client
+            .config()
+            .interceptors()
+            .any(|interceptor| interceptor.name() == CountAttempts::NAME);
+        let client = if counts {
+            client
+        } else {
+            Client::from_conf(
+                client
+                    .config()
+                    .to_builder()
+                    .interceptor(CountAttempts)
+                    .build(),
+            )
+        };
         Self { client, tables }
     }
 
@@ -55,8 +95,12 @@ impl DynamoDbItemRepository {
     pub fn from_sdk_config(config: &SdkConfig, tables: TableNames) -> Self {
         let client_config = aws_sdk_dynamodb::config::Builder::from(config)
             .interceptor(traced_calls())
+            .interceptor(CountAttempts)
             .build();
-        Self::new(Client::from_conf(client_config), tables)
+        Self {
+            client: Client::from_conf(client_config),
+            tables,
+        }
     }
 
     /// A repository over `tables` whose client is configured from the environment: region,
@@ -105,13 +149,8 @@ impl DynamoDbItemRepository {
                         .scan()
                         .table_name(&self.tables.items)
                         .limit(remaining)
-                        .set_exclusive_start_key(start.take())
-                        .customize();
-                    let output = budget
-                        .limit(scan)?
-                        .send()
-                        .await
-                        .map_err(|e| store_error("Scan", &e))?;
+                        .set_exclusive_start_key(start.take());
+                    let output = send_within!(budget, scan).map_err(|e| store_error("Scan", &e))?;
                     (output.items, output.last_evaluated_key)
                 }
                 Some(category) => {
@@ -128,13 +167,9 @@ impl DynamoDbItemRepository {
                         )
                         .scan_index_forward(false)
                         .limit(remaining)
-                        .set_exclusive_start_key(start.take())
-                        .customize();
-                    let output = budget
-                        .limit(query)?
-                        .send()
-                        .await
-                        .map_err(|e| store_error("Query", &e))?;
+                        .set_exclusive_start_key(start.take());
+                    let output =
+                        send_within!(budget, query).map_err(|e| store_error("Query", &e))?;
                     (output.items, output.last_evaluated_key)
                 }
             };
@@ -207,9 +242,8 @@ impl ItemCreator for DynamoDbItemRepository {
             .set_item(Some(item_to_attributes(item)?))
             .condition_expression("attribute_not_exists(#id)")
             .expression_attribute_names("#id", ITEM_KEY)
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-            .customize();
-        let error = match budget.limit(put)?.send().await {
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+        let error = match send_within!(budget, put) {
             Ok(_) => return Ok(()),
             Err(error) => error,
         };
@@ -262,9 +296,8 @@ impl ItemCreator for DynamoDbItemRepository {
             let transact = self
                 .client
                 .transact_write_items()
-                .set_transact_items(Some(transaction.to_vec()))
-                .customize();
-            let outcome = budget.limit(transact)?.send().await;
+                .set_transact_items(Some(transaction.to_vec()));
+            let outcome = send_within!(budget, transact);
             let error = match outcome {
                 Ok(_) => return Ok(IdempotentInsert::Created),
                 Err(error) => error,
@@ -314,14 +347,8 @@ impl ItemReader for DynamoDbItemRepository {
             .table_name(&self.tables.items)
             .set_key(Some(item_key(id)))
             // A caller reading their own write expects to see it.
-            .consistent_read(true)
-            .customize();
-        let output = self
-            .budget()
-            .limit(get)?
-            .send()
-            .await
-            .map_err(|e| store_error("GetItem", &e))?;
+            .consistent_read(true);
+        let output = send_within!(self.budget(), get).map_err(|e| store_error("GetItem", &e))?;
         output.item.map(item_from_attributes).transpose()
     }
 }
@@ -354,9 +381,8 @@ impl ItemUpdater for DynamoDbItemRepository {
             .set_expression_attribute_names(Some(expression.names))
             .set_expression_attribute_values(Some(expression.values))
             .return_values(ReturnValue::AllNew)
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-            .customize();
-        match budget.limit(update)?.send().await {
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+        match send_within!(budget, update) {
             Ok(output) => match output.attributes {
                 Some(attributes) => item_from_attributes(attributes),
                 None => Err(unbuildable("UpdateItem answer", "no attributes returned")),
@@ -389,9 +415,8 @@ impl ItemDeleter for DynamoDbItemRepository {
             .set_expression_attribute_values(
                 (!expression.values.is_empty()).then_some(expression.values),
             )
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-            .customize();
-        match budget.limit(delete)?.send().await {
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+        match send_within!(budget, delete) {
             Ok(_) => Ok(()),
             Err(error) => match delete_condition_failed(&error) {
                 Some(stored) => failed_delete(stored, precondition, budget.retried()),
