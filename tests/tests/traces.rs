@@ -134,7 +134,7 @@ fn functions(
     for name in names {
         assert!(
             binaries.join(name).is_file(),
-            "{} is missing: cargo build -p {name}",
+            "{} is missing: run scripts/build-debug ({name})",
             binaries.join(name).display()
         );
     }
