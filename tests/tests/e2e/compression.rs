@@ -11,7 +11,7 @@ use serde_json::Value;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
-use crate::support::{fresh_category, item_body, Api};
+use crate::support::{fresh_category, item_body, send_within_throttle, Api};
 
 /// Creates `count` items in `category`, a few at a time.
 async fn create_items(api: &Api, category: &str, count: usize) {
@@ -47,7 +47,7 @@ async fn full_page(
     if let Some(accept_encoding) = accept_encoding {
         request = request.header("accept-encoding", accept_encoding);
     }
-    let response = request.send().await.expect("a response");
+    let response = send_within_throttle(request).await.expect("a response");
     let header = |name: &str| {
         response
             .headers()

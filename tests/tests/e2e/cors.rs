@@ -5,7 +5,7 @@
 use items_e2e::Observed;
 use reqwest::Method;
 
-use crate::support::{item_body, target, Api};
+use crate::support::{item_body, send_within_throttle, target, Api};
 
 /// A comma-separated header value as lower-case names.
 fn names(value: Option<&str>) -> Vec<String> {
@@ -19,15 +19,15 @@ fn names(value: Option<&str>) -> Vec<String> {
 
 async fn preflight(path: &str, method: &str, headers: &str) -> Observed {
     let api = Api::with_token(None);
-    let response = api
-        .client()
-        .request(Method::OPTIONS, target().url(path))
-        .header("origin", &target().cors_origin)
-        .header("access-control-request-method", method)
-        .header("access-control-request-headers", headers)
-        .send()
-        .await
-        .expect("a preflight answer");
+    let response = send_within_throttle(
+        api.client()
+            .request(Method::OPTIONS, target().url(path))
+            .header("origin", &target().cors_origin)
+            .header("access-control-request-method", method)
+            .header("access-control-request-headers", headers),
+    )
+    .await
+    .expect("a preflight answer");
     Observed::receive(response).await.expect("a whole answer")
 }
 

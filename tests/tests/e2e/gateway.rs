@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use items_e2e::Observed;
 use reqwest::Method;
 
-use crate::support::{item_body, openapi, target, Api};
+use crate::support::{item_body, openapi, send_within_throttle, target, Api};
 
 #[tokio::test]
 async fn an_unknown_route_is_404_not_found_with_or_without_a_token() {
@@ -24,9 +24,7 @@ async fn an_unknown_route_is_404_not_found_with_or_without_a_token() {
     ];
     for api in [Api::with_token(None), Api::user_a()] {
         for (method, path) in &paths {
-            let response = api
-                .request(method.clone(), path)
-                .send()
+            let response = send_within_throttle(api.request(method.clone(), path))
                 .await
                 .expect("an answer");
             let observed = Observed::receive(response).await.expect("a whole answer");
@@ -77,10 +75,7 @@ async fn reading_an_item_through_the_stage_takes_milliseconds() {
     let mut latencies = Vec::with_capacity(READS);
     for _ in 0..READS {
         let started = Instant::now();
-        let response = client
-            .get(target().url(&path))
-            .bearer_auth(&token)
-            .send()
+        let response = send_within_throttle(client.get(target().url(&path)).bearer_auth(&token))
             .await
             .expect("an answer");
         let status = response.status();

@@ -143,7 +143,7 @@ impl Api {
         path_template: &str,
         request: RequestBuilder,
     ) -> Reply {
-        let response = request.send().await.unwrap_or_else(|e| {
+        let response = send_within_throttle(request).await.unwrap_or_else(|e| {
             panic!("{method} {path_template}: no response from the stage: {e}")
         });
         let observed = Observed::receive(response)
@@ -395,4 +395,33 @@ impl Reply {
             assert_eq!(self.header("etag"), Some(format!("\"{version}\"").as_str()));
         }
     }
+}
+
+/// How often a request the stage's throttle refused (`429`) is sent again.
+const THROTTLE_RETRIES: u32 = 8;
+
+/// Sends `request`, and again after a growing pause (50 ms, doubling, at most 1 s) while the
+/// stage's throttle refuses it with `429`, as a client of a throttled API does: a stage limits
+/// requests per second (staging: 100, bursts of 200, as API Gateway's default route throttle),
+/// and the suite's tests, run in parallel, can go past it. Any other answer is returned as it
+/// is; the contract's `429` is only ever the throttle's.
+pub(crate) async fn send_within_throttle(
+    request: RequestBuilder,
+) -> reqwest::Result<reqwest::Response> {
+    let mut request = request;
+    let mut pause = Duration::from_millis(50);
+    for _ in 0..THROTTLE_RETRIES {
+        // A streamed body cannot be sent twice: that request gets one try.
+        let Some(again) = request.try_clone() else {
+            break;
+        };
+        let response = request.send().await?;
+        if response.status() != reqwest::StatusCode::TOO_MANY_REQUESTS {
+            return Ok(response);
+        }
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(Duration::from_secs(1));
+        request = again;
+    }
+    request.send().await
 }
