@@ -238,7 +238,7 @@ async fn run(args: Args) -> Result<(), BoxError> {
         name: stream::FUNCTION.to_owned(),
         // Region and credentials; it reads no table.
         environment: store.process_environment(&items_apigateway::Config::default()),
-        memory_size_mb: stream::memory_size_mb()?,
+        memory_size_mb: stream::memory_size_mb(),
         cpu_groups: cpu_groups.clone(),
         sampled_traces: false,
     };

@@ -9,6 +9,7 @@ use eventbridge_emulator::EventBridgeEmulator;
 use items_domain::{Category, Description, Item, ItemFields, ItemId, ItemName, Subject, Timestamp};
 use items_dynamodb::stream::image_of;
 use items_dynamodb::table_design::ITEM_KEY;
+use items_dynamodb_streams::PUBLISH_ITEM_EVENTS;
 use serde_json::{json, Map, Value};
 
 use crate::events::{item_name, CALLER, ITEM_CATEGORY, ITEM_DESCRIPTION};
@@ -16,27 +17,12 @@ use crate::function::{FunctionProcess, Launch};
 use crate::stats::Summary;
 use crate::BoxError;
 
-/// The stream function, as routes.json names it.
-pub(crate) const FUNCTION: &str = "publish-item-events";
+/// The stream function, from its declaration.
+pub(crate) const FUNCTION: &str = PUBLISH_ITEM_EVENTS.function;
 
-/// The route list, whose `streams` section gives the stream function's memory size.
-const ROUTES_JSON: &str = include_str!("../../routes.json");
-
-/// The stream function's configured memory size, from the route list.
-pub(crate) fn memory_size_mb() -> Result<u32, BoxError> {
-    memory_size_in(ROUTES_JSON)
-}
-
-fn memory_size_in(routes_json: &str) -> Result<u32, BoxError> {
-    let routes: Value = serde_json::from_str(routes_json)?;
-    routes["streams"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .find(|stream| stream["function"] == FUNCTION)
-        .and_then(|stream| stream["memory_size_mb"].as_u64())
-        .and_then(|mb| u32::try_from(mb).ok())
-        .ok_or_else(|| format!("routes.json gives {FUNCTION} no memory_size_mb").into())
+/// The stream function's configured memory size, from its declaration.
+pub(crate) fn memory_size_mb() -> u32 {
+    PUBLISH_ITEM_EVENTS.memory_size_mb
 }
 
 /// Records per measured batch: one full `PutEvents` call.
@@ -184,20 +170,4 @@ fn insert_record(sequence: u64) -> Result<Value, BoxError> {
             "StreamViewType": "NEW_AND_OLD_IMAGES",
         },
     }))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_stream_functions_memory_size_comes_from_the_route_lists_streams() {
-        let routes = r#"{"streams": [
-            {"function": "other", "memory_size_mb": 512},
-            {"function": "publish-item-events", "memory_size_mb": 256}
-        ]}"#;
-        assert_eq!(memory_size_in(routes).expect("a size"), 256);
-        assert!(memory_size_in(r#"{"streams": [{"function": "publish-item-events"}]}"#).is_err());
-        assert!(memory_size_mb().is_ok());
-    }
 }

@@ -29,7 +29,7 @@ pub(crate) async fn function_processes(
     let mut config = config.clone();
     config.environment.extend(traces.lambda_environment());
     if let Some(events) = events {
-        functions.extend(routes::streams()?.into_iter().map(|s| s.function));
+        functions.extend(routes::streams().into_iter().map(|s| s.function));
         config.environment.extend(events.process_environment());
     }
     // With the memory store the processes get no store settings: only functions that need no

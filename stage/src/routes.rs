@@ -1,13 +1,11 @@
-//! The API's routes, from their one declaration (`items_apigateway::Route`), and the stream
-//! functions, from the `streams` section of the project's `routes.json`. Each route's target
+//! The API's routes and its stream functions, from their declarations
+//! (`items_apigateway::Route`, `items_dynamodb_streams::STREAM_FUNCTIONS`). Each route's target
 //! is its function's name.
 
 use items_apigateway::Route;
-use serde::Deserialize;
+use items_dynamodb_streams::STREAM_FUNCTIONS;
 
 use apigateway_emulator::router::{BadRouteKey, RouteTable};
-
-const ROUTES_JSON: &str = include_str!("../../routes.json");
 
 /// A route the stage serves: its key and the function serving it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,8 +16,8 @@ pub struct RouteSpec {
     pub function: String,
 }
 
-/// A function fed by a table's stream, as `routes.json` lists it under `streams`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+/// A function fed by a table's stream.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StreamSpec {
     /// The function (and binary), e.g. `publish-item-events`.
     pub function: String,
@@ -27,20 +25,11 @@ pub struct StreamSpec {
     pub table: String,
 }
 
-#[derive(Deserialize)]
-struct StreamsFile {
-    #[serde(default)]
-    streams: Vec<StreamSpec>,
-}
-
 /// Why the route list could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum RoutesError {
-    /// `routes.json`'s streams are not the expected shape.
-    #[error("routes.json: {0}")]
-    Parse(#[from] serde_json::Error),
     /// A route key is malformed.
-    #[error("routes.json: {0}")]
+    #[error("a declared route key: {0}")]
     RouteKey(#[from] BadRouteKey),
 }
 
@@ -56,8 +45,14 @@ pub fn all() -> Vec<RouteSpec> {
 }
 
 /// Every stream function of the API.
-pub fn streams() -> Result<Vec<StreamSpec>, RoutesError> {
-    Ok(serde_json::from_str::<StreamsFile>(ROUTES_JSON)?.streams)
+pub fn streams() -> Vec<StreamSpec> {
+    STREAM_FUNCTIONS
+        .iter()
+        .map(|stream| StreamSpec {
+            function: stream.function.to_owned(),
+            table: stream.table.name().to_owned(),
+        })
+        .collect()
 }
 
 /// The route table, each route leading to its function's name.

@@ -37,10 +37,10 @@ pub(crate) async fn map_streams(
 ) -> Result<Vec<StreamMapping>, StageError> {
     let client = aws_sdk_dynamodbstreams::Client::new(&store.sdk_config().await);
     let mut mappings = Vec::new();
-    for spec in routes::streams()? {
+    for spec in routes::streams() {
         let table = store.table_of(&spec.table).ok_or_else(|| {
             StageError::Streams(format!(
-                "routes.json: stream function {} reads table {:?}, which the stage does not know",
+                "stream function {} reads table {:?}, which the stage does not know",
                 spec.function, spec.table
             ))
         })?;

@@ -2,9 +2,10 @@
 //! scripts read it, so it must say exactly what the code says. Each function's DynamoDB grants
 //! come from the ports its handler's use case holds (`Route::ports`) and the actions the
 //! DynamoDB adapter states for each (`table_design::grants_of_ports`): least privilege by
-//! construction. The `streams` section lists functions that serve no route and is kept as is.
+//! construction. The `streams` section lists the functions that serve no route, from their
+//! declaration (`items_dynamodb_streams::STREAM_FUNCTIONS`).
 //!
-//! After changing a route, regenerate the file:
+//! After changing a route or a stream function, regenerate the file:
 //! `UPDATE_ROUTES_JSON=1 cargo test -p items-apigateway --test routes_file`.
 
 #![allow(
@@ -18,9 +19,10 @@ use std::path::PathBuf;
 
 use items_apigateway::Route;
 use items_dynamodb::table_design::grants_of_ports;
+use items_dynamodb_streams::STREAM_FUNCTIONS;
 use serde_json::Value;
 
-const DESCRIPTION: &str = "Generated from the route declaration in adapters/apigateway/src/route.rs (do not edit the routes here; regenerate with `UPDATE_ROUTES_JSON=1 cargo test -p items-apigateway --test routes_file`): the routes the Terraform and the scripts read, each with its function's memory size and the DynamoDB actions its use case's ports send. `streams` lists the functions fed by a table's stream instead of a route.";
+const DESCRIPTION: &str = "Generated from the route declaration in adapters/apigateway/src/route.rs and the stream functions' in adapters/dynamodb-streams/src/declaration.rs (do not edit it here; regenerate with `UPDATE_ROUTES_JSON=1 cargo test -p items-apigateway --test routes_file`): the routes the Terraform and the scripts read, each with its function's memory size and the DynamoDB actions its use case's ports send. `streams` lists the functions fed by a table's stream instead of a route.";
 
 fn path() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../routes.json")
@@ -30,8 +32,8 @@ fn quoted(text: &str) -> String {
     Value::String(text.to_owned()).to_string()
 }
 
-/// The file's text for the declared routes and the given `streams` section.
-fn rendered(streams: &[Value]) -> String {
+/// The file's text for the declared routes and stream functions.
+fn rendered() -> String {
     let routes: Vec<String> = Route::ALL
         .iter()
         .map(|route| {
@@ -52,16 +54,16 @@ fn rendered(streams: &[Value]) -> String {
             )
         })
         .collect();
-    let streams: Vec<String> = streams
+    let streams: Vec<String> = STREAM_FUNCTIONS
         .iter()
         .map(|stream| {
-            let fields: Vec<String> = stream
-                .as_object()
-                .expect("a stream is an object")
-                .iter()
-                .map(|(name, value)| format!("      {}: {value}", quoted(name)))
-                .collect();
-            format!("    {{\n{}\n    }}", fields.join(",\n"))
+            format!(
+                "    {{\n      \"function\": {},\n      \"memory_size_mb\": {},\n      \"publishes_to\": {},\n      \"table\": {}\n    }}",
+                quoted(stream.function),
+                stream.memory_size_mb,
+                quoted(stream.publishes_to),
+                quoted(stream.table.name())
+            )
         })
         .collect();
     format!(
@@ -75,9 +77,7 @@ fn rendered(streams: &[Value]) -> String {
 #[test]
 fn routes_json_is_the_route_declaration_rendered() {
     let current = std::fs::read_to_string(path()).expect("routes.json");
-    let parsed: Value = serde_json::from_str(&current).expect("routes.json is JSON");
-    let streams = parsed["streams"].as_array().cloned().unwrap_or_default();
-    let expected = rendered(&streams);
+    let expected = rendered();
     if std::env::var_os("UPDATE_ROUTES_JSON").is_some() {
         std::fs::write(path(), &expected).expect("write routes.json");
         return;

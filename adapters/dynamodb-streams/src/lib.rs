@@ -9,8 +9,11 @@
 
 #![warn(missing_docs)]
 
+mod declaration;
 #[cfg(feature = "lambda")]
 pub mod lambda;
+
+pub use declaration::{StreamFunction, PUBLISH_ITEM_EVENTS, STREAM_FUNCTIONS};
 
 use aws_lambda_events::dynamodb::EventRecord;
 use aws_lambda_events::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
