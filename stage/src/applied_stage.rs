@@ -11,19 +11,18 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use apigateway_emulator::{
-    Gateway, GatewayConfig, Integration, IntegrationFuture, LineSink, RouteTable, Server,
-    MAX_REQUEST_BYTES,
+    GatewayConfig, Integration, IntegrationFuture, LineSink, RouteTable, Server, MAX_REQUEST_BYTES,
 };
 use lambda_emulator::stream_mapping::{StartingPosition, StreamMapping, StreamMappingConfig};
 use lambda_emulator::{CpuModel, InvokeError, ProcessConfig, ProcessPool};
 use serde::Deserialize;
 use serde_json::Value;
-use tokio::net::TcpListener;
 use xray_emulator::XrayDaemon;
 
 use crate::applied::{AppliedFunction, AppliedStage, AppliedStreamMapping};
 use crate::applied_events;
 use crate::auth::{AuthConfig, Authorization};
+use crate::gateway::{serve_gateway, Api};
 use crate::local_endpoints::traces_router;
 use crate::processes::{function_failure, report_sink};
 use crate::traces::{mapping_invoke, TracedFunctions};
@@ -145,42 +144,34 @@ pub async fn serve_applied(
         mappings.push(start_mapping(mapping, &pools, &traces, &config).await?);
     }
 
-    let bind_error = |source| AppliedServeError::Bind {
-        address: config.address,
-        source,
-    };
-    let listener = TcpListener::bind(config.address)
-        .await
-        .map_err(bind_error)?;
-    let port = listener.local_addr().map_err(bind_error)?.port();
-    let gateway = Gateway::new(
-        routes,
-        authorization.authorizer,
-        Arc::new(TracedFunctions {
-            functions: Arc::new(Pools(Arc::clone(&pools))),
-            daemon: Arc::clone(&traces),
-        }),
-        GatewayConfig {
-            payload: stage.payload,
-            cors: stage.cors.clone(),
-            throttle: stage.throttle,
-            max_request_bytes: MAX_REQUEST_BYTES,
-            integration_timeout: stage.integration_timeout,
-            access_log: config.reports.clone(),
-            errors: config.reports.clone(),
-        },
-        port,
-    );
     // The local stage's own endpoints (token, docs) do not apply to a deployed stage; the
     // events endpoint reads what the applied rule delivered, and the traces endpoints show
     // what the functions sent to the stage's daemon.
-    let local = traces_router(traces);
+    let local = traces_router(Arc::clone(&traces));
     let local = match &stage.event_log_group {
         Some(group) => local.merge(applied_events::router(&config.endpoint, group.clone()).await),
         None => local,
     };
-    let server = apigateway_emulator::serve(listener, local.merge(gateway.into_router()))
-        .map_err(bind_error)?;
+    let api = Api {
+        routes,
+        authorizer: authorization.authorizer,
+        functions: Arc::new(Pools(Arc::clone(&pools))),
+    };
+    let gateway = GatewayConfig {
+        payload: stage.payload,
+        cors: stage.cors.clone(),
+        throttle: stage.throttle,
+        max_request_bytes: MAX_REQUEST_BYTES,
+        integration_timeout: stage.integration_timeout,
+        access_log: config.reports.clone(),
+        errors: config.reports.clone(),
+    };
+    let server = serve_gateway(config.address, api, traces, gateway, local)
+        .await
+        .map_err(|source| AppliedServeError::Bind {
+            address: config.address,
+            source,
+        })?;
     Ok(RunningAppliedStage {
         server,
         pools,

@@ -27,6 +27,7 @@ pub mod docs;
 mod error;
 pub mod events;
 mod functions;
+mod gateway;
 pub mod local_endpoints;
 mod processes;
 pub mod routes;

@@ -7,13 +7,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use apigateway_emulator::{
-    CorsConfig, Gateway, GatewayConfig, Integration, LineSink, LocalIssuer, PayloadVersion, Server,
+    CorsConfig, GatewayConfig, Integration, LineSink, LocalIssuer, PayloadVersion, Server,
     ThrottleConfig, DEFAULT_TOKEN_LIFETIME, INTEGRATION_TIMEOUT, MAX_REQUEST_BYTES,
 };
 use items_domain::ChangeEvents;
 use lambda_emulator::stream_mapping::StreamMapping;
 use lambda_emulator::{ProcessConfig, ProcessPool};
-use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use xray_emulator::XrayDaemon;
 
@@ -22,6 +21,7 @@ use crate::docs::{self, SwaggerUi};
 use crate::error::StageError;
 use crate::events::{follow_change_feed, EventLog};
 use crate::functions::in_process_functions;
+use crate::gateway::{serve_gateway, Api};
 use crate::local_endpoints::{self, LocalState};
 use crate::processes::{function_processes, report_sink, FunctionProcesses};
 use crate::routes;
@@ -169,43 +169,33 @@ pub async fn start(config: StageConfig) -> Result<RunningStage, StageError> {
     let routes = routes::table()?;
     let traces = Arc::new(XrayDaemon::start().await.map_err(StageError::Traces)?);
     let wiring = integration(&config, &traces).await?;
-    let traced = TracedFunctions {
-        functions: wiring.integration,
-        daemon: Arc::clone(&traces),
-    };
-
-    let bind_error = |source| StageError::Bind {
-        address: config.address,
-        source,
-    };
-    let listener = TcpListener::bind(config.address)
-        .await
-        .map_err(bind_error)?;
-    let port = listener.local_addr().map_err(bind_error)?.port();
-    let gateway = Gateway::new(
-        routes,
-        authorization.authorizer,
-        Arc::new(traced),
-        GatewayConfig {
-            payload: config.payload,
-            cors: config.cors.clone(),
-            throttle: config.throttle,
-            max_request_bytes: config.max_request_bytes,
-            integration_timeout: config.integration_timeout,
-            access_log: config.access_log.clone(),
-            errors: config.reports.clone(),
-        },
-        port,
-    );
     let local = local_endpoints::router(LocalState {
         issuer: authorization.token_endpoint_issuer,
         swagger_ui: Arc::new(SwaggerUi::new(config.swagger_ui.clone())),
         errors: config.reports.clone(),
         events: wiring.events.clone(),
-        traces,
+        traces: Arc::clone(&traces),
     });
-    let server = apigateway_emulator::serve(listener, local.merge(gateway.into_router()))
-        .map_err(bind_error)?;
+    let api = Api {
+        routes,
+        authorizer: authorization.authorizer,
+        functions: wiring.integration,
+    };
+    let gateway = GatewayConfig {
+        payload: config.payload,
+        cors: config.cors.clone(),
+        throttle: config.throttle,
+        max_request_bytes: config.max_request_bytes,
+        integration_timeout: config.integration_timeout,
+        access_log: config.access_log.clone(),
+        errors: config.reports.clone(),
+    };
+    let server = serve_gateway(config.address, api, traces, gateway, local)
+        .await
+        .map_err(|source| StageError::Bind {
+            address: config.address,
+            source,
+        })?;
     Ok(RunningStage {
         server,
         signer: authorization.signer,
