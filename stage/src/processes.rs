@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use apigateway_emulator::{FunctionFailure, Integration, IntegrationFuture, LineSink};
 use items_apigateway::Config;
+use items_dynamodb_streams::STREAM_FUNCTIONS;
 use lambda_emulator::{InvokeError, ProcessConfig, ProcessPool, ReportSink};
 use serde_json::Value;
 use xray_emulator::XrayDaemon;
@@ -29,7 +30,7 @@ pub(crate) async fn function_processes(
     let mut config = config.clone();
     config.environment.extend(traces.lambda_environment());
     if let Some(events) = events {
-        functions.extend(routes::streams().into_iter().map(|s| s.function));
+        functions.extend(STREAM_FUNCTIONS.iter().map(|s| s.function.to_owned()));
         config.environment.extend(events.process_environment());
     }
     // With the memory store the processes get no store settings: only functions that need no

@@ -1,9 +1,8 @@
-//! The API's routes and its stream functions, from their declarations
-//! (`items_apigateway::Route`, `items_dynamodb_streams::STREAM_FUNCTIONS`). Each route's target
-//! is its function's name.
+//! The API's routes, from their one declaration (`items_apigateway::Route`). Each route's
+//! target is its function's name. The stream functions are declared beside their adapter
+//! (`items_dynamodb_streams::STREAM_FUNCTIONS`).
 
 use items_apigateway::Route;
-use items_dynamodb_streams::STREAM_FUNCTIONS;
 
 use apigateway_emulator::router::{BadRouteKey, RouteTable};
 
@@ -14,15 +13,6 @@ pub struct RouteSpec {
     pub route_key: String,
     /// The function (and binary) that serves it, e.g. `get-item`.
     pub function: String,
-}
-
-/// A function fed by a table's stream.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StreamSpec {
-    /// The function (and binary), e.g. `publish-item-events`.
-    pub function: String,
-    /// The table whose stream feeds it, by its resource name, e.g. `items_table`.
-    pub table: String,
 }
 
 /// Why the route list could not be used.
@@ -40,17 +30,6 @@ pub fn all() -> Vec<RouteSpec> {
         .map(|route| RouteSpec {
             route_key: route.route_key().to_owned(),
             function: route.function_name().to_owned(),
-        })
-        .collect()
-}
-
-/// Every stream function of the API.
-pub fn streams() -> Vec<StreamSpec> {
-    STREAM_FUNCTIONS
-        .iter()
-        .map(|stream| StreamSpec {
-            function: stream.function.to_owned(),
-            table: stream.table.name().to_owned(),
         })
         .collect()
 }

@@ -68,14 +68,12 @@ impl DynamoDbStore {
         aws_sdk_dynamodb::Client::new(&self.sdk_config().await)
     }
 
-    /// The table name of a `routes.json` resource name (`items_table`, `idempotency_table`).
-    pub fn table_of(&self, resource: &str) -> Option<&str> {
-        if resource == Resource::ItemsTable.name() {
-            Some(&self.items_table)
-        } else if resource == Resource::IdempotencyTable.name() {
-            Some(&self.idempotency_table)
-        } else {
-            None
+    /// The name this stage gives a table of the table design; `None` for the index, no table.
+    pub fn table_of(&self, resource: Resource) -> Option<&str> {
+        match resource {
+            Resource::ItemsTable => Some(&self.items_table),
+            Resource::IdempotencyTable => Some(&self.idempotency_table),
+            Resource::CategoryIndex => None,
         }
     }
 

@@ -1,6 +1,6 @@
 //! Table streams on the local stage, on a DynamoDB store: the Lambda emulator's
-//! [event source mapping](lambda_emulator::stream_mapping) reads each stream of `routes.json`
-//! `streams` from the DynamoDB server and invokes its function with Streams events, as Lambda
+//! [event source mapping](lambda_emulator::stream_mapping) reads the stream of each declared
+//! stream function (`STREAM_FUNCTIONS`) from the DynamoDB server and invokes its function with Streams events, as Lambda
 //! does. In process mode the function is its real binary behind the Runtime API; in-process it
 //! is the stream function's handler, in this process.
 
@@ -8,14 +8,13 @@ use std::sync::Arc;
 
 use apigateway_emulator::Integration;
 use items_domain::ChangeEvents;
-use items_dynamodb_streams::StreamHandler;
+use items_dynamodb_streams::{StreamHandler, STREAM_FUNCTIONS};
 use lambda_emulator::stream_mapping::{Invoke, StreamMapping, StreamMappingConfig};
 use lambda_emulator::ReportSink;
 use serde_json::Value;
 
 use crate::error::StageError;
 use crate::events::EventLog;
-use crate::routes;
 use crate::store::DynamoDbStore;
 use crate::traces::mapping_invoke;
 
@@ -37,16 +36,16 @@ pub(crate) async fn map_streams(
 ) -> Result<Vec<StreamMapping>, StageError> {
     let client = aws_sdk_dynamodbstreams::Client::new(&store.sdk_config().await);
     let mut mappings = Vec::new();
-    for spec in routes::streams() {
-        let table = store.table_of(&spec.table).ok_or_else(|| {
+    for stream in STREAM_FUNCTIONS {
+        let table = store.table_of(stream.table).ok_or_else(|| {
             StageError::Streams(format!(
-                "stream function {} reads table {:?}, which the stage does not know",
-                spec.function, spec.table
+                "stream function {} reads {:?}, which has no stream",
+                stream.function, stream.table
             ))
         })?;
         let invoke = match &functions {
             StreamFunctions::Processes(functions) => {
-                mapping_invoke(Arc::clone(functions), &spec.function)
+                mapping_invoke(Arc::clone(functions), stream.function)
             }
             StreamFunctions::InProcess(bus) => handler_invoke(bus).await,
         };
