@@ -1,21 +1,17 @@
-//! One function process behind the local stage's Lambda Runtime API, timed as Lambda times it:
-//! Init Duration from process start to its first poll for an event, Duration from handing out
-//! an event to receiving its response. Under Lambda's CPU model each process is placed in the
-//! Lambda emulator's CPU group for its memory size right after it starts, as the emulator's
-//! own worker does.
+//! One function process, started by the Lambda emulator as the stage's processes are, timed as
+//! Lambda times it: Init Duration from process start to its first poll for an event, Duration
+//! from handing out an event to receiving its response. Under Lambda's CPU model each process
+//! is placed in the emulator's CPU group for its memory size right after it starts.
 
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
-use lambda_emulator::cpu_model::{CpuGroup, CpuGroups};
-use lambda_emulator::runtime_api::{self, Invocation, Outcome, RuntimeChannel};
+use lambda_emulator::cpu_model::CpuGroups;
+use lambda_emulator::runtime_api::Outcome;
+use lambda_emulator::{Output, ProcessSpec};
 use serde_json::Value;
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
-use tokio::sync::{mpsc, oneshot};
-use tokio::task::JoinHandle;
+use xray_emulator::{new_segment_id, TraceHeader, TraceId};
 
 use crate::BoxError;
 
@@ -85,130 +81,75 @@ pub(crate) struct Answer {
     pub arrived_at: Instant,
 }
 
-/// A running function process.
+/// A running function process: the Lambda emulator's, started as the stage starts one, its
+/// stdout kept to its last lines.
 pub(crate) struct FunctionProcess {
     name: String,
-    child: Child,
-    pid: Option<u32>,
-    channel: Arc<RuntimeChannel>,
-    channel_created: Instant,
-    started: Instant,
-    mailbox: mpsc::Sender<Invocation>,
-    server: JoinHandle<()>,
-    log: JoinHandle<Vec<String>>,
-    cpu_group: Option<CpuGroup>,
+    process: lambda_emulator::FunctionProcess,
     sampled_traces: bool,
 }
 
 impl FunctionProcess {
     /// Starts the process with its own Runtime API; it initialises and polls in the background.
+    /// Under the CPU model a process that cannot be placed in its group is an error: the
+    /// bench's figures would not be what they say.
     pub(crate) async fn start(launch: &Launch) -> Result<Self, BoxError> {
-        let channel_created = Instant::now();
-        let (channel, mailbox) = RuntimeChannel::new(&launch.name, channel_created);
-        let (address, server) = runtime_api::serve(Arc::clone(&channel)).await?;
-        let mut command = Command::new(&launch.binary);
-        command
-            .env_clear()
-            .envs(lambda_emulator::function_environment(
-                &launch.name,
-                launch.memory_size_mb,
-                &address.to_string(),
-            ))
-            .envs(launch.environment.iter().cloned())
-            .stdin(Stdio::null())
-            // Lambda's log pipeline reads stdout through a pipe; so does the bench.
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .kill_on_drop(true);
-        let started = Instant::now();
-        let mut child = match command.spawn() {
-            Ok(child) => child,
-            Err(error) => {
-                server.abort();
-                return Err(format!("could not start {}: {error}", launch.binary.display()).into());
-            }
+        let spec = ProcessSpec {
+            name: &launch.name,
+            binary: &launch.binary,
+            memory_size_mb: launch.memory_size_mb,
+            environment: &launch.environment,
+            output: Output::KeepLastLines,
         };
-        let pid = child.id();
-        // Placed at once: the process runs unthrottled only for the moments before this.
-        let cpu_group = match (&launch.cpu_groups, pid) {
-            (Some(groups), Some(pid)) => {
-                match groups.place(&launch.name, pid, launch.memory_size_mb) {
-                    Ok(group) => Some(group),
-                    Err(error) => {
-                        let _ = child.kill().await;
-                        server.abort();
-                        return Err(format!(
-                            "could not place {} in its CPU group: {error}",
-                            launch.name
-                        )
-                        .into());
-                    }
-                }
-            }
-            _ => None,
-        };
-        let log = tokio::spawn(drain(child.stdout.take()));
+        let process =
+            lambda_emulator::FunctionProcess::spawn(&spec, launch.cpu_groups.as_deref()).await?;
+        if let Some(error) = process.unplaced() {
+            let error = format!("could not place {} in its CPU group: {error}", launch.name);
+            process.stop().await;
+            return Err(error.into());
+        }
         Ok(Self {
             name: launch.name.clone(),
-            pid,
-            child,
-            channel,
-            channel_created,
-            started,
-            mailbox,
-            server,
-            log,
-            cpu_group,
+            process,
             sampled_traces: launch.sampled_traces,
         })
     }
 
     /// When the process was started.
     pub(crate) fn started(&self) -> Instant {
-        self.started
+        self.process.started()
     }
 
     /// From process start to its first poll for an event, once it has polled.
     pub(crate) fn init_duration(&self) -> Option<Duration> {
-        let since_channel = self.channel.init_duration()?;
-        Some((self.channel_created + since_channel).saturating_duration_since(self.started))
+        self.process.init_duration()
     }
 
     /// Sends one event and waits for the function's response.
     pub(crate) async fn invoke(&mut self, event: Value) -> Result<Answer, BoxError> {
-        let (reply, outcome) = oneshot::channel();
-        let invocation = Invocation {
-            request_id: uuid::Uuid::new_v4().to_string(),
-            event,
-            deadline: SystemTime::now() + FUNCTION_TIMEOUT,
-            trace_id: trace_header(self.sampled_traces),
-            reply,
+        let trace = TraceHeader {
+            root: TraceId::generate(),
+            parent: Some(new_segment_id()),
+            sampled: Some(self.sampled_traces),
         };
-        if self.mailbox.send(invocation).await.is_err() {
-            return Err(self.failure("its Runtime API is gone").await);
-        }
-        let outcome = tokio::select! {
-            outcome = tokio::time::timeout(FUNCTION_TIMEOUT, outcome) => outcome,
-            status = self.child.wait() => {
-                let reason = status.map_or_else(|e| e.to_string(), |s| s.to_string());
-                return Err(self.failure(&format!("the process exited ({reason})")).await);
-            }
-        };
+        let invoked = self
+            .process
+            .invoke(event, trace.to_string(), FUNCTION_TIMEOUT)
+            .await;
         let arrived_at = Instant::now();
-        match outcome {
-            Ok(Ok(Outcome::Response { body, duration })) => Ok(Answer {
+        match invoked.outcome {
+            Ok(Outcome::Response { body, duration }) => Ok(Answer {
                 response: serde_json::from_slice(&body)?,
                 duration,
                 arrived_at,
             }),
-            Ok(Ok(Outcome::Error { body, .. })) => Err(self
+            Ok(Outcome::Error { body, .. }) => Err(self
                 .failure(&format!(
                     "the function returned an error: {}",
                     String::from_utf8_lossy(&body)
                 ))
                 .await),
-            Ok(Err(_)) => Err(self.failure("the invocation was dropped").await),
-            Err(_) => Err(self.failure("it timed out").await),
+            Err(error) => Err(self.failure(&error.to_string()).await),
         }
     }
 
@@ -218,76 +159,31 @@ impl FunctionProcess {
     /// 0.5 ms of CPU per request round a run of 1,000 requests to within 2 %. A function's
     /// threads live as long as it does, so no thread's time is lost by summing the live ones.
     pub(crate) fn cpu_time(&self) -> Option<Duration> {
-        let pid = self.pid?;
+        let pid = self.process.pid()?;
         scheduler_run_time(pid).or_else(|| clock_ticks(pid))
     }
 
     /// The process's peak resident set (VmHWM), in KiB.
     pub(crate) fn peak_rss_kib(&self) -> Option<u64> {
-        lambda_emulator::peak_rss_kib(self.pid?)
+        self.process.peak_rss_kib()
     }
 
     /// Kills the process and stops its Runtime API; returns the last lines it logged.
-    pub(crate) async fn stop(mut self) -> Vec<String> {
-        let _ = self.child.kill().await;
-        self.server.abort();
-        self.remove_cpu_group().await;
-        (&mut self.log).await.unwrap_or_default()
-    }
-
-    /// Removes the process's CPU group once it has exited (killed and waited for).
-    async fn remove_cpu_group(&mut self) {
-        if let Some(group) = self.cpu_group.take() {
-            // An empty group that cannot be removed is harmless; the next probe removes it.
-            let _ = group.remove().await;
-        }
+    pub(crate) async fn stop(self) -> Vec<String> {
+        self.process.stop().await;
+        self.process.last_lines()
     }
 
     /// An error naming the function, with the last lines it logged; the process is stopped.
     async fn failure(&mut self, what: &str) -> BoxError {
-        let _ = self.child.kill().await;
-        self.server.abort();
-        self.remove_cpu_group().await;
-        let lines = (&mut self.log).await.unwrap_or_default();
+        self.process.stop().await;
         format!(
             "{}: {what}; its last log lines:\n{}",
             self.name,
-            lines.join("\n")
+            self.process.last_lines().join("\n")
         )
         .into()
     }
-}
-
-/// A trace header as Lambda gives an invocation: an X-Ray trace id (its first part the time),
-/// a parent segment id and the sampling decision.
-fn trace_header(sampled: bool) -> String {
-    let seconds = SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0, |since| since.as_secs());
-    let random = uuid::Uuid::new_v4().simple().to_string();
-    format!(
-        "Root=1-{seconds:08x}-{};Parent={};Sampled={}",
-        &random[..24],
-        &random[16..],
-        u8::from(sampled)
-    )
-}
-
-/// Reads the process's stdout to the end, keeping the last lines for error reports.
-async fn drain(stdout: Option<tokio::process::ChildStdout>) -> Vec<String> {
-    const KEEP: usize = 20;
-    let mut kept = Vec::new();
-    let Some(stdout) = stdout else {
-        return kept;
-    };
-    let mut lines = BufReader::new(stdout).lines();
-    while let Ok(Some(line)) = lines.next_line().await {
-        if kept.len() == KEEP {
-            kept.remove(0);
-        }
-        kept.push(line);
-    }
-    kept
 }
 
 /// The release binary of `function` in `dir`, if it is there.

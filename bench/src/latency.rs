@@ -182,33 +182,32 @@ pub(crate) async fn cold_starts(
     })
 }
 
-/// A function's init, step by step: each step's median over fresh `init-steps` processes, and
-/// the median of the whole init (process start to first poll).
+/// A function's init, step by step: each step's median as the function itself logs it (the
+/// `init step` lines `items_apigateway::lambda::run` writes at debug level), over fresh
+/// processes of a route's function, and the median of their whole init (process start to
+/// first poll).
 #[derive(Debug, Clone, serde::Serialize)]
 pub(crate) struct InitSteps {
     /// Each step and its median, in ms, in the order they run.
     pub steps: Vec<(String, f64)>,
-    /// What those steps replace (the SDK's default chains, the platform's root store), timed
-    /// after them in the same processes for comparison; not part of a function's init.
+    /// What two of those steps replace (the SDK's default chains, the platform's root store),
+    /// timed in as many `init-alternatives` processes; not part of a function's init.
     pub replaced: Vec<(String, f64)>,
-    /// The whole init of those processes, less the replaced steps' medians.
+    /// The whole init of the function's processes.
     pub init: Summary,
 }
 
 /// Named steps, each with its time in every run.
 type StepSamples = Vec<(String, Vec<Duration>)>;
 
-/// Adds one run's `[[step, ms], ...]` to `samples`, step by step in order.
-fn add_steps(samples: &mut StepSamples, logged: &Value) -> Result<(), BoxError> {
-    for (index, step) in logged.as_array().into_iter().flatten().enumerate() {
-        let name = step[0].as_str().unwrap_or_default().to_owned();
-        let ms = step[1].as_f64().ok_or("a step without a time")?;
+/// Adds one run's steps to `samples`, step by step in order.
+fn add_steps(samples: &mut StepSamples, logged: &[(String, f64)]) {
+    for (index, (name, ms)) in logged.iter().enumerate() {
         if samples.len() <= index {
-            samples.push((name, Vec::new()));
+            samples.push((name.clone(), Vec::new()));
         }
         samples[index].1.push(Duration::from_secs_f64(ms / 1000.0));
     }
-    Ok(())
 }
 
 /// Each step's median.
@@ -219,44 +218,75 @@ fn medians(samples: StepSamples) -> Vec<(String, f64)> {
         .collect()
 }
 
-/// Starts `runs` fresh `init-steps` processes and collects the step times each logs.
+/// The `init step` lines among a function's log lines, as `(step, ms)`.
+fn logged_init_steps(lines: &[String]) -> Vec<(String, f64)> {
+    lines
+        .iter()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .filter(|entry| entry["message"] == "init step")
+        .filter_map(|entry| Some((entry["step"].as_str()?.to_owned(), entry["ms"].as_f64()?)))
+        .collect()
+}
+
+/// The `replaced_steps` line `init-alternatives` prints, as `(step, ms)`.
+fn logged_alternatives(lines: &[String]) -> Option<Vec<(String, f64)>> {
+    let logged = lines
+        .iter()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .find(|entry| entry.get("replaced_steps").is_some())?;
+    logged["replaced_steps"]
+        .as_array()?
+        .iter()
+        .map(|step| Some((step[0].as_str()?.to_owned(), step[1].as_f64()?)))
+        .collect()
+}
+
+/// The variable that turns on the init's step lines in a function, and nothing else at debug.
+pub(crate) const INIT_STEP_LOGS: (&str, &str) = ("RUST_LOG", "info,items_apigateway::lambda=debug");
+
+/// Starts `runs` fresh processes of `function` (`GET /items/{id}`'s, with [`INIT_STEP_LOGS`])
+/// and of `alternatives`, each answering one request, and collects the steps each logs.
 pub(crate) async fn init_steps(
-    launch: &Launch,
+    function: &Launch,
+    alternatives: &Launch,
     workload: &mut Workload,
     runs: usize,
 ) -> Result<InitSteps, BoxError> {
+    let mut function = function.clone();
+    function
+        .environment
+        .push((INIT_STEP_LOGS.0.to_owned(), INIT_STEP_LOGS.1.to_owned()));
     let mut inits = Vec::with_capacity(runs);
     let (mut steps, mut replaced) = (StepSamples::new(), StepSamples::new());
     for _ in 0..runs {
         let call = workload.next_call(Route::GetItem)?;
-        let mut process = FunctionProcess::start(launch).await?;
-        let answer = match workload.events.event(&call) {
-            Ok(event) => process.invoke(event).await,
-            Err(error) => Err(error),
-        };
-        let init = process.init_duration();
-        let lines = process.stop().await;
-        answer?;
-        let logged = lines
-            .iter()
-            .filter_map(|line| serde_json::from_str::<Value>(line).ok())
-            .find(|entry| entry.get("init_steps").is_some())
-            .ok_or("init-steps logged no steps")?;
-        add_steps(&mut steps, &logged["init_steps"])?;
-        add_steps(&mut replaced, &logged["replaced_steps"])?;
-        let replaced_ms: f64 = logged["replaced_steps"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|step| step[1].as_f64())
-            .sum();
-        let init = init.ok_or("init-steps answered without polling")?;
-        inits.push(init.saturating_sub(Duration::from_secs_f64(replaced_ms / 1000.0)));
+        for (launch, is_function) in [(&function, true), (alternatives, false)] {
+            let mut process = FunctionProcess::start(launch).await?;
+            let answer = match workload.events.event(&call) {
+                Ok(event) => process.invoke(event).await,
+                Err(error) => Err(error),
+            };
+            let init = process.init_duration();
+            let lines = process.stop().await;
+            answer?;
+            if is_function {
+                let logged = logged_init_steps(&lines);
+                if logged.is_empty() {
+                    return Err(format!("{} logged no init steps", launch.name).into());
+                }
+                add_steps(&mut steps, &logged);
+                inits.push(init.ok_or("the function answered without polling")?);
+            } else {
+                let logged = logged_alternatives(&lines)
+                    .ok_or("init-alternatives printed no replaced steps")?;
+                add_steps(&mut replaced, &logged);
+            }
+        }
     }
     Ok(InitSteps {
         steps: medians(steps),
         replaced: medians(replaced),
-        init: Summary::of(&inits).ok_or("no init-steps runs")?,
+        init: Summary::of(&inits).ok_or("no init runs")?,
     })
 }
 

@@ -21,6 +21,7 @@ mod report;
 mod sizes;
 mod stats;
 mod stream;
+mod table;
 mod throughput;
 mod tls;
 mod traces;
@@ -122,7 +123,7 @@ enum PowerTuningChoice {
     args_override_self = true
 )]
 struct Args {
-    /// Where the release function binaries (and store-floor, bare-runtime, init-steps) are.
+    /// Where the release function binaries (and store-floor, bare-runtime, init-alternatives) are.
     #[arg(long, default_value = "target/release")]
     functions_dir: PathBuf,
     /// The sizes file scripts/bench writes when it packages the functions.
@@ -221,7 +222,7 @@ async fn run(args: Args) -> Result<(), BoxError> {
     let floors = Floors {
         store: tool("store-floor")?,
         bare: tool("bare-runtime")?,
-        init_steps: tool("init-steps")?,
+        init_alternatives: tool("init-alternatives")?,
     };
 
     // Fresh tables, so nothing earlier (or another run) changes what the routes find.
@@ -237,7 +238,7 @@ async fn run(args: Args) -> Result<(), BoxError> {
         binary: function::binary(&args.functions_dir, stream::FUNCTION)?,
         name: stream::FUNCTION.to_owned(),
         // Region and credentials; it reads no table.
-        environment: store.process_environment(&items_apigateway::Config::default()),
+        environment: store.process_environment(&items_apigateway::AdapterConfig::default()),
         memory_size_mb: stream::memory_size_mb(),
         cpu_groups: cpu_groups.clone(),
         sampled_traces: false,
@@ -443,7 +444,7 @@ async fn seeded_workload(
     store: &DynamoDbStore,
     functions: &[(Route, Launch)],
 ) -> Result<(HashMap<Route, Launch>, Workload), BoxError> {
-    let environment = store.process_environment(&items_apigateway::Config::default());
+    let environment = store.process_environment(&items_apigateway::AdapterConfig::default());
     let launches = with_environment(functions, &environment);
     let events = EventFactory::new(&LocalIssuer::load_or_create(&args.issuer_key)?)?;
     let create = launches
@@ -585,8 +586,8 @@ struct Floors {
     store: Launch,
     /// A function that does nothing.
     bare: Launch,
-    /// A function's init, step by step.
-    init_steps: Launch,
+    /// What two of a function's init steps replace, timed alone.
+    init_alternatives: Launch,
 }
 
 /// One route's figures: cold starts (at its share, unthrottled when the share was active, and
@@ -645,7 +646,7 @@ async fn measure(
     stream_launch: &Launch,
     cpu_model: &CpuModelSetting,
 ) -> Result<Measured, BoxError> {
-    let environment = store.process_environment(&items_apigateway::Config::default());
+    let environment = store.process_environment(&items_apigateway::AdapterConfig::default());
     let with_store = |launch: &Launch, environment: &[(String, String)]| Launch {
         environment: environment.to_vec(),
         ..launch.clone()
@@ -679,9 +680,14 @@ async fn measure(
         args.cold_runs,
     )
     .await?;
-    eprintln!("init steps: init-steps x {}", args.cold_runs);
+    eprintln!(
+        "init steps: {} and init-alternatives x {}",
+        Route::GetItem.function_name(),
+        args.cold_runs
+    );
     let init_steps = latency::init_steps(
-        &with_store(&floors.init_steps, &environment),
+        launch_of(Route::GetItem)?,
+        &with_store(&floors.init_alternatives, &environment),
         &mut workload,
         args.cold_runs,
     )

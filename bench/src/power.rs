@@ -210,7 +210,7 @@ pub(crate) fn render(tuning: &PowerTuning) -> String {
             ]);
         }
     }
-    out.push_str(&crate::report::table(
+    out.push_str(&crate::table::table(
         &[
             "function",
             "memory",

@@ -12,7 +12,9 @@ use crate::cost::{
 };
 use crate::latency::{ColdStarts, InitSteps};
 use crate::machine::Machine;
+use crate::sizes::ZIP_TARGET_BYTES;
 use crate::stats::Summary;
+use crate::table::table;
 use crate::throughput::Throughput;
 
 /// How the run was made.
@@ -182,8 +184,6 @@ pub(crate) fn ratio_target(route: Route) -> f64 {
 
 /// Every cold init, less its warm-up, within this multiple of the bare runtime's.
 pub(crate) const INIT_RATIO_TARGET: f64 = 2.0;
-/// Every zip under this many bytes.
-pub(crate) const ZIP_TARGET_BYTES: u64 = 3_000_000;
 /// Peak RSS under this many MiB.
 pub(crate) const RSS_TARGET_MIB: f64 = 16.0;
 
@@ -502,7 +502,8 @@ pub(crate) fn render(results: &Results) -> String {
 
     let steps = &results.init_steps;
     out.push_str(&format!(
-        "\nWhere a function's init goes (init-steps: lambda::run's init steps one at a time, medians; its whole init {}):\n",
+        "\nWhere a function's init goes ({}'s init steps as lambda::run logs them, medians; its whole init {}):\n",
+        Route::GetItem.function_name(),
         ms(steps.init.p50_ms)
     ));
     let accounted: f64 = steps.steps.iter().map(|(_, ms)| ms).sum();
@@ -517,7 +518,7 @@ pub(crate) fn render(results: &Results) -> String {
     ]);
     out.push_str(&table(&["step", "p50"], &rows));
     if !steps.replaced.is_empty() {
-        out.push_str("What those steps replace, timed after them in the same processes:\n");
+        out.push_str("What two of those steps replace, timed alone (init-alternatives):\n");
         let rows: Vec<Vec<String>> = steps
             .replaced
             .iter()
@@ -666,50 +667,6 @@ pub(crate) fn render(results: &Results) -> String {
             check.target,
             check.measured
         ));
-    }
-    out
-}
-
-/// A plain text table: columns padded to their widest cell, numbers right-aligned.
-pub(crate) fn table(header: &[&str], rows: &[Vec<String>]) -> String {
-    let widths: Vec<usize> = header
-        .iter()
-        .enumerate()
-        .map(|(i, title)| {
-            rows.iter()
-                .map(|row| row.get(i).map_or(0, |c| c.chars().count()))
-                .max()
-                .unwrap_or(0)
-                .max(title.chars().count())
-        })
-        .collect();
-    let line = |cells: Vec<&str>| {
-        let padded: Vec<String> = cells
-            .iter()
-            .zip(&widths)
-            .enumerate()
-            .map(|(i, (cell, &width))| {
-                if i < 2 {
-                    format!("{cell:<width$}")
-                } else {
-                    format!("{cell:>width$}")
-                }
-            })
-            .collect();
-        format!("{}\n", padded.join("  ").trim_end())
-    };
-    let mut out = line(header.to_vec());
-    out.push_str(&line(
-        widths
-            .iter()
-            .map(|&w| "-".repeat(w))
-            .collect::<Vec<_>>()
-            .iter()
-            .map(String::as_str)
-            .collect(),
-    ));
-    for row in rows {
-        out.push_str(&line(row.iter().map(String::as_str).collect()));
     }
     out
 }

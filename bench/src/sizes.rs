@@ -8,6 +8,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::BoxError;
 
+/// Every zip under this many bytes (the bench's target).
+pub(crate) const ZIP_TARGET_BYTES: u64 = 3_000_000;
+
 /// The packages of every function.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Packages {

@@ -40,7 +40,7 @@ impl Proxy {
         let leaf =
             CertificateParams::new(vec!["localhost".to_owned()])?.signed_by(&leaf_key, &ca)?;
 
-        let mut bundle_text = items_dynamodb::AMAZON_TRUST_SERVICES_ROOTS.to_owned();
+        let mut bundle_text = items_sdk_config::AMAZON_TRUST_SERVICES_ROOTS.to_owned();
         bundle_text.push_str(&ca.pem());
         let bundle = PathBuf::from(BUNDLE);
         if let Some(dir) = bundle.parent() {

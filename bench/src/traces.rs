@@ -15,7 +15,7 @@ use tokio::task::JoinHandle;
 
 use crate::function::{FunctionProcess, Launch};
 use crate::latency::Workload;
-use crate::report::ZIP_TARGET_BYTES;
+use crate::sizes::ZIP_TARGET_BYTES;
 use crate::stats::Summary;
 use crate::BoxError;
 

@@ -21,7 +21,7 @@ struct EventSource {
 /// The events endpoint over `log_group`, read with the caller's environment's credentials
 /// (the deployer's) at `endpoint`.
 pub(crate) async fn router(endpoint: &str, log_group: String) -> Router {
-    let sdk = items_dynamodb::sdk_config_loader(items_dynamodb::Timeouts::default())
+    let sdk = items_sdk_config::sdk_config_loader(items_sdk_config::Timeouts::default())
         .endpoint_url(endpoint)
         .region(aws_config::Region::new(lambda_emulator::region()))
         .load()

@@ -305,7 +305,7 @@ async fn start_mapping(
         )));
     }
     let principal = principal_of(&mapping.function_name, config)?;
-    let sdk = items_dynamodb::sdk_config_loader(items_dynamodb::Timeouts::default())
+    let sdk = items_sdk_config::sdk_config_loader(items_sdk_config::Timeouts::default())
         .endpoint_url(&config.endpoint)
         .region(aws_config::Region::new(lambda_emulator::region()))
         .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use apigateway_emulator::{FunctionFailure, Integration, IntegrationFuture};
-use items_apigateway::{handler_for, Config, EventHandler, Route};
+use items_apigateway::{handler_for, AdapterConfig, EventHandler, Route};
 use items_domain::ItemRepository;
 use items_dynamodb::DynamoDbItemRepository;
 use items_memory::{ChangeFeed, InMemoryItemRepository};
@@ -36,7 +36,7 @@ pub(crate) async fn in_process_functions(
             (Arc::new(repository), None)
         }
     };
-    let config = Config::from_env().map_err(StoreError::Config)?;
+    let config = AdapterConfig::from_env().map_err(StoreError::Config)?;
     let functions = Route::ALL
         .into_iter()
         .map(|route| {

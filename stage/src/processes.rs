@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use apigateway_emulator::{FunctionFailure, Integration, IntegrationFuture, LineSink};
-use items_apigateway::Config;
+use items_apigateway::AdapterConfig;
 use items_dynamodb_streams::STREAM_FUNCTIONS;
 use lambda_emulator::{InvokeError, ProcessConfig, ProcessPool, ReportSink};
 use serde_json::Value;
@@ -37,7 +37,7 @@ pub(crate) async fn function_processes(
     // store (as in tests of the stage itself) can work that way.
     if let StoreConfig::DynamoDb(dynamodb) = store {
         prepare_tables(dynamodb).await?;
-        let adapter = Config::from_env().map_err(StoreError::Config)?;
+        let adapter = AdapterConfig::from_env().map_err(StoreError::Config)?;
         config
             .environment
             .extend(dynamodb.process_environment(&adapter));

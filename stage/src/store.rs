@@ -1,7 +1,7 @@
 //! The store behind the functions: the in-memory repository shared by in-process functions,
 //! or a DynamoDB endpoint whose tables the stage creates when missing.
 
-use items_apigateway::{Config, FunctionConfig};
+use items_apigateway::{AdapterConfig, FunctionConfig};
 use items_dynamodb::table_design::{self, Resource};
 use items_dynamodb::TableNames;
 
@@ -9,7 +9,7 @@ use items_dynamodb::TableNames;
 /// publisher): the functions' settings (TLS stack, timeouts, retries) and the stage's region;
 /// with a local `endpoint`, that endpoint and placeholder credentials when none are configured.
 pub(crate) async fn sdk_config(endpoint: Option<&str>) -> aws_config::SdkConfig {
-    let mut loader = items_dynamodb::sdk_config_loader(items_dynamodb::Timeouts::default())
+    let mut loader = items_sdk_config::sdk_config_loader(items_sdk_config::Timeouts::default())
         .region(aws_config::Region::new(lambda_emulator::region()));
     if let Some(endpoint) = endpoint {
         loader = loader.endpoint_url(endpoint);
@@ -81,7 +81,7 @@ impl DynamoDbStore {
     /// (`adapter`'s settings and these tables), the endpoint, and the stage's AWS settings
     /// (placeholder credentials for a local endpoint when none are set, so the SDK never probes
     /// for instance credentials).
-    pub fn process_environment(&self, adapter: &Config) -> Vec<(String, String)> {
+    pub fn process_environment(&self, adapter: &AdapterConfig) -> Vec<(String, String)> {
         let function = FunctionConfig {
             adapter: adapter.clone(),
             tables: self.table_names(),

@@ -20,7 +20,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use items_apigateway::{handler_for, Config, EventHandler, Route};
+use items_apigateway::{handler_for, AdapterConfig, EventHandler, Route};
 use items_domain::ItemRepository;
 use items_json::logs::json_subscriber;
 use items_memory::InMemoryItemRepository;
@@ -140,7 +140,7 @@ fn main() {
         .build()
         .expect("runtime");
     let store: Arc<dyn ItemRepository> = Arc::new(InMemoryItemRepository::new());
-    let function = |route| handler_for(route, Arc::clone(&store), &Config::default());
+    let function = |route| handler_for(route, Arc::clone(&store), &AdapterConfig::default());
     // As `lambda_runtime::run` does: the event read into a `Value`, the handler run inside its
     // "Lambda runtime invoke" span, the response serialised.
     let invoke = |function: &Arc<dyn EventHandler>, bytes: &[u8]| {

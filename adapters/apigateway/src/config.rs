@@ -22,14 +22,14 @@ const DEFAULT_ADMIN_GROUP: &str = "admin";
 
 /// Settings of the driving adapter.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Config {
+pub struct AdapterConfig {
     /// The `cognito:groups` entry that makes a caller an admin.
     pub admin_group: String,
     /// Where metrics go.
     pub metrics: Metrics,
 }
 
-impl Default for Config {
+impl Default for AdapterConfig {
     fn default() -> Self {
         Self {
             admin_group: DEFAULT_ADMIN_GROUP.to_owned(),
@@ -42,7 +42,7 @@ impl Default for Config {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FunctionConfig {
     /// The driving adapter's settings.
-    pub adapter: Config,
+    pub adapter: AdapterConfig,
     /// The DynamoDB tables.
     pub tables: TableNames,
 }
@@ -88,7 +88,7 @@ fn required(var: Variables<'_>, name: &'static str) -> Result<String, ConfigErro
     optional(var, name)?.ok_or(ConfigError::Missing(name))
 }
 
-impl Config {
+impl AdapterConfig {
     /// The adapter's settings from the environment: the admin group ([`ADMIN_GROUP_ENV`],
     /// default `admin`), and Embedded Metric Format metrics when running as a Lambda function
     /// ([`FUNCTION_NAME_ENV`] set).
@@ -111,7 +111,7 @@ impl Config {
 }
 
 impl FunctionConfig {
-    /// A function's configuration from its environment: [`Config::from_env`], and the tables
+    /// A function's configuration from its environment: [`AdapterConfig::from_env`], and the tables
     /// ([`ITEMS_TABLE_ENV`], [`IDEMPOTENCY_TABLE_ENV`], both required).
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_variables(&|name| std::env::var(name))
@@ -119,7 +119,7 @@ impl FunctionConfig {
 
     fn from_variables(var: Variables<'_>) -> Result<Self, ConfigError> {
         Ok(Self {
-            adapter: Config::from_variables(var)?,
+            adapter: AdapterConfig::from_variables(var)?,
             tables: TableNames {
                 items: required(var, ITEMS_TABLE_ENV)?,
                 idempotency: required(var, IDEMPOTENCY_TABLE_ENV)?,
@@ -152,7 +152,7 @@ mod tests {
     #[test]
     fn what_to_env_writes_reads_back_as_the_same_configuration() {
         let config = FunctionConfig {
-            adapter: Config {
+            adapter: AdapterConfig {
                 admin_group: "operators".to_owned(),
                 metrics: Metrics::Off,
             },
@@ -173,7 +173,7 @@ mod tests {
     fn the_tables_are_required_and_the_admin_group_defaults_to_admin() {
         let tables = [(ITEMS_TABLE_ENV, "i"), (IDEMPOTENCY_TABLE_ENV, "k")];
         let config = FunctionConfig::from_variables(&read(&tables)).expect("configured");
-        assert_eq!(config.adapter, Config::default());
+        assert_eq!(config.adapter, AdapterConfig::default());
         assert_eq!(
             FunctionConfig::from_variables(&read(&tables[1..])),
             Err(ConfigError::Missing(ITEMS_TABLE_ENV))

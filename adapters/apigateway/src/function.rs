@@ -10,7 +10,7 @@ use items_domain::{Caller, Port, Subject};
 use serde_json::{json, Value};
 use tracing::Instrument;
 
-use crate::config::Config;
+use crate::config::AdapterConfig;
 use crate::handlers::{RequestContext, RouteHandler};
 use crate::metrics::Metrics;
 use crate::problem::Problem;
@@ -27,7 +27,7 @@ pub struct Function<H> {
 
 impl<H: RouteHandler> Function<H> {
     /// The function around `handler`, configured by `config`.
-    pub fn new(handler: H, config: &Config) -> Self {
+    pub fn new(handler: H, config: &AdapterConfig) -> Self {
         Self {
             handler,
             admin_group: config.admin_group.clone(),

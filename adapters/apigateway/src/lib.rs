@@ -5,7 +5,8 @@
 //! input into domain values; [`handlers`] holds one handler per route; [`views`] and [`problem`]
 //! build response bodies; [`response`] shapes them for the payload format; [`Function`] does
 //! what every route shares (caller, log span, request line, metrics). A function binary names its own route's handler and hands it
-//! to `lambda::run`; the local stage and the tests find any route's through [`handler_for`].
+//! to `lambda::run`; the local stage and the tests find any route's through [`handler_for`]. The
+//! routes are declared once, in [`route`].
 
 pub mod body;
 pub mod compression;
@@ -16,6 +17,7 @@ pub mod problem;
 pub mod request;
 pub mod response;
 pub mod route;
+mod routing;
 pub mod views;
 
 mod function;
@@ -23,7 +25,8 @@ mod input;
 #[cfg(feature = "lambda")]
 pub mod lambda;
 
-pub use config::{Config, FunctionConfig};
+pub use config::{AdapterConfig, FunctionConfig};
 pub use function::{EventHandler, Function};
 pub use handlers::RouteHandler;
-pub use route::{handler_for, Route, Routed};
+pub use route::{Route, Routed};
+pub use routing::handler_for;

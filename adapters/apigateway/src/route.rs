@@ -1,26 +1,79 @@
 //! The routes, each declared once: its API Gateway route key, the function serving it, the use
 //! case behind it (as `routes.json` and the Terraform name it), its handler, its success
-//! status and its function's memory size. Everything else about a route is derived from this declaration: the [`Route`] type,
-//! [`handler_for`](crate::handler_for), its function's store ports (from its handler's use
-//! case) and so its IAM actions and warm-up call, and the generated `routes.json` the Terraform
+//! status and its function's memory size. Everything else about a route is derived from this
+//! declaration: the [`Route`] type here; in `routing`, each handler's route,
+//! its function's store ports (from its handler's use case, and so its IAM actions and warm-up
+//! call) and [`handler_for`](crate::handler_for); and the generated `routes.json` the Terraform
 //! and the scripts read (`tests/routes_file.rs` keeps it equal to this declaration).
 
-use std::sync::Arc;
+/// The routes' declaration, one row each: `Variant = "METHOD /path" { ... }`. It hands the
+/// table to the macro it is given, so each module derives its part of a route from the same
+/// rows: this one the [`Route`] type and its facts, `routing` what needs the
+/// handlers (their route, their store ports, [`handler_for`](crate::handler_for)).
+macro_rules! with_routes {
+    ($derive:ident) => {
+        $derive! {
+            /// A page of items.
+            ListItems = "GET /items" {
+                handler: list_items,
+                function: "list-items",
+                use_case: "list",
+                success: 200,
+                memory_mb: 128,
+            }
+            /// One item.
+            GetItem = "GET /items/{id}" {
+                handler: get_item,
+                function: "get-item",
+                use_case: "get",
+                success: 200,
+                memory_mb: 128,
+            }
+            /// A new item.
+            CreateItem = "POST /items" {
+                handler: create_item,
+                function: "create-item",
+                use_case: "create",
+                success: 201,
+                memory_mb: 128,
+            }
+            /// An item's fields replaced.
+            UpdateItem = "PUT /items/{id}" {
+                handler: update_item,
+                function: "update-item",
+                use_case: "update",
+                success: 200,
+                memory_mb: 128,
+            }
+            /// Some of an item's fields changed (a JSON Merge Patch).
+            PatchItem = "PATCH /items/{id}" {
+                handler: patch_item,
+                function: "patch-item",
+                use_case: "patch",
+                success: 200,
+                memory_mb: 128,
+            }
+            /// An item removed.
+            DeleteItem = "DELETE /items/{id}" {
+                handler: delete_item,
+                function: "delete-item",
+                use_case: "delete",
+                success: 204,
+                memory_mb: 128,
+            }
+        }
+    };
+}
+pub(crate) use with_routes;
 
-use items_domain::{ItemRepository, Port};
-
-use crate::config::Config;
-use crate::function::{EventHandler, Function};
-use crate::handlers::{self, RouteHandler};
-
-/// Declares the routes: one row each, `Variant = "METHOD /path" { ... }`.
-macro_rules! routes {
+/// The [`Route`] type from the declaration.
+macro_rules! declare_routes {
     ($(
         $(#[$doc:meta])*
         $variant:ident = $route_key:literal {
+            handler: $handler:ident,
             function: $function:literal,
             use_case: $use_case:literal,
-            handler: $handler:ident,
             success: $success:literal,
             memory_mb: $memory_mb:literal $(,)?
         }
@@ -61,94 +114,16 @@ macro_rules! routes {
             pub fn memory_size_mb(self) -> u32 {
                 match self { $(Route::$variant => $memory_mb,)+ }
             }
-
-            /// The store ports the route's use case holds: all its function may be granted.
-            pub fn ports(self) -> &'static [Port] {
-                match self {
-                    $(Route::$variant => {
-                        <handlers::$handler::Handler<Arc<dyn ItemRepository>> as RouteHandler>::PORTS
-                    })+
-                }
-            }
-        }
-
-        $(
-            impl<S> Routed for handlers::$handler::Handler<S> {
-                const ROUTE: Route = Route::$variant;
-            }
-        )+
-
-        /// The function serving `route` over a store that has every capability: the one lookup
-        /// the local stage and the tests use.
-        pub fn handler_for(
-            route: Route,
-            store: Arc<dyn ItemRepository>,
-            config: &Config,
-        ) -> Arc<dyn EventHandler> {
-            match route {
-                $(Route::$variant => {
-                    Arc::new(Function::new(handlers::$handler::Handler::new(store), config))
-                })+
-            }
         }
     };
 }
+
+with_routes!(declare_routes);
 
 /// The route a handler serves, as its declaration says.
 pub trait Routed {
     /// The route.
     const ROUTE: Route;
-}
-
-routes! {
-    /// A page of items.
-    ListItems = "GET /items" {
-        function: "list-items",
-        use_case: "list",
-        handler: list_items,
-        success: 200,
-        memory_mb: 128,
-    }
-    /// One item.
-    GetItem = "GET /items/{id}" {
-        function: "get-item",
-        use_case: "get",
-        handler: get_item,
-        success: 200,
-        memory_mb: 128,
-    }
-    /// A new item.
-    CreateItem = "POST /items" {
-        function: "create-item",
-        use_case: "create",
-        handler: create_item,
-        success: 201,
-        memory_mb: 128,
-    }
-    /// An item's fields replaced.
-    UpdateItem = "PUT /items/{id}" {
-        function: "update-item",
-        use_case: "update",
-        handler: update_item,
-        success: 200,
-        memory_mb: 128,
-    }
-    /// Some of an item's fields changed (a JSON Merge Patch).
-    PatchItem = "PATCH /items/{id}" {
-        function: "patch-item",
-        use_case: "patch",
-        handler: patch_item,
-        success: 200,
-        memory_mb: 128,
-    }
-    /// An item removed.
-    DeleteItem = "DELETE /items/{id}" {
-        function: "delete-item",
-        use_case: "delete",
-        handler: delete_item,
-        success: 204,
-        memory_mb: 128,
-    }
 }
 
 impl Route {

@@ -16,7 +16,7 @@ use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use items_apigateway::{handler_for, Config, Route};
+use items_apigateway::{handler_for, AdapterConfig, Route};
 use items_domain::{
     IdempotencyRecord, IdempotentInsert, Item, ItemChanges, ItemCreator, ItemDeleter, ItemId,
     ItemLister, ItemReader, ItemUpdater, Page, PageRequest, Port, RepositoryError, Timestamp,
@@ -150,7 +150,7 @@ async fn each_use_case_declares_exactly_the_ports_its_requests_call() {
         let seeded = create(&app_over(inner.clone()), "alice", "seeded", Some("tools")).await;
         let id = seeded["id"].as_str().expect("id");
         let store = Arc::new(RecordingStore::over(inner));
-        let handler = handler_for(route, store.clone(), &Config::default());
+        let handler = handler_for(route, store.clone(), &AdapterConfig::default());
         for request in requests(route, id) {
             let response = read_response(&handler.handle_event(request.event(Payload::V2)).await);
             assert!(

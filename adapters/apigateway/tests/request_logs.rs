@@ -14,7 +14,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use items_apigateway::handlers::get_item;
-use items_apigateway::{Config, Function, Route};
+use items_apigateway::{AdapterConfig, Function, Route};
 use items_conformance::MockItemRepository;
 use items_domain::RepositoryError;
 use items_json::logs::json_subscriber;
@@ -56,7 +56,10 @@ fn every_line_of_a_failing_request_carries_its_request_id_route_and_trace_id() {
         tracing::error!(operation = "GetItem", "store failed");
         Err(RepositoryError::Internal)
     });
-    let function = Function::new(get_item::Handler::new(Arc::new(store)), &Config::default());
+    let function = Function::new(
+        get_item::Handler::new(Arc::new(store)),
+        &AdapterConfig::default(),
+    );
     let request = Request::new(Route::GetItem).id("3f2b8c1e-6a4d-4e8f-9b1a-2c3d4e5f6a7b");
     let event = request.event(Payload::V2);
     let request_id = event["requestContext"]["requestId"]

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use items_domain::ChangeEvents;
-use items_dynamodb::{sdk_config_from_env, Timeouts};
 use items_eventbridge::{bus_name_from_env, EventBridgePublisher};
+use items_sdk_config::{sdk_config_from_env, Timeouts};
 use lambda_runtime::{service_fn, LambdaEvent};
 use serde_json::Value;
 use tracing::Instrument;

@@ -15,7 +15,8 @@ use items_domain::{
     Description, Item, ItemCreator, ItemId, ItemName, ItemReader, Subject, Timestamp,
 };
 use items_dynamodb::table_design::create_tables;
-use items_dynamodb::{sdk_config_from_env, DynamoDbItemRepository, TableNames, Timeouts};
+use items_dynamodb::{DynamoDbItemRepository, TableNames};
+use items_sdk_config::{sdk_config_from_env, Timeouts};
 
 const WARM_UP: usize = 100;
 const SAMPLES: usize = 1000;

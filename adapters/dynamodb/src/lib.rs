@@ -24,9 +24,6 @@ mod traced_calls;
 mod warm_up;
 
 pub use budget::MAX_REQUESTS_PER_CALL;
-pub use config::{
-    sdk_config_from_env, sdk_config_loader, ConfigError, TableNames, Timeouts,
-    AMAZON_TRUST_SERVICES_ROOTS, ENDPOINT_ENV,
-};
+pub use config::{TableNames, ENDPOINT_ENV};
 pub use repository::DynamoDbItemRepository;
 pub use warm_up::{WarmUp, WarmUpOutcome, WARM_UP_TIMEOUT};

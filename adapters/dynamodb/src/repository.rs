@@ -21,7 +21,9 @@ use items_domain::{
 
 use crate::budget::{limited_to, CountAttempts, RequestBudget};
 use crate::conditions::{delete_expression, failed_delete, failed_update, update_expression};
-use crate::config::{sdk_config_from_env, ConfigError, TableNames, Timeouts};
+use items_sdk_config::{sdk_config_from_env, ConfigError, Timeouts};
+
+use crate::config::TableNames;
 use crate::errors::store_error;
 use crate::records::{
     changes_to_attributes, item_from_attributes, item_key, item_to_attributes,

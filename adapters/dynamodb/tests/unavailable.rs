@@ -18,7 +18,8 @@ use items_domain::{
     Caller, ItemCreator, ItemDeleter, ItemLister, ItemReader, ItemUpdater, PageLimit, PageRequest,
     RepositoryError, WritePrecondition,
 };
-use items_dynamodb::{sdk_config_loader, DynamoDbItemRepository, TableNames, Timeouts};
+use items_dynamodb::{DynamoDbItemRepository, TableNames};
+use items_sdk_config::{sdk_config_loader, Timeouts};
 
 /// Far above what the timeouts below allow for all the calls together (about 6 s), far below
 /// the SDK's defaults for a store that never answers: a hang fails instead of blocking.

@@ -16,9 +16,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::config::{Credentials, Region};
-use items_dynamodb::{
-    sdk_config_loader, DynamoDbItemRepository, TableNames, Timeouts, WarmUp, WARM_UP_TIMEOUT,
-};
+use items_dynamodb::{DynamoDbItemRepository, TableNames, WarmUp, WARM_UP_TIMEOUT};
+use items_sdk_config::{sdk_config_loader, Timeouts};
 
 const EVERY_WARM_UP: [WarmUp; 6] = [
     WarmUp::GetItem,

@@ -8,8 +8,8 @@ use aws_sdk_eventbridge::config::Credentials;
 use eventbridge_emulator::EventBridgeEmulator;
 use items_conformance::fixtures::lifecycle;
 use items_domain::{EventPublisher, ItemEvent};
-use items_dynamodb::{sdk_config_loader, Timeouts};
 use items_eventbridge::{EventBridgePublisher, EVENT_SOURCE};
+use items_sdk_config::{sdk_config_loader, Timeouts};
 use serde_json::Value;
 
 const BUS: &str = "items-events";

@@ -32,7 +32,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditi
 use aws_sdk_dynamodb::Client;
 use items_apigateway::{FunctionConfig, Route};
 use items_dynamodb::table_design::ITEM_KEY;
-use items_dynamodb::{sdk_config_from_env, Timeouts};
+use items_sdk_config::{sdk_config_from_env, Timeouts};
 use lambda_runtime::{service_fn, LambdaEvent};
 use serde_json::{json, Value};
 

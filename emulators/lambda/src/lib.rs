@@ -4,10 +4,10 @@ mod config;
 pub mod cpu_model;
 mod error;
 mod pool;
+mod process;
 mod report;
 pub mod runtime_api;
 pub mod stream_mapping;
-mod worker;
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -15,6 +15,7 @@ pub use config::ProcessConfig;
 pub use cpu_model::{CpuModel, CpuModelStatus};
 pub use error::InvokeError;
 pub use pool::ProcessPool;
+pub use process::{FunctionProcess, Invoked, Output, ProcessSpec};
 
 /// Where `REPORT` lines (and timeout notes) go, one whole line per call.
 pub type ReportSink = Arc<dyn Fn(&str) + Send + Sync>;

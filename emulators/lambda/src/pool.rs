@@ -6,17 +6,17 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use serde_json::Value;
-use tokio::sync::{oneshot, OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::config::ProcessConfig;
 use crate::cpu_model::{CpuGroups, CpuModelStatus};
 use crate::error::InvokeError;
+use crate::process::{FunctionProcess, Invoked, Output, ProcessSpec};
 use crate::report::{self, Ending, Report};
-use crate::runtime_api::{Invocation, Outcome};
-use crate::worker::Worker;
+use crate::runtime_api::Outcome;
 use crate::{lock, ReportSink};
 
 /// The processes of every function.
@@ -104,10 +104,10 @@ impl ProcessPool {
     /// Kills every process and waits for them to exit.
     pub async fn shutdown(&self) {
         for pool in self.functions.values() {
-            let workers: Vec<Arc<Worker>> = lock(&pool.all).drain(..).collect();
+            let processes: Vec<Arc<FunctionProcess>> = lock(&pool.all).drain(..).collect();
             lock(&pool.idle).clear();
-            for worker in workers {
-                worker.stop().await;
+            for process in processes {
+                process.stop().await;
             }
         }
     }
@@ -122,8 +122,8 @@ struct FunctionPool {
     /// Set once a process could not be placed in its CPU group (said once per pool).
     cpu_unplaced: Arc<AtomicBool>,
     slots: Arc<Semaphore>,
-    idle: Mutex<Vec<Arc<Worker>>>,
-    all: Mutex<Vec<Arc<Worker>>>,
+    idle: Mutex<Vec<Arc<FunctionProcess>>>,
+    all: Mutex<Vec<Arc<FunctionProcess>>>,
 }
 
 impl FunctionPool {
@@ -133,24 +133,16 @@ impl FunctionPool {
             .acquire_owned()
             .await
             .map_err(|_| InvokeError::Crashed("the pool is stopping".to_owned()))?;
-        let worker = self.take_worker().await?;
-        let cold = worker.invocations.fetch_add(1, Ordering::SeqCst) == 0;
-        let request_id = uuid::Uuid::new_v4().to_string();
-        let (reply, outcome) = oneshot::channel();
-        let invocation = Invocation {
-            request_id: request_id.clone(),
-            event,
-            deadline: SystemTime::now() + self.config.timeout,
-            trace_id: trace_id.to_owned(),
-            reply,
-        };
-        if worker.mailbox.send(invocation).await.is_err() {
-            self.retire(&worker).await;
-            return Err(InvokeError::Crashed("the process is gone".to_owned()));
-        }
-        let outcome = await_outcome(&worker, outcome, self.config.timeout).await;
-        self.report(&request_id, &worker, cold, &outcome);
-        let result = self.result(worker, outcome).await;
+        let process = self.take_process().await?;
+        let Invoked {
+            request_id,
+            cold,
+            outcome,
+        } = process
+            .invoke(event, trace_id.to_owned(), self.config.timeout)
+            .await;
+        self.report(&request_id, &process, cold, &outcome);
+        let result = self.result(process, outcome).await;
         drop(permit);
         result
     }
@@ -159,73 +151,72 @@ impl FunctionPool {
     /// answered goes back to the idle list.
     async fn result(
         &self,
-        worker: Arc<Worker>,
+        process: Arc<FunctionProcess>,
         outcome: Result<Outcome, InvokeError>,
     ) -> Result<Value, InvokeError> {
         match outcome {
             Ok(Outcome::Response { body, .. }) => {
-                self.release(worker);
+                self.release(process);
                 serde_json::from_slice(&body).map_err(|_| InvokeError::BadResult)
             }
             Ok(Outcome::Error { body, .. }) => {
-                self.release(worker);
+                self.release(process);
                 Err(InvokeError::FunctionError(
                     String::from_utf8_lossy(&body).into_owned(),
                 ))
             }
             Err(error) => {
-                self.retire(&worker).await;
+                self.retire(&process).await;
                 Err(error)
             }
         }
     }
 
-    async fn take_worker(&self) -> Result<Arc<Worker>, InvokeError> {
+    async fn take_process(&self) -> Result<Arc<FunctionProcess>, InvokeError> {
         loop {
             let next_idle = lock(&self.idle).pop();
             match next_idle {
-                Some(worker) if worker.channel.is_broken() => self.retire(&worker).await,
-                Some(worker) => return Ok(worker),
+                Some(process) if !process.is_usable() => self.retire(&process).await,
+                Some(process) => return Ok(process),
                 None => break,
             }
         }
-        let unplaced = |error: std::io::Error| {
+        let spec = ProcessSpec {
+            name: &self.name,
+            binary: &self.binary,
+            memory_size_mb: self.config.memory_size_mb,
+            environment: &self.config.environment,
+            output: Output::Inherit,
+        };
+        let process = FunctionProcess::spawn(&spec, self.cpu_groups.as_deref()).await?;
+        if let Some(error) = process.unplaced() {
             if !self.cpu_unplaced.swap(true, Ordering::Relaxed) {
                 (self.reports)(&format!(
                     "lambda-emulator: a process of {} could not be placed in its CPU group ({error}): it runs unthrottled (said once)",
                     self.name
                 ));
             }
-        };
-        let worker = Worker::spawn(
-            &self.name,
-            &self.binary,
-            &self.config,
-            self.cpu_groups.as_deref(),
-            &unplaced,
-        )
-        .await?;
-        let worker = Arc::new(worker);
-        lock(&self.all).push(Arc::clone(&worker));
-        Ok(worker)
-    }
-
-    fn release(&self, worker: Arc<Worker>) {
-        if worker.channel.is_broken() {
-            return;
         }
-        lock(&self.idle).push(worker);
+        let process = Arc::new(process);
+        lock(&self.all).push(Arc::clone(&process));
+        Ok(process)
     }
 
-    async fn retire(&self, worker: &Arc<Worker>) {
-        lock(&self.all).retain(|w| !Arc::ptr_eq(w, worker));
-        worker.stop().await;
+    fn release(&self, process: Arc<FunctionProcess>) {
+        if process.is_usable() {
+            lock(&self.idle).push(process);
+        }
+    }
+
+    async fn retire(&self, process: &Arc<FunctionProcess>) {
+        lock(&self.all).retain(|p| !Arc::ptr_eq(p, process));
+        process.stop().await;
     }
 
     fn report(
         &self,
         request_id: &str,
-        worker: &Worker,
+        process: &FunctionProcess,
         cold: bool,
         outcome: &Result<Outcome, InvokeError>,
     ) {
@@ -234,10 +225,7 @@ impl FunctionPool {
                 (*duration, Ending::Answered)
             }
             Err(error) => {
-                let running_for = worker
-                    .channel
-                    .delivered_at()
-                    .map_or(Duration::ZERO, |at| at.elapsed());
+                let running_for = process.running_for().unwrap_or(Duration::ZERO);
                 let ending = match error {
                     InvokeError::Timeout => Ending::Timeout,
                     _ => Ending::Crashed,
@@ -252,38 +240,12 @@ impl FunctionPool {
             request_id,
             function: &self.name,
             duration,
-            init: worker.channel.init_duration().filter(|_| cold),
+            init: process.init_duration().filter(|_| cold),
             memory_size_mb: self.config.memory_size_mb,
-            max_memory_used_mb: worker.max_memory_used_mb(),
+            max_memory_used_mb: process.peak_rss_kib().map(|kib| kib.div_ceil(1024)),
             ending,
         }
         .line();
         (self.reports)(&line);
-    }
-}
-
-/// Lambda's limit for a process to start and poll for its first event.
-const INIT_ALLOWANCE: Duration = Duration::from_secs(10);
-
-/// Waits for the outcome of an invocation posted to `worker`: the process has
-/// [`INIT_ALLOWANCE`] to take the event, then `timeout` from that moment to answer, as the
-/// function timeout counts on Lambda; a process that exits or fails to start is a crash.
-async fn await_outcome(
-    worker: &Worker,
-    outcome: oneshot::Receiver<Outcome>,
-    timeout: Duration,
-) -> Result<Outcome, InvokeError> {
-    let crashed = || InvokeError::Crashed(worker.exit_reason());
-    tokio::pin!(outcome);
-    let delivered_at = tokio::select! {
-        result = &mut outcome => return result.map_err(|_| crashed()),
-        () = worker.channel.wait_broken() => return Err(crashed()),
-        at = worker.channel.wait_delivered() => at,
-        () = tokio::time::sleep(INIT_ALLOWANCE) => return Err(InvokeError::Timeout),
-    };
-    tokio::select! {
-        result = &mut outcome => result.map_err(|_| crashed()),
-        () = worker.channel.wait_broken() => Err(crashed()),
-        () = tokio::time::sleep_until((delivered_at + timeout).into()) => Err(InvokeError::Timeout),
     }
 }

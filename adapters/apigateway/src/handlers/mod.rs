@@ -2,8 +2,9 @@
 //! crate names its own route's handler, so its binary holds that route's code and no other, and
 //! a read route's handler cannot be given (or call) a store that writes.
 //!
-//! Which route a handler serves is declared once, in [`route`](crate::route), which also
-//! gives the one lookup the local stage and the tests use, [`handler_for`](crate::handler_for).
+//! Which route a handler serves is declared once, in [`route`](crate::route); the handlers'
+//! part of it, with the one lookup the local stage and the tests use,
+//! [`handler_for`](crate::handler_for), is derived in `routing`.
 
 pub mod create_item;
 pub mod delete_item;

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use base64::Engine;
-use items_apigateway::{handler_for, Config, EventHandler, Route};
+use items_apigateway::{handler_for, AdapterConfig, EventHandler, Route};
 use items_domain::ItemRepository;
 use items_memory::InMemoryItemRepository;
 use serde_json::{json, Value};
@@ -46,7 +46,7 @@ impl App {
 pub(crate) fn app_over(repository: Arc<dyn ItemRepository>) -> App {
     let functions = Route::ALL
         .into_iter()
-        .map(|route| handler_for(route, Arc::clone(&repository), &Config::default()))
+        .map(|route| handler_for(route, Arc::clone(&repository), &AdapterConfig::default()))
         .collect();
     App { functions }
 }

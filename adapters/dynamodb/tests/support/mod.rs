@@ -6,9 +6,8 @@
 
 use aws_sdk_dynamodb::Client;
 use items_dynamodb::table_design::create_tables;
-use items_dynamodb::{
-    sdk_config_from_env, DynamoDbItemRepository, TableNames, Timeouts, ENDPOINT_ENV,
-};
+use items_dynamodb::{DynamoDbItemRepository, TableNames, ENDPOINT_ENV};
+use items_sdk_config::{sdk_config_from_env, Timeouts};
 
 /// How to get a server, for every failure message.
 const HOW_TO_RUN: &str = "run these tests through scripts/test, or start a server with \
