@@ -75,7 +75,7 @@ pub fn init() -> Traces {
     // Without traces the subscriber is the logs' layer alone, not beside an absent (`None`)
     // one: a layer without a filter of its own next to a filtered one turns every callsite the
     // filter disables into "sometimes", so each disabled span in the SDK would still be created,
-    // entered and closed on every request (measured: about 20 µs of CPU per request).
+    // entered and closed on every request (measured: 6 to 11 µs of CPU per request).
     // A second call (tests) keeps the first subscriber.
     let registry = tracing_subscriber::registry().with(logs);
     let _ = match traces {
