@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use chrono::{DateTime, NaiveDate, SecondsFormat, TimeZone, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, SecondsFormat, TimeZone, Timelike, Utc};
 use uuid::Uuid;
 
 use crate::error::FieldError;
@@ -161,6 +161,29 @@ impl fmt::Display for Version {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Timestamp(DateTime<Utc>);
 
+/// `YYYY-MM-DDTHH:MM:SS.mmmZ`, written straight to the formatter (a listing writes two per
+/// item, with no string of their own); a year outside 0 to 9999 or a leap second, which no
+/// stored timestamp has, is written as chrono writes it.
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let at = self.0;
+        if !(0..=9999).contains(&at.year()) || at.timestamp_subsec_millis() >= 1000 {
+            return f.write_str(&at.to_rfc3339_opts(SecondsFormat::Millis, true));
+        }
+        write!(
+            f,
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+            at.year(),
+            at.month(),
+            at.day(),
+            at.hour(),
+            at.minute(),
+            at.second(),
+            at.timestamp_subsec_millis()
+        )
+    }
+}
+
 impl Timestamp {
     /// Truncates to whole milliseconds.
     pub fn from_datetime(at: DateTime<Utc>) -> Self {
@@ -222,10 +245,11 @@ impl Timestamp {
         Some(Self(at.and_utc()))
     }
 
-    /// The contract's text form: RFC 3339, UTC, three fractional digits, `Z`.
-    /// Its lexical order is its time order, which stores use for sorting.
+    /// The contract's text form: RFC 3339, UTC, three fractional digits, `Z` (its
+    /// [`Display`](fmt::Display)). Its lexical order is its time order, which stores use for
+    /// sorting.
     pub fn to_rfc3339(&self) -> String {
-        self.0.to_rfc3339_opts(SecondsFormat::Millis, true)
+        self.to_string()
     }
 
     /// Milliseconds since the Unix epoch.
@@ -330,5 +354,31 @@ mod tests {
         }
         let at = Timestamp::parse_rfc3339("2025-11-25T02:30:00.123Z").expect("timestamp");
         assert_eq!(at.to_rfc3339(), "2025-11-25T02:30:00.123Z");
+    }
+
+    #[test]
+    fn a_timestamp_is_written_as_chrono_writes_rfc_3339_with_milliseconds() {
+        let millis = [
+            0,
+            1,
+            999,
+            1_764_037_800_123,
+            951_782_400_000,
+            -1,
+            -62_135_596_800_000,
+            253_402_300_799_999,
+            253_402_300_800_000,
+            -62_135_596_800_001,
+        ];
+        for at in millis.into_iter().filter_map(Timestamp::from_millis).chain(
+            // A leap second, which only the general parser reads.
+            Timestamp::parse_rfc3339("2016-12-31T23:59:60.500Z"),
+        ) {
+            assert_eq!(
+                at.to_string(),
+                at.0.to_rfc3339_opts(SecondsFormat::Millis, true),
+                "{at:?}"
+            );
+        }
     }
 }
