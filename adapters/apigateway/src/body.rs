@@ -6,7 +6,23 @@ use serde_json::{Map, Value};
 /// The media type of a JSON Merge Patch body (RFC 7396), which `PATCH /items/{id}` reads.
 pub const MERGE_PATCH: &str = "application/merge-patch+json";
 
+/// The fields a body may hold: every field of the domain's inputs, by its contract name.
 const KNOWN_FIELDS: [&str; 3] = ["name", "description", "category"];
+
+// Never called: it destructures both inputs whole, so a field added to either fails to compile
+// here until it is named in `KNOWN_FIELDS` above and read below.
+const _: fn(ItemInput, ItemPatchInput) = |input, patch| {
+    let ItemInput {
+        name: _,
+        description: _,
+        category: _,
+    } = input;
+    let ItemPatchInput {
+        name: _,
+        description: _,
+        category: _,
+    } = patch;
+};
 
 /// A body's JSON object, with every unknown field reported in `errors`.
 fn known_object(
