@@ -143,6 +143,36 @@ fn logged_warm_up(lines: &[String]) -> Option<Duration> {
     })
 }
 
+/// One cold start: a fresh process of a function answering one request.
+pub(crate) struct ColdRun {
+    /// Process start to first poll for an event.
+    pub init: Duration,
+    /// Process start to the first response back.
+    pub first_response: Duration,
+    /// The last lines the process logged.
+    pub lines: Vec<String>,
+}
+
+/// Starts a fresh process of `launch`, sends it the next `kind` call and stops it.
+pub(crate) async fn cold_run(
+    launch: &Launch,
+    kind: Route,
+    workload: &mut Workload,
+) -> Result<ColdRun, BoxError> {
+    let call = workload.next_call(kind)?;
+    let mut process = FunctionProcess::start(launch).await?;
+    let answer = workload.send(&mut process, &call).await;
+    let init = process.init_duration();
+    let started = process.started();
+    let lines = process.stop().await;
+    let answer = answer?;
+    Ok(ColdRun {
+        init: init.ok_or("the process answered without polling")?,
+        first_response: answer.arrived_at.duration_since(started),
+        lines,
+    })
+}
+
 /// Starts `runs` fresh processes of a function, each answering one request.
 pub(crate) async fn cold_starts(
     launch: &Launch,
@@ -155,23 +185,12 @@ pub(crate) async fn cold_starts(
     let mut warm_ups = Vec::with_capacity(runs);
     let mut inits_less_warm_up = Vec::with_capacity(runs);
     for _ in 0..runs {
-        let call = workload.next_call(kind)?;
-        let mut process = FunctionProcess::start(launch).await?;
-        let answer = match workload.send(&mut process, &call).await {
-            Ok(answer) => answer,
-            Err(error) => {
-                process.stop().await;
-                return Err(error);
-            }
-        };
-        let init = process.init_duration();
-        first_responses.push(answer.arrived_at.duration_since(process.started()));
-        let lines = process.stop().await;
-        let init = init.ok_or("the process answered without polling")?;
-        inits.push(init);
-        if let Some(warm_up) = logged_warm_up(&lines) {
+        let run = cold_run(launch, kind, workload).await?;
+        inits.push(run.init);
+        first_responses.push(run.first_response);
+        if let Some(warm_up) = logged_warm_up(&run.lines) {
             warm_ups.push(warm_up);
-            inits_less_warm_up.push(init.saturating_sub(warm_up));
+            inits_less_warm_up.push(run.init.saturating_sub(warm_up));
         }
     }
     Ok(ColdStarts {
@@ -259,29 +278,17 @@ pub(crate) async fn init_steps(
     let mut inits = Vec::with_capacity(runs);
     let (mut steps, mut replaced) = (StepSamples::new(), StepSamples::new());
     for _ in 0..runs {
-        let call = workload.next_call(Route::GetItem)?;
-        for (launch, is_function) in [(&function, true), (alternatives, false)] {
-            let mut process = FunctionProcess::start(launch).await?;
-            let answer = match workload.events.event(&call) {
-                Ok(event) => process.invoke(event).await,
-                Err(error) => Err(error),
-            };
-            let init = process.init_duration();
-            let lines = process.stop().await;
-            answer?;
-            if is_function {
-                let logged = logged_init_steps(&lines);
-                if logged.is_empty() {
-                    return Err(format!("{} logged no init steps", launch.name).into());
-                }
-                add_steps(&mut steps, &logged);
-                inits.push(init.ok_or("the function answered without polling")?);
-            } else {
-                let logged = logged_alternatives(&lines)
-                    .ok_or("init-alternatives printed no replaced steps")?;
-                add_steps(&mut replaced, &logged);
-            }
+        let run = cold_run(&function, Route::GetItem, workload).await?;
+        let logged = logged_init_steps(&run.lines);
+        if logged.is_empty() {
+            return Err(format!("{} logged no init steps", function.name).into());
         }
+        add_steps(&mut steps, &logged);
+        inits.push(run.init);
+        let run = cold_run(alternatives, Route::GetItem, workload).await?;
+        let logged =
+            logged_alternatives(&run.lines).ok_or("init-alternatives printed no replaced steps")?;
+        add_steps(&mut replaced, &logged);
     }
     Ok(InitSteps {
         steps: medians(steps),

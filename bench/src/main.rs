@@ -239,7 +239,7 @@ async fn run(args: Args) -> Result<(), BoxError> {
         name: stream::FUNCTION.to_owned(),
         // Region and credentials; it reads no table.
         environment: store.process_environment(&items_apigateway::AdapterConfig::default()),
-        memory_size_mb: stream::memory_size_mb(),
+        memory_size_mb: items_dynamodb_streams::PUBLISH_ITEM_EVENTS.memory_size_mb,
         cpu_groups: cpu_groups.clone(),
         sampled_traces: false,
     };

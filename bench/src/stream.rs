@@ -20,11 +20,6 @@ use crate::BoxError;
 /// The stream function, from its declaration.
 pub(crate) const FUNCTION: &str = PUBLISH_ITEM_EVENTS.function;
 
-/// The stream function's configured memory size, from its declaration.
-pub(crate) fn memory_size_mb() -> u32 {
-    PUBLISH_ITEM_EVENTS.memory_size_mb
-}
-
 /// Records per measured batch: one full `PutEvents` call.
 pub(crate) const RECORDS_PER_BATCH: usize = 10;
 

@@ -14,7 +14,7 @@ use tokio::net::UdpSocket;
 use tokio::task::JoinHandle;
 
 use crate::function::{FunctionProcess, Launch};
-use crate::latency::Workload;
+use crate::latency::{cold_run, Workload};
 use crate::sizes::ZIP_TARGET_BYTES;
 use crate::stats::Summary;
 use crate::BoxError;
@@ -109,13 +109,7 @@ pub(crate) async fn measure(
         } else {
             (&traced, &mut init_on)
         };
-        let call = workload.next_call(kind)?;
-        let mut process = FunctionProcess::start(which).await?;
-        let answered = workload.send(&mut process, &call).await;
-        let init = process.init_duration();
-        process.stop().await;
-        answered?;
-        inits.push(init.ok_or("the process answered without polling")?);
+        inits.push(cold_run(which, kind, workload).await?.init);
     }
 
     let mut off = FunctionProcess::start(launch).await?;

@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use aws_config::SdkConfig;
+use aws_sdk_dynamodb::config::Intercept as _;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
@@ -21,8 +22,6 @@ use items_domain::{
 
 use crate::budget::{limited_to, CountAttempts, RequestBudget};
 use crate::conditions::{delete_expression, failed_delete, failed_update, update_expression};
-use items_sdk_config::{sdk_config_from_env, ConfigError, Timeouts};
-
 use crate::config::TableNames;
 use crate::errors::store_error;
 use crate::records::{
@@ -34,7 +33,6 @@ use crate::table_design::{
     CATEGORY_INDEX, CATEGORY_INDEX_PARTITION_KEY, IDEMPOTENCY_KEY, ITEM_KEY,
 };
 use crate::traced_calls::traced_calls;
-use aws_sdk_dynamodb::config::Intercept as _;
 
 /// Sends one DynamoDB operation of a repository call within the call's [`RequestBudget`]: each
 /// attempt counted, and the operation held to the attempts left when fewer than the client
@@ -92,7 +90,7 @@ impl DynamoDbItemRepository {
     }
 
     /// A repository whose client is built from `config`, e.g. one made with
-    /// [`sdk_config_loader`](crate::sdk_config_loader) and custom [`Timeouts`]. Each of its
+    /// `items_sdk_config::sdk_config_loader` and custom timeouts. Each of its
     /// calls is traced as a subsegment of the invocation's trace when traces are on.
     pub fn from_sdk_config(config: &SdkConfig, tables: TableNames) -> Self {
         let client_config = aws_sdk_dynamodb::config::Builder::from(config)
@@ -103,13 +101,6 @@ impl DynamoDbItemRepository {
             client: Client::from_conf(client_config),
             tables,
         }
-    }
-
-    /// A repository over `tables` whose client is configured from the environment: region,
-    /// credentials and endpoint as the SDK reads them, default [`Timeouts`].
-    pub async fn from_env(tables: TableNames) -> Result<Self, ConfigError> {
-        let config = sdk_config_from_env(Timeouts::default()).await?;
-        Ok(Self::from_sdk_config(&config, tables))
     }
 
     /// The client, e.g. to create tables for local use.
