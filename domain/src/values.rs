@@ -170,17 +170,28 @@ impl fmt::Display for Timestamp {
         if !(0..=9999).contains(&at.year()) || at.timestamp_subsec_millis() >= 1000 {
             return f.write_str(&at.to_rfc3339_opts(SecondsFormat::Millis, true));
         }
-        write!(
-            f,
-            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-            at.year(),
-            at.month(),
-            at.day(),
-            at.hour(),
-            at.minute(),
-            at.second(),
-            at.timestamp_subsec_millis()
-        )
+        // Digits placed by hand into the fixed layout: a listing writes two per item, and
+        // `write!` with padded fields costs several times this.
+        let mut text = *b"0000-00-00T00:00:00.000Z";
+        // `year` is in 0..=9999 and the rest in their calendar ranges, checked above.
+        let year = at.year().unsigned_abs();
+        let fields = [
+            (0, 4, year),
+            (5, 2, at.month()),
+            (8, 2, at.day()),
+            (11, 2, at.hour()),
+            (14, 2, at.minute()),
+            (17, 2, at.second()),
+            (20, 3, at.timestamp_subsec_millis()),
+        ];
+        for (start, width, mut value) in fields {
+            for digit in text[start..start + width].iter_mut().rev() {
+                *digit = b'0' + (value % 10) as u8;
+                value /= 10;
+            }
+        }
+        // Only ASCII digits were placed into an ASCII template.
+        f.write_str(std::str::from_utf8(&text).map_err(|_| fmt::Error)?)
     }
 }
 

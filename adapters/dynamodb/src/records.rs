@@ -196,41 +196,64 @@ pub(crate) fn changes_to_attributes(
 /// converts the whole map into its own attribute type: a listing reads 21 items per request,
 /// and here each attribute's text is moved into the item, not copied. The attributes are
 /// those [`StoredItem`] writes; any other (the write id) is ignored, as serde_dynamo did.
-pub(crate) fn item_from_attributes(mut attributes: Attributes) -> Result<Item, RepositoryError> {
-    let stored = stored_item_from(&mut attributes).map_err(|detail| corrupt("item", detail))?;
+pub(crate) fn item_from_attributes(attributes: Attributes) -> Result<Item, RepositoryError> {
+    let stored = stored_item_from(attributes).map_err(|detail| corrupt("item", detail))?;
     domain_item(stored)
 }
 
-fn stored_item_from(attributes: &mut Attributes) -> Result<StoredItem, String> {
-    Ok(StoredItem {
-        id: take_text(attributes, ITEM_KEY)?,
-        name: take_text(attributes, "name")?,
-        description: take_text(attributes, "description")?,
-        category: match attributes.remove(CATEGORY_ATTRIBUTE) {
-            None | Some(AttributeValue::Null(_)) => None,
-            Some(AttributeValue::S(text)) => Some(text),
-            Some(_) => return Err(format!("{CATEGORY_ATTRIBUTE}: not a string")),
-        },
-        created_at: take_text(attributes, "created_at")?,
-        updated_at: take_text(attributes, "updated_at")?,
-        created_by: take_text(attributes, CREATED_BY_ATTRIBUTE)?,
-        version: match attributes.remove(VERSION_ATTRIBUTE) {
-            Some(AttributeValue::N(number)) => number
-                .parse()
-                .map_err(|e| format!("{VERSION_ATTRIBUTE}: {e}"))?,
-            Some(_) => return Err(format!("{VERSION_ATTRIBUTE}: not a number")),
-            None => return Err(format!("missing field `{VERSION_ATTRIBUTE}`")),
-        },
-    })
-}
-
-/// The string attribute `name`, moved out of `attributes`.
-fn take_text(attributes: &mut Attributes, name: &str) -> Result<String, String> {
-    match attributes.remove(name) {
-        Some(AttributeValue::S(text)) => Ok(text),
-        Some(_) => Err(format!("{name}: not a string")),
-        None => Err(format!("missing field `{name}`")),
+/// One pass over the map, each attribute matched by name: no key is hashed again.
+fn stored_item_from(attributes: Attributes) -> Result<StoredItem, String> {
+    let mut id = None;
+    let mut name = None;
+    let mut description = None;
+    let mut category = None;
+    let mut created_at = None;
+    let mut updated_at = None;
+    let mut created_by = None;
+    let mut version = None;
+    for (attribute, value) in attributes {
+        let slot = match attribute.as_str() {
+            ITEM_KEY => &mut id,
+            "name" => &mut name,
+            "description" => &mut description,
+            "created_at" => &mut created_at,
+            "updated_at" => &mut updated_at,
+            CREATED_BY_ATTRIBUTE => &mut created_by,
+            CATEGORY_ATTRIBUTE => {
+                category = match value {
+                    AttributeValue::Null(_) => None,
+                    AttributeValue::S(text) => Some(text),
+                    _ => return Err(format!("{CATEGORY_ATTRIBUTE}: not a string")),
+                };
+                continue;
+            }
+            VERSION_ATTRIBUTE => {
+                version = Some(match value {
+                    AttributeValue::N(number) => number
+                        .parse()
+                        .map_err(|e| format!("{VERSION_ATTRIBUTE}: {e}"))?,
+                    _ => return Err(format!("{VERSION_ATTRIBUTE}: not a number")),
+                });
+                continue;
+            }
+            _ => continue,
+        };
+        *slot = Some(match value {
+            AttributeValue::S(text) => text,
+            _ => return Err(format!("{attribute}: not a string")),
+        });
     }
+    let missing = |field: &str| format!("missing field `{field}`");
+    Ok(StoredItem {
+        id: id.ok_or_else(|| missing(ITEM_KEY))?,
+        name: name.ok_or_else(|| missing("name"))?,
+        description: description.ok_or_else(|| missing("description"))?,
+        category,
+        created_at: created_at.ok_or_else(|| missing("created_at"))?,
+        updated_at: updated_at.ok_or_else(|| missing("updated_at"))?,
+        created_by: created_by.ok_or_else(|| missing(CREATED_BY_ATTRIBUTE))?,
+        version: version.ok_or_else(|| missing(VERSION_ATTRIBUTE))?,
+    })
 }
 
 /// The idempotency table's key for a scope. Length-prefixed, so no two (caller, key) pairs
