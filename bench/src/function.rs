@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use lambda_emulator::cpu_model::CpuGroups;
+use lambda_emulator::cpu_model::{CpuGroups, Throttling};
 use lambda_emulator::runtime_api::Outcome;
 use lambda_emulator::{Output, ProcessSpec};
 use serde_json::Value;
@@ -161,6 +161,11 @@ impl FunctionProcess {
     pub(crate) fn cpu_time(&self) -> Option<Duration> {
         let pid = self.process.pid()?;
         scheduler_run_time(pid).or_else(|| clock_ticks(pid))
+    }
+
+    /// How often its CPU group's quota has held the process back so far (under the CPU model).
+    pub(crate) fn throttling(&self) -> Option<Throttling> {
+        self.process.throttling()
     }
 
     /// The process's peak resident set (VmHWM), in KiB.

@@ -4,6 +4,8 @@
 use std::time::{Duration, Instant};
 
 use items_apigateway::Route;
+use lambda_emulator::cpu_model::Throttling;
+use serde::Serialize;
 use serde_json::Value;
 
 use crate::events::{ApiCall, EventFactory, Listing};
@@ -308,6 +310,8 @@ pub(crate) struct WarmRun {
     pub billed_ms_mean: f64,
     /// CPU time the process used per measured request, in microseconds.
     pub cpu_per_request_us: Option<f64>,
+    /// How its CPU quota held it back over the measured requests (under the CPU model).
+    pub quota_pauses: Option<QuotaPauses>,
     /// The process's peak resident set after every request, in KiB.
     pub peak_rss_kib: Option<u64>,
 }
@@ -322,6 +326,21 @@ pub(crate) struct FloorRun {
     pub duration: Summary,
     /// CPU time the floor process used per measured request, in microseconds.
     pub cpu_per_request_us: Option<f64>,
+    /// How its CPU quota held it back over the measured requests (under the CPU model).
+    pub quota_pauses: Option<QuotaPauses>,
+}
+
+/// How a process's CPU quota held it back over the measured requests, from its CPU group's
+/// counters: what turns extra CPU per request into Duration under the CPU model.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub(crate) struct QuotaPauses {
+    /// CFS periods in which the process ran.
+    pub periods: u64,
+    /// Of those, the periods in which it spent its quota and waited for the next one.
+    pub throttled_periods: u64,
+    /// The kernel's throttled time per measured request, in ms (summed over the CPUs' run
+    /// queues the process was held on).
+    pub throttled_ms_per_request: f64,
 }
 
 /// Samples and CPU use of one process over the measured requests.
@@ -330,6 +349,7 @@ struct Samples {
     round_trips: Vec<Duration>,
     inner: Vec<Duration>,
     cpu_before: Option<Duration>,
+    throttling_before: Option<Throttling>,
 }
 
 impl Samples {
@@ -339,12 +359,29 @@ impl Samples {
             round_trips: Vec::with_capacity(capacity),
             inner: Vec::with_capacity(capacity),
             cpu_before: None,
+            throttling_before: None,
         }
+    }
+
+    /// Marks where the measured requests begin.
+    fn start(&mut self, process: &FunctionProcess) {
+        self.cpu_before = process.cpu_time();
+        self.throttling_before = process.throttling();
     }
 
     fn cpu_per_request_us(&self, process: &FunctionProcess) -> Option<f64> {
         let used = process.cpu_time()?.checked_sub(self.cpu_before?)?;
         Some(used.as_secs_f64() * 1e6 / self.durations.len().max(1) as f64)
+    }
+
+    fn quota_pauses(&self, process: &FunctionProcess) -> Option<QuotaPauses> {
+        let counted = process.throttling()?.since(&self.throttling_before?);
+        Some(QuotaPauses {
+            periods: counted.periods,
+            throttled_periods: counted.throttled_periods,
+            throttled_ms_per_request: counted.throttled.as_secs_f64() * 1000.0
+                / self.durations.len().max(1) as f64,
+        })
     }
 }
 
@@ -382,11 +419,17 @@ pub(crate) async fn warm_run(
     )
     .await;
     let peak_rss_kib = process.peak_rss_kib();
-    let cpu = outcome.as_ref().ok().map(|(samples, floor_samples)| {
+    // Read while both processes still run.
+    let counted = outcome.as_ref().ok().map(|(samples, floor_samples)| {
+        let floor = floor_samples.as_ref().zip(floor_process.as_ref());
         (
-            samples.cpu_per_request_us(&process),
-            floor_samples.as_ref().zip(floor_process.as_ref()).and_then(
-                |(floor_samples, floor_process)| floor_samples.cpu_per_request_us(floor_process),
+            (
+                samples.cpu_per_request_us(&process),
+                samples.quota_pauses(&process),
+            ),
+            (
+                floor.and_then(|(samples, process)| samples.cpu_per_request_us(process)),
+                floor.and_then(|(samples, process)| samples.quota_pauses(process)),
             ),
         )
     });
@@ -395,7 +438,7 @@ pub(crate) async fn warm_run(
         floor_process.stop().await;
     }
     let (samples, floor_samples) = outcome?;
-    let (cpu, floor_cpu) = cpu.unwrap_or_default();
+    let ((cpu, quota_pauses), (floor_cpu, floor_quota_pauses)) = counted.unwrap_or_default();
     let summary = |samples: &[Duration]| Summary::of(samples).ok_or("no requests measured");
     let warm = WarmRun {
         duration: summary(&samples.durations)?,
@@ -407,6 +450,7 @@ pub(crate) async fn warm_run(
             .sum::<f64>()
             / samples.durations.len().max(1) as f64,
         cpu_per_request_us: cpu,
+        quota_pauses,
         peak_rss_kib,
     };
     let floor = match floor_samples {
@@ -414,6 +458,7 @@ pub(crate) async fn warm_run(
             store_call: summary(&floor_samples.inner)?,
             duration: summary(&floor_samples.durations)?,
             cpu_per_request_us: floor_cpu,
+            quota_pauses: floor_quota_pauses,
         }),
         None => None,
     };
@@ -442,9 +487,9 @@ async fn warm_requests(
         let end = (sent + BLOCK).min(if sent < warm_up { warm_up } else { total });
         let measured = sent >= warm_up;
         if sent == warm_up {
-            samples.cpu_before = process.cpu_time();
+            samples.start(process);
             if let (Some(floor), Some(floor_samples)) = (floor.as_deref(), floor_samples.as_mut()) {
-                floor_samples.cpu_before = floor.cpu_time();
+                floor_samples.start(floor);
             }
         }
         let calls = (sent..end)

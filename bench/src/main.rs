@@ -357,6 +357,7 @@ async fn run(args: Args) -> Result<(), BoxError> {
             warm_round_trip: warm.round_trip,
             warm_billed_ms_mean: warm.billed_ms_mean,
             cpu_per_request_us: warm.cpu_per_request_us,
+            quota_pauses: warm.quota_pauses,
             peak_rss_mib: warm.peak_rss_kib.map(|kib| kib as f64 / 1024.0),
             bootstrap_bytes: size.map(|s| s.bootstrap_bytes),
             zip_bytes: size.map(|s| s.zip_bytes),
@@ -364,6 +365,7 @@ async fn run(args: Args) -> Result<(), BoxError> {
                 store_call: floor.store_call,
                 function_duration: floor.duration,
                 cpu_per_request_us: floor.cpu_per_request_us,
+                quota_pauses: floor.quota_pauses,
             },
         });
     }

@@ -10,7 +10,7 @@ use crate::cost::{
     operations_per_request, Assumptions, Prices, RouteCost, PYTHON_INIT_MS, PYTHON_MEMORY_MB,
     PYTHON_WARM_MS,
 };
-use crate::latency::{ColdStarts, InitSteps};
+use crate::latency::{ColdStarts, InitSteps, QuotaPauses};
 use crate::machine::Machine;
 use crate::sizes::ZIP_TARGET_BYTES;
 use crate::stats::Summary;
@@ -60,6 +60,8 @@ pub(crate) struct Floor {
     pub function_duration: Summary,
     /// CPU time the bare function used per request, in microseconds.
     pub cpu_per_request_us: Option<f64>,
+    /// How its CPU quota held it back over the same requests (under the CPU model).
+    pub quota_pauses: Option<QuotaPauses>,
 }
 
 /// A route as the JSON results name it: `function` and `route` (its key).
@@ -109,6 +111,8 @@ pub(crate) struct FunctionResult {
     pub warm_billed_ms_mean: f64,
     /// CPU time the function process used per warm request, in microseconds.
     pub cpu_per_request_us: Option<f64>,
+    /// How its CPU quota held it back over the warm requests (under the CPU model).
+    pub quota_pauses: Option<QuotaPauses>,
     /// Warm median Duration over the median of its raw store call.
     pub ratio_to_floor: f64,
     /// The route's floor.
@@ -302,6 +306,19 @@ fn floor_ratio_checks(functions: &[FunctionResult]) -> Vec<TargetCheck> {
 /// floating point, is met.
 const RATIO_TOLERANCE: f64 = 1e-9;
 
+/// A process's quota pauses as a table cell: `12/48, 0.31 ms`; `-` without the CPU model.
+fn paused(pauses: Option<QuotaPauses>) -> String {
+    pauses.map_or_else(
+        || "-".to_owned(),
+        |p| {
+            format!(
+                "{}/{}, {:.2} ms",
+                p.throttled_periods, p.periods, p.throttled_ms_per_request
+            )
+        },
+    )
+}
+
 /// Each route's raw store call, as its use case's ports send it: `GET /items: Scan; ...`.
 fn floor_calls(functions: &[FunctionResult]) -> String {
     functions
@@ -432,6 +449,8 @@ pub(crate) fn render(results: &Results) -> String {
                     .zip(f.floor.cpu_per_request_us)
                     .map(|(cpu, floor)| cpu / floor),
             ),
+            paused(f.quota_pauses),
+            paused(f.floor.quota_pauses),
             format!("{}x", ratio_target(f.route.0)),
         ]);
     }
@@ -445,6 +464,8 @@ pub(crate) fn render(results: &Results) -> String {
             "floor p99",
             "x",
             "CPU x",
+            "paused",
+            "floor paused",
             "target",
         ],
         &rows,
@@ -452,7 +473,8 @@ pub(crate) fn render(results: &Results) -> String {
     out.push_str(
         "mean, p99 = the function's Duration; floor = store-floor's Duration for the same \
          requests; CPU x = CPU per request over the floor's (each thread's run time as the \
-         scheduler keeps it)\n",
+         scheduler keeps it); paused = the CFS periods in which the quota ran out, of those the \
+         process ran in, and the kernel's throttled time per request (its CPU group's cpu.stat)\n",
     );
 
     let bare = &results.bare_runtime.init;
@@ -703,16 +725,29 @@ mod tests {
             warm_round_trip: summary(3.1),
             warm_billed_ms_mean: 4.0,
             cpu_per_request_us: Some(100.0 * ratio),
+            quota_pauses: None,
             ratio_to_floor: ratio,
             floor: Floor {
                 store_call: summary(2.8),
                 function_duration: summary(2.9),
                 cpu_per_request_us: Some(100.0),
+                quota_pauses: None,
             },
             peak_rss_mib: Some(rss),
             bootstrap_bytes: Some(zip * 2),
             zip_bytes: Some(zip),
         }
+    }
+
+    #[test]
+    fn a_quota_pause_cell_gives_the_throttled_periods_and_time_per_request() {
+        let pauses = QuotaPauses {
+            periods: 48,
+            throttled_periods: 12,
+            throttled_ms_per_request: 0.314,
+        };
+        assert_eq!(paused(Some(pauses)), "12/48, 0.31 ms");
+        assert_eq!(paused(None), "-");
     }
 
     #[test]

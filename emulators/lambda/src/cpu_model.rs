@@ -286,6 +286,62 @@ fn enable_cpu_for_children(root: &Path) -> Result<(), String> {
         .map_err(|error| format!("cannot enable the cpu controller for child groups: {error}"))
 }
 
+/// How much a group's quota held its processes back, as the kernel counts it in the group's
+/// `cpu.stat`: Lambda reports none of this, but it is what turns extra CPU into Duration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Throttling {
+    /// CFS periods in which the group had something to run.
+    pub periods: u64,
+    /// Of those, the periods in which it spent its quota and waited for the next one.
+    pub throttled_periods: u64,
+    /// The time its processes spent waiting so, summed over the CPUs' run queues it was held
+    /// on (a process throttled on two CPUs at once counts twice).
+    pub throttled: Duration,
+}
+
+impl Throttling {
+    /// Reads a `cpu.stat`: `throttled_time` in nanoseconds (v1) or `throttled_usec` (v2).
+    pub fn parse(stat: &str) -> Option<Self> {
+        let (mut periods, mut throttled_periods, mut throttled) = (None, None, None);
+        for line in stat.lines() {
+            let Some((key, value)) = line.split_once(' ') else {
+                continue;
+            };
+            let Ok(value) = value.trim().parse::<u64>() else {
+                continue;
+            };
+            match key {
+                "nr_periods" => periods = Some(value),
+                "nr_throttled" => throttled_periods = Some(value),
+                "throttled_time" => throttled = Some(Duration::from_nanos(value)),
+                "throttled_usec" => throttled = Some(Duration::from_micros(value)),
+                _ => {}
+            }
+        }
+        Some(Self {
+            periods: periods?,
+            throttled_periods: throttled_periods?,
+            throttled: throttled?,
+        })
+    }
+
+    /// What was counted since `earlier`, a reading of the same group.
+    pub fn since(&self, earlier: &Self) -> Self {
+        Self {
+            periods: self.periods.saturating_sub(earlier.periods),
+            throttled_periods: self
+                .throttled_periods
+                .saturating_sub(earlier.throttled_periods),
+            throttled: self.throttled.saturating_sub(earlier.throttled),
+        }
+    }
+
+    /// The counters of the group whose `cpu.stat` is at `stat_path`, now.
+    pub fn read(stat_path: &Path) -> Option<Self> {
+        Self::parse(&std::fs::read_to_string(stat_path).ok()?)
+    }
+}
+
 /// One process's CPU group; remove it once the process has exited ([`CpuGroup::remove`]).
 /// Dropped without that, it tries once.
 #[derive(Debug)]
@@ -295,6 +351,11 @@ pub struct CpuGroup {
 }
 
 impl CpuGroup {
+    /// Where the kernel keeps the group's [`Throttling`] counters.
+    pub fn stat_path(&self) -> PathBuf {
+        self.path.join("cpu.stat")
+    }
+
     /// Removes the group, retrying briefly: the kernel may still be taking an exited process
     /// out of it.
     pub async fn remove(mut self) -> std::io::Result<()> {
@@ -376,6 +437,31 @@ mod tests {
         assert!(groups.is_none());
         assert_eq!(status, CpuModelStatus::Off);
         assert!(status.describe(128).contains("unthrottled"));
+    }
+
+    #[test]
+    fn throttling_reads_both_cgroup_versions_and_counts_since_an_earlier_reading() {
+        let v1 = Throttling::parse("nr_periods 40\nnr_throttled 12\nthrottled_time 345000000\n");
+        assert_eq!(
+            v1,
+            Some(Throttling {
+                periods: 40,
+                throttled_periods: 12,
+                throttled: Duration::from_millis(345),
+            })
+        );
+        let v2 = "usage_usec 9000\nuser_usec 8000\nsystem_usec 1000\nnr_periods 50\n\
+                  nr_throttled 20\nthrottled_usec 400000\nnr_bursts 0\nburst_usec 0\n";
+        let later = Throttling::parse(v2).expect("a v2 cpu.stat");
+        assert_eq!(
+            later.since(&v1.expect("a v1 cpu.stat")),
+            Throttling {
+                periods: 10,
+                throttled_periods: 8,
+                throttled: Duration::from_millis(55),
+            }
+        );
+        assert_eq!(Throttling::parse("usage_usec 9000\n"), None);
     }
 
     #[test]

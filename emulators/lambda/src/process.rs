@@ -4,7 +4,7 @@
 //! of these; the bench starts them one by one, the same way.
 
 use std::collections::VecDeque;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -15,7 +15,7 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, ChildStdout, Command};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::cpu_model::{CpuGroup, CpuGroups};
+use crate::cpu_model::{CpuGroup, CpuGroups, Throttling};
 use crate::error::InvokeError;
 use crate::runtime_api::{self, Invocation, Outcome, RuntimeChannel};
 use crate::{function_environment, lock, peak_rss_kib};
@@ -74,6 +74,8 @@ pub struct FunctionProcess {
     invocations: AtomicU64,
     /// Why the process runs unthrottled though a CPU model was asked for.
     unplaced: Option<String>,
+    /// Its CPU group's `cpu.stat`, under the CPU model.
+    cpu_stat: Option<PathBuf>,
     last_lines: Arc<Mutex<VecDeque<String>>>,
     drained: Mutex<Option<tokio::task::JoinHandle<()>>>,
     kill: Mutex<Option<oneshot::Sender<()>>>,
@@ -125,13 +127,14 @@ impl FunctionProcess {
         };
         let pid = child.id();
         // Placed at once: the process runs unthrottled only for the moments before this.
-        let (cpu_group, unplaced) = match (cpu_groups, pid) {
+        let (cpu_group, unplaced): (Option<CpuGroup>, _) = match (cpu_groups, pid) {
             (Some(groups), Some(pid)) => match groups.place(spec.name, pid, spec.memory_size_mb) {
                 Ok(group) => (Some(group), None),
                 Err(error) => (None, Some(error.to_string())),
             },
             _ => (None, None),
         };
+        let cpu_stat = cpu_group.as_ref().map(CpuGroup::stat_path);
         let last_lines = Arc::new(Mutex::new(VecDeque::new()));
         let drained = child
             .stdout
@@ -154,6 +157,7 @@ impl FunctionProcess {
             mailbox,
             invocations: AtomicU64::new(0),
             unplaced,
+            cpu_stat,
             last_lines,
             drained: Mutex::new(drained),
             kill: Mutex::new(Some(kill)),
@@ -235,6 +239,12 @@ impl FunctionProcess {
     /// Why the process runs unthrottled though CPU groups were given (it could not be placed).
     pub fn unplaced(&self) -> Option<&str> {
         self.unplaced.as_deref()
+    }
+
+    /// How often its CPU group's quota has held the process back so far; `None` when it runs
+    /// unthrottled (no CPU model) or the kernel does not say.
+    pub fn throttling(&self) -> Option<Throttling> {
+        Throttling::read(self.cpu_stat.as_deref()?)
     }
 
     /// The process id, while the process runs.

@@ -22,6 +22,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use lambda_emulator::cpu_model::Throttling;
 use lambda_emulator::{CpuModel, CpuModelStatus, ProcessConfig, ProcessPool, ReportSink};
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
@@ -32,10 +33,12 @@ const ROUNDS: u64 = 5_000_000;
 /// Warm invocations measured at each size (after one cold start, not counted).
 const INVOCATIONS: usize = 4;
 
-/// What one memory size gave: the function process's CPU group and the mean warm Duration.
+/// What one memory size gave: the function process's CPU group, the mean warm Duration and
+/// how long the group's quota held the process back over the warm invocations.
 struct Measured {
     group: String,
     mean_duration_ms: f64,
+    throttled: Throttling,
 }
 
 /// Runs the stand-in at `memory_size_mb` under the CPU model; `None` when the machine does not
@@ -84,6 +87,11 @@ async fn measure(memory_size_mb: u32) -> Option<Measured> {
     let pid = body["pid"].as_u64().unwrap();
     let group = cpu_group_of(pid).expect("the process runs in a CPU group of its own");
     assert!(group.contains("lambda-emulator-"), "{group}");
+    let stat = group_root(&group)
+        .expect("the group's hierarchy")
+        .join(group.trim_start_matches('/'))
+        .join("cpu.stat");
+    let before = Throttling::read(&stat).expect("the group's cpu.stat");
 
     let mut durations = Vec::new();
     for _ in 0..INVOCATIONS {
@@ -91,6 +99,9 @@ async fn measure(memory_size_mb: u32) -> Option<Measured> {
         let result = pool.invoke("busy", event, "Root=1-abc").await.unwrap();
         assert_eq!(result["statusCode"], 200, "{result}");
     }
+    let throttled = Throttling::read(&stat)
+        .expect("the group's cpu.stat")
+        .since(&before);
     while durations.len() < INVOCATIONS + 1 {
         let line = reports.recv().await.unwrap();
         if line.starts_with("REPORT ") {
@@ -102,6 +113,7 @@ async fn measure(memory_size_mb: u32) -> Option<Measured> {
     Some(Measured {
         group,
         mean_duration_ms: warm.iter().sum::<f64>() / warm.len() as f64,
+        throttled,
     })
 }
 
@@ -117,8 +129,8 @@ fn cpu_group_of(pid: u64) -> Option<String> {
     })
 }
 
-/// Whether a group of that path is left in any mounted cgroup hierarchy.
-fn group_exists(group: &str) -> bool {
+/// The mounted cgroup hierarchies.
+fn cgroup_roots() -> Vec<PathBuf> {
     let mounts = std::fs::read_to_string("/proc/self/mounts").unwrap();
     mounts
         .lines()
@@ -126,6 +138,22 @@ fn group_exists(group: &str) -> bool {
             let fields: Vec<&str> = line.split_whitespace().collect();
             matches!(fields.get(2), Some(&"cgroup" | &"cgroup2")).then(|| PathBuf::from(fields[1]))
         })
+        .collect()
+}
+
+/// The mounted hierarchy holding a group of that path with a `cpu.stat`.
+fn group_root(group: &str) -> Option<PathBuf> {
+    cgroup_roots().into_iter().find(|root| {
+        root.join(group.trim_start_matches('/'))
+            .join("cpu.stat")
+            .exists()
+    })
+}
+
+/// Whether a group of that path is left in any mounted cgroup hierarchy.
+fn group_exists(group: &str) -> bool {
+    cgroup_roots()
+        .into_iter()
         .any(|root| root.join(group.trim_start_matches('/')).exists())
 }
 
@@ -166,6 +194,33 @@ async fn a_cpu_bound_functions_duration_scales_with_its_memory_size() {
         "128 MB: {:.1} ms, 1769 MB: {:.1} ms",
         small.mean_duration_ms,
         one_cpu.mean_duration_ms
+    );
+    // The kernel's own count says why: at 7 % of a CPU the process spends most of each
+    // invocation waiting for its next period; at one CPU a single busy thread hardly waits.
+    let waited_ms = |m: &Measured| m.throttled.throttled.as_secs_f64() * 1000.0;
+    let warm_ms = |m: &Measured| m.mean_duration_ms * INVOCATIONS as f64;
+    say(&format!(
+        "held back by the quota (the kernel's count, summed over the CPUs' run queues): \
+         {:.1} ms over {:.1} ms of warm Duration at 128 MB ({} of {} periods), {:.1} ms over \
+         {:.1} ms at 1769 MB",
+        waited_ms(&small),
+        warm_ms(&small),
+        small.throttled.throttled_periods,
+        small.throttled.periods,
+        waited_ms(&one_cpu),
+        warm_ms(&one_cpu)
+    ));
+    assert!(
+        waited_ms(&small) >= 0.5 * warm_ms(&small) && small.throttled.throttled_periods > 0,
+        "128 MB: waited {:.1} of {:.1} ms",
+        waited_ms(&small),
+        warm_ms(&small)
+    );
+    assert!(
+        waited_ms(&one_cpu) <= 0.25 * warm_ms(&one_cpu),
+        "1769 MB: waited {:.1} of {:.1} ms",
+        waited_ms(&one_cpu),
+        warm_ms(&one_cpu)
     );
     for measured in [&one_cpu, &small] {
         assert!(
