@@ -91,12 +91,15 @@ impl DynamoDbItemRepository {
 
     /// A repository whose client is built from `config`, e.g. one made with
     /// `items_sdk_config::sdk_config_loader` and custom timeouts. Each of its
-    /// calls is traced as a subsegment of the invocation's trace when traces are on.
+    /// calls is traced as a subsegment of the invocation's trace when traces are on (build it
+    /// after `items_traces::init`).
     pub fn from_sdk_config(config: &SdkConfig, tables: TableNames) -> Self {
-        let client_config = aws_sdk_dynamodb::config::Builder::from(config)
-            .interceptor(traced_calls())
-            .interceptor(CountAttempts)
-            .build();
+        let mut client_config =
+            aws_sdk_dynamodb::config::Builder::from(config).interceptor(CountAttempts);
+        if let Some(traced) = traced_calls() {
+            client_config = client_config.interceptor(traced);
+        }
+        let client_config = client_config.build();
         Self {
             client: Client::from_conf(client_config),
             tables,

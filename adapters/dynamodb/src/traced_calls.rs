@@ -11,9 +11,9 @@ use aws_sdk_dynamodb::operation::update_item::UpdateItemInput;
 use aws_sdk_dynamodb::types::TransactWriteItem;
 use items_traces::{AwsCallSpans, CallResource, Input};
 
-/// The interceptor tracing every call of the repository's client.
-pub(crate) fn traced_calls() -> AwsCallSpans {
-    AwsCallSpans::new(tables)
+/// The interceptor tracing every call of the repository's client, when traces are on.
+pub(crate) fn traced_calls() -> Option<AwsCallSpans> {
+    AwsCallSpans::when_traced(tables)
 }
 
 /// The tables a request of the operations this adapter sends names; `None` for another.

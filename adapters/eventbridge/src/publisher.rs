@@ -65,11 +65,14 @@ struct Entry {
 impl EventBridgePublisher {
     /// A publisher to `bus` with an SDK configuration (region, credentials, endpoint: set
     /// [`ENDPOINT_ENV`] for a local EventBridge). Each PutEvents is traced as a subsegment of
-    /// the invocation's trace when traces are on, and its entries carry that trace on.
+    /// the invocation's trace when traces are on, and its entries carry that trace on (build
+    /// it after `items_traces::init`).
     pub fn new(config: &SdkConfig, bus: impl Into<String>) -> Self {
-        let client_config = aws_sdk_eventbridge::config::Builder::from(config)
-            .interceptor(traced_calls())
-            .build();
+        let mut client_config = aws_sdk_eventbridge::config::Builder::from(config);
+        if let Some(traced) = traced_calls() {
+            client_config = client_config.interceptor(traced);
+        }
+        let client_config = client_config.build();
         Self {
             client: Client::from_conf(client_config),
             bus: bus.into(),

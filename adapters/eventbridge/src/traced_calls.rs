@@ -4,9 +4,10 @@ use aws_sdk_eventbridge::operation::put_events::PutEventsInput;
 use items_traces::{AwsCallSpans, CallResource, Input};
 
 /// The interceptor tracing every call of the publisher's client, and setting each PutEvents
-/// entry's `TraceHeader` to the call's trace, so a rule target's trace continues it.
-pub(crate) fn traced_calls() -> AwsCallSpans {
-    AwsCallSpans::new(bus).propagating(set_trace_header)
+/// entry's `TraceHeader` to the call's trace, so a rule target's trace continues it; when
+/// traces are on.
+pub(crate) fn traced_calls() -> Option<AwsCallSpans> {
+    AwsCallSpans::when_traced(bus).map(|spans| spans.propagating(set_trace_header))
 }
 
 /// The bus a PutEvents call's entries go to (the first entry's: the publisher sends each call

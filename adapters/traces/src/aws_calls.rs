@@ -40,7 +40,8 @@ pub type DescribeCall = fn(&Input) -> Option<CallResource>;
 pub type PropagateTrace = fn(&mut Input, &str);
 
 /// The interceptor that traces a client's calls: add it to the client's configuration
-/// (`Config::builder().interceptor(...)`). With tracing off it costs one check per call.
+/// (`Config::builder().interceptor(...)`), as [`AwsCallSpans::when_traced`] gives it: with
+/// traces off a client is built without it.
 #[derive(Clone)]
 pub struct AwsCallSpans {
     describe: DescribeCall,
@@ -62,6 +63,15 @@ impl AwsCallSpans {
             describe,
             propagate: None,
         }
+    }
+
+    /// The interceptor when this process traces AWS calls (its subscriber records the traces'
+    /// spans: [`init`](crate::init) found an X-Ray daemon), `None` when it does not: a client
+    /// built with traces off carries nothing of them, and its calls skip the interceptor's
+    /// hooks, which the SDK runs on every call whether or not a span is made. Build clients
+    /// after `init`.
+    pub fn when_traced(describe: DescribeCall) -> Option<Self> {
+        tracing::span_enabled!(target: TARGET, tracing::Level::INFO).then(|| Self::new(describe))
     }
 
     /// Also hands each call's trace header to `propagate`, to put on the request.

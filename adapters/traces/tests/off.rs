@@ -31,4 +31,6 @@ fn without_a_daemon_a_disabled_span_is_never_created_and_the_level_check_stops_i
         call.is_disabled(),
         "a traces span was created with traces off: {call:?}"
     );
+    // So a client built now carries no tracing interceptor, whose hooks would run on every call.
+    assert!(items_traces::AwsCallSpans::when_traced(|_| None).is_none());
 }
