@@ -40,6 +40,12 @@ pub async fn run() -> Result<(), lambda_runtime::Error> {
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
         let handler = Arc::clone(&handler);
         let invocation = traces.invocation(event.context.xray_trace_id.as_deref());
+        // What each log line of the batch carries, as a route's lines carry their request.
+        let batch = tracing::info_span!(
+            "batch",
+            request_id = event.context.request_id.as_str(),
+            trace_id = event.context.xray_trace_id.as_deref(),
+        );
         async move {
             let records = event
                 .payload
@@ -62,6 +68,7 @@ pub async fn run() -> Result<(), lambda_runtime::Error> {
             }
             Ok::<_, lambda_runtime::Error>(outcome?)
         }
+        .instrument(batch)
     }))
     .await
 }

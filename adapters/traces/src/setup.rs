@@ -20,6 +20,9 @@ use crate::daemon::{daemon_address, DAEMON_ADDRESS_ENV};
 use crate::invocation::Invocation;
 use crate::{ANNOTATIONS, METADATA, TARGET};
 
+/// The name of the span `lambda_runtime` opens around each invocation.
+const RUNTIME_INVOCATION_SPAN: &str = "Lambda runtime invoke";
+
 /// The variable Lambda names the function in.
 const FUNCTION_NAME_ENV: &str = "AWS_LAMBDA_FUNCTION_NAME";
 
@@ -44,10 +47,16 @@ pub fn init() -> Traces {
     // The logs' filter keeps `RUST_LOG`'s level as the process's maximum (the second filter says
     // it passes every level), so with traces off a disabled `debug!` in the SDK or hyper stops at
     // the macro's level check.
+    // `lambda_runtime`'s own span per invocation stays out too: each function opens its own
+    // (the routes' `request`, the stream function's `batch`) with the ids its lines need, and
+    // a span no layer wants is never created, entered on every poll and closed.
     let logs = items_json::logs::json_layer(std::io::stdout).with_filter(
         items_json::logs::filter_from_env().and(
-            filter_fn(|metadata| metadata.target() != TARGET)
-                .with_max_level_hint(LevelFilter::TRACE),
+            filter_fn(|metadata| {
+                metadata.target() != TARGET
+                    && !(metadata.is_span() && metadata.name() == RUNTIME_INVOCATION_SPAN)
+            })
+            .with_max_level_hint(LevelFilter::TRACE),
         ),
     );
     let configured = std::env::var(DAEMON_ADDRESS_ENV).ok();

@@ -31,6 +31,12 @@ fn without_a_daemon_a_disabled_span_is_never_created_and_the_level_check_stops_i
         call.is_disabled(),
         "a traces span was created with traces off: {call:?}"
     );
+    // Nor is `lambda_runtime`'s span around each invocation: the functions open their own.
+    let runtime = lambda_runtime::layers::trace::request_span(&lambda_runtime::Context::default());
+    assert!(
+        runtime.is_disabled(),
+        "lambda_runtime's invocation span was created: {runtime:?}"
+    );
     // So a client built now carries no tracing interceptor, whose hooks would run on every call.
     assert!(items_traces::AwsCallSpans::when_traced(|_| None).is_none());
 }
