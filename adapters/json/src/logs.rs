@@ -70,9 +70,7 @@ impl<'writer> FormatFields<'writer> for SpanFields {
         mut writer: Writer<'writer>,
         fields: R,
     ) -> fmt::Result {
-        let mut members = Members::new(&mut writer, true);
-        fields.record(&mut members);
-        members.result
+        write_members(&mut writer, true, fields)
     }
 
     fn add_fields(
@@ -81,10 +79,7 @@ impl<'writer> FormatFields<'writer> for SpanFields {
         fields: &tracing::span::Record<'_>,
     ) -> fmt::Result {
         let first = current.fields.is_empty();
-        let mut writer = current.as_writer();
-        let mut members = Members::new(&mut writer, first);
-        fields.record(&mut members);
-        members.result
+        write_members(&mut current.as_writer(), first, fields)
     }
 }
 
@@ -108,9 +103,7 @@ where
         writer.write_str("\",\"level\":\"")?;
         writer.write_str(metadata.level().as_str())?;
         writer.write_char('"')?;
-        let mut members = Members::new(&mut writer, false);
-        event.record(&mut members);
-        members.result?;
+        write_members(&mut writer, false, event)?;
         writer.write_str(",\"target\":")?;
         write_string(&mut writer, metadata.target())?;
         // The innermost span this layer sees (spans its filter drops are skipped).
@@ -130,35 +123,48 @@ where
     }
 }
 
-/// Writes fields as JSON object members, each preceded by a comma unless it is the first.
+/// Writes `fields` as JSON object members, each after a comma unless `first` and it is the
+/// first.
+fn write_members(
+    writer: &mut impl fmt::Write,
+    first: bool,
+    fields: impl RecordFields,
+) -> fmt::Result {
+    let mut members = Members {
+        writer,
+        first,
+        result: Ok(()),
+    };
+    fields.record(&mut members);
+    members.result
+}
+
+/// The visitor behind [`write_members`]; `Visit` cannot fail, so it keeps the first error.
 struct Members<'a, W: fmt::Write> {
     writer: &'a mut W,
     first: bool,
     result: fmt::Result,
 }
 
-impl<'a, W: fmt::Write> Members<'a, W> {
-    fn new(writer: &'a mut W, first: bool) -> Self {
-        Self {
-            writer,
-            first,
-            result: Ok(()),
+impl<W: fmt::Write> Members<'_, W> {
+    /// Writes `"name":` and then the value through `value`, unless an earlier write failed.
+    fn member(&mut self, field: &Field, value: impl FnOnce(&mut W) -> fmt::Result) {
+        if self.result.is_ok() {
+            self.result = self.write_member(field, value);
         }
     }
 
-    /// Writes `"name":` and then the value through `value`, keeping the first error.
-    fn member(&mut self, field: &Field, value: impl FnOnce(&mut W) -> fmt::Result) {
-        if self.result.is_err() {
-            return;
+    fn write_member(
+        &mut self,
+        field: &Field,
+        value: impl FnOnce(&mut W) -> fmt::Result,
+    ) -> fmt::Result {
+        if !std::mem::take(&mut self.first) {
+            self.writer.write_char(',')?;
         }
-        self.result = (|| {
-            if !std::mem::take(&mut self.first) {
-                self.writer.write_char(',')?;
-            }
-            write_string(self.writer, field.name())?;
-            self.writer.write_char(':')?;
-            value(self.writer)
-        })();
+        write_string(self.writer, field.name())?;
+        self.writer.write_char(':')?;
+        value(self.writer)
     }
 }
 

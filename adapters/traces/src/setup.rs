@@ -46,10 +46,10 @@ pub struct Traces {
 pub fn init() -> Traces {
     // The logs' filter keeps `RUST_LOG`'s level as the process's maximum (the second filter says
     // it passes every level), so with traces off a disabled `debug!` in the SDK or hyper stops at
-    // the macro's level check.
-    // `lambda_runtime`'s own span per invocation stays out too: each function opens its own
-    // (the routes' `request`, the stream function's `batch`) with the ids its lines need, and
-    // a span no layer wants is never created, entered on every poll and closed.
+    // the macro's level check. `lambda_runtime`'s own span per invocation stays out too: each
+    // function opens its own (the routes' `request`, the stream function's `batch`) with the
+    // ids its lines need, and a span no layer wants is never created, entered on every poll
+    // and closed.
     let logs = items_json::logs::json_layer(std::io::stdout).with_filter(
         items_json::logs::filter_from_env().and(
             filter_fn(|metadata| {
