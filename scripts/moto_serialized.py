@@ -4,8 +4,10 @@ moto checks a write's condition and applies the write in separate steps without 
 cancelled transaction restores a copy of the table taken before it began. Under concurrent
 requests two conditional writes can then both succeed, and a cancelled transaction can erase a
 write that landed meanwhile. DynamoDB makes each conditional write and each transaction atomic;
-serialising requests gives the local server the same guarantee (HTTP keep-alive and concurrent
-connections still work: only the handling is serialised).
+serialising requests gives the local server the same guarantee (concurrent connections still
+work: only the handling is serialised). Werkzeug's server answers every request with
+`Connection: close`, so each request opens a new connection, where the SDK keeps its connection
+to DynamoDB open: `scripts/bench` counts that connect in both a function and its floor.
 
 The rollback of a cancelled transaction also swaps in a copy of the table's stream shard. A
 shard iterator taken before the transaction then reads the old shard: it returns the cancelled

@@ -161,6 +161,9 @@ struct Args {
     /// and runs unthrottled, saying so, where the machine has neither.
     #[arg(long, value_enum, default_value_t = CpuModelChoice::On)]
     cpu_model: CpuModelChoice,
+    /// The CFS period Lambda's share is measured over, in ms (1 to 1000).
+    #[arg(long, default_value_t = 100)]
+    cpu_period_ms: u64,
     /// Measure every function at 128, 256, 512, 1,024 and 1,769 MB.
     #[arg(long, value_enum, default_value_t = PowerTuningChoice::On)]
     power_tuning: PowerTuningChoice,
@@ -196,7 +199,9 @@ async fn run(args: Args) -> Result<(), BoxError> {
     })?;
 
     let (cpu_groups, cpu_status) = CpuGroups::probe(match args.cpu_model {
-        CpuModelChoice::On => CpuModel::lambda_share(),
+        CpuModelChoice::On => CpuModel::LambdaShare {
+            period: Duration::from_millis(args.cpu_period_ms),
+        },
         CpuModelChoice::Off => CpuModel::Off,
     });
     let cpu_model = cpu_model_setting(&cpu_status);

@@ -43,4 +43,7 @@ pub use use_cases::{
     CreateItem, CreateStore, Creation, DeleteItem, DeleteStore, GetItem, GetStore, ListItems,
     ListStore, PatchItem, PatchStore, UpdateItem, UpdateStore,
 };
-pub use values::{Caller, Category, Description, ItemId, ItemName, Subject, Timestamp, Version};
+pub use values::{
+    Caller, Category, Description, ItemId, ItemIdText, ItemName, Subject, Timestamp, TimestampText,
+    Version,
+};

@@ -31,11 +31,30 @@ impl ItemId {
     pub fn from_uuid(uuid: Uuid) -> Self {
         Self(uuid)
     }
+
+    /// The text form, lower-case hyphenated, without a heap allocation.
+    pub fn text(&self) -> ItemIdText {
+        let mut text = [0; uuid::fmt::Hyphenated::LENGTH];
+        self.0.as_hyphenated().encode_lower(&mut text);
+        ItemIdText(text)
+    }
 }
 
 impl fmt::Display for ItemId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.0.as_hyphenated(), f)
+        f.write_str(self.text().as_str())
+    }
+}
+
+/// An id's text form, held on the stack (see [`TimestampText`]).
+#[derive(Debug, Clone, Copy)]
+pub struct ItemIdText([u8; uuid::fmt::Hyphenated::LENGTH]);
+
+impl ItemIdText {
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        // uuid writes only ASCII hex digits and hyphens, so this never fails.
+        std::str::from_utf8(&self.0).unwrap_or_default()
     }
 }
 
@@ -161,37 +180,34 @@ impl fmt::Display for Version {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Timestamp(DateTime<Utc>);
 
-/// `YYYY-MM-DDTHH:MM:SS.mmmZ`, written straight to the formatter (a listing writes two per
-/// item, with no string of their own); a year outside 0 to 9999 or a leap second, which no
-/// stored timestamp has, is written as chrono writes it.
+/// `YYYY-MM-DDTHH:MM:SS.mmmZ` (see [`Timestamp::text`]).
 impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let at = self.0;
-        if !(0..=9999).contains(&at.year()) || at.timestamp_subsec_millis() >= 1000 {
-            return f.write_str(&at.to_rfc3339_opts(SecondsFormat::Millis, true));
+        f.write_str(self.text().as_str())
+    }
+}
+
+/// A timestamp's text form, held on the stack: a listing writes two per item, each straight
+/// into the response, with no string of its own and no formatter between.
+#[derive(Debug, Clone)]
+pub struct TimestampText(TimestampDigits);
+
+#[derive(Debug, Clone)]
+enum TimestampDigits {
+    /// Every timestamp the API makes or stores: years 0 to 9999, no leap second.
+    Fixed([u8; 24]),
+    /// Any other, as chrono writes it.
+    Other(String),
+}
+
+impl TimestampText {
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        match &self.0 {
+            // Only ASCII digits are placed into an ASCII template, so this never fails.
+            TimestampDigits::Fixed(digits) => std::str::from_utf8(digits).unwrap_or_default(),
+            TimestampDigits::Other(text) => text,
         }
-        // Digits placed by hand into the fixed layout: a listing writes two per item, and
-        // `write!` with padded fields costs several times this.
-        let mut text = *b"0000-00-00T00:00:00.000Z";
-        // `year` is in 0..=9999 and the rest in their calendar ranges, checked above.
-        let year = at.year().unsigned_abs();
-        let fields = [
-            (0, 4, year),
-            (5, 2, at.month()),
-            (8, 2, at.day()),
-            (11, 2, at.hour()),
-            (14, 2, at.minute()),
-            (17, 2, at.second()),
-            (20, 3, at.timestamp_subsec_millis()),
-        ];
-        for (start, width, mut value) in fields {
-            for digit in text[start..start + width].iter_mut().rev() {
-                *digit = b'0' + (value % 10) as u8;
-                value /= 10;
-            }
-        }
-        // Only ASCII digits were placed into an ASCII template.
-        f.write_str(std::str::from_utf8(&text).map_err(|_| fmt::Error)?)
     }
 }
 
@@ -260,7 +276,39 @@ impl Timestamp {
     /// [`Display`](fmt::Display)). Its lexical order is its time order, which stores use for
     /// sorting.
     pub fn to_rfc3339(&self) -> String {
-        self.to_string()
+        self.text().as_str().to_owned()
+    }
+
+    /// The text form, as [`Timestamp::to_rfc3339`], without a heap allocation. The digits are
+    /// placed by hand into the fixed layout: `write!` with padded fields costs several times
+    /// this. A year outside 0 to 9999 or a leap second, which no stored timestamp has, is
+    /// written as chrono writes it.
+    pub fn text(&self) -> TimestampText {
+        let at = self.0;
+        if !(0..=9999).contains(&at.year()) || at.timestamp_subsec_millis() >= 1000 {
+            return TimestampText(TimestampDigits::Other(
+                at.to_rfc3339_opts(SecondsFormat::Millis, true),
+            ));
+        }
+        let mut text = *b"0000-00-00T00:00:00.000Z";
+        // `year` is in 0..=9999 and the rest in their calendar ranges, checked above.
+        let year = at.year().unsigned_abs();
+        let fields = [
+            (0, 4, year),
+            (5, 2, at.month()),
+            (8, 2, at.day()),
+            (11, 2, at.hour()),
+            (14, 2, at.minute()),
+            (17, 2, at.second()),
+            (20, 3, at.timestamp_subsec_millis()),
+        ];
+        for (start, width, mut value) in fields {
+            for digit in text[start..start + width].iter_mut().rev() {
+                *digit = b'0' + (value % 10) as u8;
+                value /= 10;
+            }
+        }
+        TimestampText(TimestampDigits::Fixed(text))
     }
 
     /// Milliseconds since the Unix epoch.

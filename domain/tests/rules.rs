@@ -100,6 +100,12 @@ fn category_follows_its_pattern() {
 fn item_ids_are_hyphenated_uuids() {
     let id = ItemId::parse("3f2b8c1e-6a4d-4e8f-9b1a-2c3d4e5f6a7b").expect("valid");
     assert_eq!(id.to_string(), "3f2b8c1e-6a4d-4e8f-9b1a-2c3d4e5f6a7b");
+    // One item, one URL: an id read in capitals is written in lower case.
+    let shouted = ItemId::parse("3F2B8C1E-6A4D-4E8F-9B1A-2C3D4E5F6A7B").expect("valid");
+    assert_eq!(
+        shouted.text().as_str(),
+        "3f2b8c1e-6a4d-4e8f-9b1a-2c3d4e5f6a7b"
+    );
     for invalid in [
         "",
         "42",

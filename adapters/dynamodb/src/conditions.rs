@@ -27,39 +27,56 @@ pub(crate) struct Expression {
 
 impl Expression {
     fn name(&mut self, attribute: &str) -> String {
-        let placeholder = format!("#{attribute}");
+        let placeholder = placeholder('#', attribute);
         self.names.insert(placeholder.clone(), attribute.to_owned());
         placeholder
     }
 
-    fn value(&mut self, placeholder: &str, value: AttributeValue) -> String {
-        let placeholder = format!(":{placeholder}");
+    fn value(&mut self, placeholder_name: &str, value: AttributeValue) -> String {
+        let placeholder = placeholder(':', placeholder_name);
         self.values.insert(placeholder.clone(), value);
         placeholder
     }
+
+    /// Adds ` AND #attribute = :placeholder` to the condition.
+    fn and_equals(&mut self, attribute: &str, placeholder_name: &str, value: AttributeValue) {
+        let name = self.name(attribute);
+        let value = self.value(placeholder_name, value);
+        for part in [" AND ", &name, " = ", &value] {
+            self.condition.push_str(part);
+        }
+    }
+}
+
+/// `#name` or `:name`. The expressions are written with `push_str` rather than `format!`: an
+/// update writes a dozen of these parts per request, at 7 % of a CPU.
+fn placeholder(prefix: char, name: &str) -> String {
+    let mut placeholder = String::with_capacity(name.len() + 1);
+    placeholder.push(prefix);
+    placeholder.push_str(name);
+    placeholder
 }
 
 /// The condition of a delete: the precondition, nothing more.
 pub(crate) fn delete_expression(precondition: &WritePrecondition) -> Expression {
     let mut expression = Expression {
-        condition: String::new(),
+        condition: String::with_capacity(128),
         update: None,
         names: HashMap::new(),
         values: Attributes::new(),
     };
     let id = expression.name(ITEM_KEY);
-    let mut parts = vec![format!("attribute_exists({id})")];
+    for part in ["attribute_exists(", &id, ")"] {
+        expression.condition.push_str(part);
+    }
     if let Some(creator) = precondition.creator() {
-        let name = expression.name(CREATED_BY_ATTRIBUTE);
-        let value = expression.value("creator", AttributeValue::S(creator.as_str().to_owned()));
-        parts.push(format!("{name} = {value}"));
+        let creator = AttributeValue::S(creator.as_str().to_owned());
+        expression.and_equals(CREATED_BY_ATTRIBUTE, "creator", creator);
     }
     if let Some(version) = precondition.version() {
-        let name = expression.name(VERSION_ATTRIBUTE);
-        let value = expression.value("expected", AttributeValue::N(version.get().to_string()));
-        parts.push(format!("{name} = {value}"));
+        let version_value = AttributeValue::N(version.get().to_string());
+        expression.and_equals(VERSION_ATTRIBUTE, "expected", version_value);
     }
-    expression.condition = parts.join(" AND ");
     expression
 }
 
@@ -74,30 +91,46 @@ pub(crate) fn update_expression(
     let mut expression = delete_expression(precondition);
     let write_id_name = expression.name(WRITE_ID_ATTRIBUTE);
     let write_id_value = expression.value("write_id", AttributeValue::S(write_id.to_owned()));
-    expression.condition = format!(
-        "{} AND (attribute_not_exists({write_id_name}) OR {write_id_name} <> {write_id_value})",
-        expression.condition
-    );
+    for part in [
+        " AND (attribute_not_exists(",
+        &write_id_name,
+        ") OR ",
+        &write_id_name,
+        " <> ",
+        &write_id_value,
+        ")",
+    ] {
+        expression.condition.push_str(part);
+    }
     let AttributeChanges { set, remove } = changes;
-    // Sorted, so the same update is always the same text (and tests can read it).
-    let mut changes: Vec<(String, AttributeValue)> = set.into_iter().collect();
-    changes.sort_by(|a, b| a.0.cmp(&b.0));
-    let mut sets: Vec<String> = changes
-        .into_iter()
-        .map(|(attribute, value)| {
-            let name = expression.name(&attribute);
-            let value = expression.value(&attribute, value);
-            format!("{name} = {value}")
-        })
-        .collect();
+    // `set` comes in the order of its names, so the same update is always the same text.
+    let mut update = String::with_capacity(192);
+    update.push_str("SET ");
+    for (attribute, value) in set {
+        let name = expression.name(attribute);
+        let value = expression.value(attribute, value);
+        for part in [&name, " = ", &value, ", "] {
+            update.push_str(part);
+        }
+    }
     let version = expression.name(VERSION_ATTRIBUTE);
     let one = expression.value("one", AttributeValue::N("1".to_owned()));
-    sets.push(format!("{version} = {version} + {one}"));
-    sets.push(format!("{write_id_name} = {write_id_value}"));
-    let mut update = format!("SET {}", sets.join(", "));
-    if !remove.is_empty() {
-        let removed: Vec<String> = remove.iter().map(|a| expression.name(a)).collect();
-        update.push_str(&format!(" REMOVE {}", removed.join(", ")));
+    for part in [
+        &version,
+        " = ",
+        &version,
+        " + ",
+        &one,
+        ", ",
+        &write_id_name,
+        " = ",
+        &write_id_value,
+    ] {
+        update.push_str(part);
+    }
+    for (index, attribute) in remove.iter().enumerate() {
+        update.push_str(if index == 0 { " REMOVE " } else { ", " });
+        update.push_str(&expression.name(attribute));
     }
     expression.update = Some(update);
     expression
@@ -174,24 +207,20 @@ mod tests {
     }
 
     fn changes(category: Option<&str>) -> AttributeChanges {
-        let mut set = HashMap::from([
-            ("name".to_owned(), AttributeValue::S("lamp".into())),
-            ("description".to_owned(), AttributeValue::S("brass".into())),
+        let mut set = Vec::new();
+        let mut remove = Vec::new();
+        match category {
+            Some(category) => set.push((CATEGORY_ATTRIBUTE, AttributeValue::S(category.into()))),
+            None => remove.push(CATEGORY_ATTRIBUTE),
+        }
+        set.extend([
+            ("description", AttributeValue::S("brass".into())),
+            ("name", AttributeValue::S("lamp".into())),
             (
-                "updated_at".to_owned(),
+                "updated_at",
                 AttributeValue::S("2026-01-01T00:00:00.000Z".into()),
             ),
         ]);
-        let mut remove = Vec::new();
-        match category {
-            Some(category) => {
-                set.insert(
-                    CATEGORY_ATTRIBUTE.to_owned(),
-                    AttributeValue::S(category.into()),
-                );
-            }
-            None => remove.push(CATEGORY_ATTRIBUTE),
-        }
         AttributeChanges { set, remove }
     }
 
@@ -263,13 +292,13 @@ mod tests {
     fn a_partial_update_sets_only_what_it_changes_and_removes_nothing_else() {
         let precondition = WritePrecondition::new(&alice(), Some(Version::FIRST));
         let only_name = AttributeChanges {
-            set: HashMap::from([
-                ("name".to_owned(), AttributeValue::S("lamp".into())),
+            set: vec![
+                ("name", AttributeValue::S("lamp".into())),
                 (
-                    "updated_at".to_owned(),
+                    "updated_at",
                     AttributeValue::S("2026-01-01T00:00:00.000Z".into()),
                 ),
-            ]),
+            ],
             remove: Vec::new(),
         };
         let update = update_expression(&precondition, only_name, "w-2");

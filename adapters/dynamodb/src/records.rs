@@ -31,24 +31,11 @@ struct StoredItem {
     version: u64,
 }
 
-/// What an update sets: the fields it changes and the update time, named as in [`StoredItem`].
-/// A field the update keeps or removes is left out here.
-#[derive(Debug, Serialize)]
-struct StoredChanges {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    description: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    category: Option<String>,
-    updated_at: String,
-}
-
 /// An update's attributes: those it sets, and those it removes.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct AttributeChanges {
-    /// The attributes set, with their new values.
-    pub(crate) set: Attributes,
+    /// The attributes set, with their new values, in the order of their names.
+    pub(crate) set: Vec<(&'static str, AttributeValue)>,
     /// The attributes removed.
     pub(crate) remove: Vec<&'static str>,
 }
@@ -172,24 +159,28 @@ pub(crate) fn item_to_attributes(item: &Item) -> Result<Attributes, RepositoryEr
     Ok(attributes)
 }
 
-/// The attributes an update sets (the fields it changes and `updated_at`) and removes.
+/// The attributes an update sets (the fields it changes and `updated_at`, named as in
+/// [`StoredItem`]) and removes.
 pub(crate) fn changes_to_attributes(
     changes: &ItemChanges,
     updated_at: Timestamp,
-) -> Result<AttributeChanges, RepositoryError> {
-    let (category, remove) = match changes.category() {
-        OptionalChange::Keep => (None, Vec::new()),
-        OptionalChange::Set(category) => (Some(category.as_str().to_owned()), Vec::new()),
-        OptionalChange::Remove => (None, vec![CATEGORY_ATTRIBUTE]),
-    };
-    let set = serde_dynamo::to_item(StoredChanges {
-        name: changes.name().map(|name| name.as_str().to_owned()),
-        description: changes.description().map(|d| d.as_str().to_owned()),
-        category,
-        updated_at: updated_at.to_rfc3339(),
-    })
-    .map_err(|e| corrupt("item changes", e))?;
-    Ok(AttributeChanges { set, remove })
+) -> AttributeChanges {
+    let mut set = Vec::with_capacity(4);
+    let mut remove = Vec::new();
+    // In the order of the names, so the same update is always the same expression text.
+    match changes.category() {
+        OptionalChange::Keep => {}
+        OptionalChange::Set(category) => set.push((CATEGORY_ATTRIBUTE, string(category.as_str()))),
+        OptionalChange::Remove => remove.push(CATEGORY_ATTRIBUTE),
+    }
+    if let Some(description) = changes.description() {
+        set.push(("description", string(description.as_str())));
+    }
+    if let Some(name) = changes.name() {
+        set.push(("name", string(name.as_str())));
+    }
+    set.push(("updated_at", string(updated_at.to_rfc3339())));
+    AttributeChanges { set, remove }
 }
 
 /// An item from its attributes. Read by hand rather than through serde_dynamo, which first
@@ -371,20 +362,22 @@ mod tests {
         let item = item_with(Some("lighting"));
         let stored = item_to_attributes(&item).expect("attributes");
         let replace = ItemChanges::replace_all(item.fields());
-        let changes =
-            changes_to_attributes(&replace, item.updated_at()).expect("change attributes");
-        assert_eq!(changes.set.len(), 4);
+        let changes = changes_to_attributes(&replace, item.updated_at());
+        let set: Vec<&str> = changes.set.iter().map(|(name, _)| *name).collect();
+        assert_eq!(set, ["category", "description", "name", "updated_at"]);
         assert!(changes.remove.is_empty());
         for (name, value) in &changes.set {
-            assert_eq!(stored.get(name), Some(value), "{name} is named as stored");
+            assert_eq!(stored.get(*name), Some(value), "{name} is named as stored");
         }
         let uncategorised = ItemChanges::replace_all(ItemFields {
             category: None,
             ..item.fields()
         });
-        let changes =
-            changes_to_attributes(&uncategorised, item.updated_at()).expect("change attributes");
-        assert!(!changes.set.contains_key(CATEGORY_ATTRIBUTE));
+        let changes = changes_to_attributes(&uncategorised, item.updated_at());
+        assert!(!changes
+            .set
+            .iter()
+            .any(|(name, _)| *name == CATEGORY_ATTRIBUTE));
         assert_eq!(changes.remove, [CATEGORY_ATTRIBUTE]);
         assert!(stored.contains_key(CREATED_BY_ATTRIBUTE));
     }
@@ -397,9 +390,8 @@ mod tests {
             name: PatchValue::Text("desk lamp".into()),
             ..ItemPatchInput::default()
         });
-        let changes = changes_to_attributes(&rename, item.updated_at()).expect("change attributes");
-        let mut set: Vec<&str> = changes.set.keys().map(String::as_str).collect();
-        set.sort_unstable();
+        let changes = changes_to_attributes(&rename, item.updated_at());
+        let set: Vec<&str> = changes.set.iter().map(|(name, _)| *name).collect();
         assert_eq!(set, ["name", "updated_at"]);
         assert!(changes.remove.is_empty());
 
@@ -407,9 +399,9 @@ mod tests {
             category: PatchValue::Null,
             ..ItemPatchInput::default()
         });
-        let changes =
-            changes_to_attributes(&uncategorise, item.updated_at()).expect("change attributes");
-        assert_eq!(changes.set.keys().collect::<Vec<_>>(), ["updated_at"]);
+        let changes = changes_to_attributes(&uncategorise, item.updated_at());
+        let set: Vec<&str> = changes.set.iter().map(|(name, _)| *name).collect();
+        assert_eq!(set, ["updated_at"]);
         assert_eq!(changes.remove, [CATEGORY_ATTRIBUTE]);
     }
 

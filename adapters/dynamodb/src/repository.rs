@@ -363,7 +363,7 @@ impl ItemUpdater for DynamoDbItemRepository {
         let write_id = uuid::Uuid::new_v4().simple().to_string();
         let expression = update_expression(
             precondition,
-            changes_to_attributes(changes, updated_at)?,
+            changes_to_attributes(changes, updated_at),
             &write_id,
         );
         let budget = self.budget();
