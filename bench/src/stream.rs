@@ -135,7 +135,7 @@ fn insert_record(sequence: u64) -> Result<Value, BoxError> {
     let item = Item::create(
         ItemId::from_uuid(uuid::Uuid::new_v4()),
         ItemFields {
-            name: ItemName::parse(&item_name(sequence))?,
+            name: ItemName::parse(item_name(sequence))?,
             description: Description::parse(ITEM_DESCRIPTION)?,
             category: Some(Category::parse(ITEM_CATEGORY)?),
         },

@@ -58,27 +58,48 @@ impl ItemIdText {
     }
 }
 
+/// The characters in `text`, and whether one of them is a control character other than those
+/// `allowed`, in one pass. ASCII text, nearly every stored field, is checked byte by byte.
+fn scan(text: &str, allowed: &[char]) -> (usize, bool) {
+    if text.is_ascii() {
+        let has_control = text
+            .bytes()
+            .any(|b| (b < 0x20 || b == 0x7f) && !allowed.contains(&char::from(b)));
+        return (text.len(), has_control);
+    }
+    let (mut chars, mut has_control) = (0, false);
+    for c in text.chars() {
+        chars += 1;
+        has_control |= c.is_control() && !allowed.contains(&c);
+    }
+    (chars, has_control)
+}
+
 /// An item's display name: trimmed, 1 to 200 characters, no control characters.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ItemName(String);
 
 impl ItemName {
-    /// Trims `raw` and checks the name rule.
-    pub fn parse(raw: &str) -> Result<Self, FieldError> {
-        let trimmed = raw.trim();
+    /// Trims `raw` and checks the name rule. An owned `raw` that needs no trimming is kept, not
+    /// copied (a listing reads twenty names per request).
+    pub fn parse(raw: impl Into<String> + AsRef<str>) -> Result<Self, FieldError> {
+        let text = raw.as_ref();
+        let trimmed = text.trim();
         let field = |message: String| FieldError::new("name", message);
         if trimmed.is_empty() {
             return Err(field("must not be empty".into()));
         }
-        if trimmed.chars().count() > NAME_MAX_CHARS {
+        let (chars, has_control) = scan(trimmed, &[]);
+        if chars > NAME_MAX_CHARS {
             return Err(field(format!(
                 "must be at most {NAME_MAX_CHARS} characters"
             )));
         }
-        if trimmed.chars().any(char::is_control) {
+        if has_control {
             return Err(field("must not contain control characters".into()));
         }
-        Ok(Self(trimmed.to_owned()))
+        let trimmed = (trimmed.len() != text.len()).then(|| trimmed.to_owned());
+        Ok(Self(trimmed.unwrap_or_else(|| raw.into())))
     }
 
     /// The name as text.
@@ -92,23 +113,21 @@ impl ItemName {
 pub struct Description(String);
 
 impl Description {
-    /// Checks the description rule; the text is kept as sent.
-    pub fn parse(raw: &str) -> Result<Self, FieldError> {
+    /// Checks the description rule; the text is kept as sent (an owned `raw` without a copy).
+    pub fn parse(raw: impl Into<String> + AsRef<str>) -> Result<Self, FieldError> {
         let field = |message: String| FieldError::new("description", message);
-        if raw.chars().count() > DESCRIPTION_MAX_CHARS {
+        let (chars, has_control) = scan(raw.as_ref(), &['\n', '\t']);
+        if chars > DESCRIPTION_MAX_CHARS {
             return Err(field(format!(
                 "must be at most {DESCRIPTION_MAX_CHARS} characters"
             )));
         }
-        if raw
-            .chars()
-            .any(|c| c.is_control() && c != '\n' && c != '\t')
-        {
+        if has_control {
             return Err(field(
                 "must not contain control characters other than newline and tab".into(),
             ));
         }
-        Ok(Self(raw.to_owned()))
+        Ok(Self(raw.into()))
     }
 
     /// The description as text.
@@ -126,15 +145,17 @@ impl Category {
     pub const RULE: &'static str =
         "must be 1 to 50 characters of a-z, 0-9 and '-', starting with a letter or digit";
 
-    /// Checks the category rule (the same in a body and in a query string).
-    pub fn parse(raw: &str) -> Result<Self, FieldError> {
-        let mut chars = raw.chars();
+    /// Checks the category rule (the same in a body and in a query string); an owned `raw` is
+    /// kept without a copy.
+    pub fn parse(raw: impl Into<String> + AsRef<str>) -> Result<Self, FieldError> {
+        let text = raw.as_ref();
+        let mut chars = text.chars();
         let first_ok = chars
             .next()
             .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
         let rest_ok = chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-        if first_ok && rest_ok && raw.len() <= CATEGORY_MAX_CHARS {
-            Ok(Self(raw.to_owned()))
+        if first_ok && rest_ok && text.len() <= CATEGORY_MAX_CHARS {
+            Ok(Self(raw.into()))
         } else {
             Err(FieldError::new("category", Self::RULE))
         }
@@ -327,13 +348,13 @@ impl Timestamp {
 pub struct Subject(String);
 
 impl Subject {
-    /// A non-empty subject of reasonable length without control characters.
-    pub fn parse(raw: &str) -> Result<Self, FieldError> {
-        let valid = !raw.is_empty()
-            && raw.chars().count() <= SUBJECT_MAX_CHARS
-            && !raw.chars().any(char::is_control);
-        if valid {
-            Ok(Self(raw.to_owned()))
+    /// A non-empty subject of reasonable length without control characters; an owned `raw` is
+    /// kept without a copy.
+    pub fn parse(raw: impl Into<String> + AsRef<str>) -> Result<Self, FieldError> {
+        let text = raw.as_ref();
+        let (chars, has_control) = scan(text, &[]);
+        if !text.is_empty() && chars <= SUBJECT_MAX_CHARS && !has_control {
+            Ok(Self(raw.into()))
         } else {
             Err(FieldError::new("sub", "must be a non-empty subject"))
         }

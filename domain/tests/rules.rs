@@ -77,6 +77,27 @@ fn name_rejects_control_characters_inside() {
 }
 
 #[test]
+fn control_characters_are_refused_in_ascii_and_in_other_text_alike() {
+    // DEL, and U+0085 (a C1 control) beside non-ASCII letters: text that is all ASCII and text
+    // that is not are checked by different paths.
+    for name in ["a\u{7f}b", "é\u{85}é", "\u{9f}"] {
+        let errors = ItemFields::parse(&input(Some(name), Some(""), None)).expect_err(name);
+        assert_eq!(
+            errors[0].message, "must not contain control characters",
+            "{name:?}"
+        );
+    }
+    for description in ["tab\tand\nnewline", "é\té\n"] {
+        assert!(ItemFields::parse(&input(Some("x"), Some(description), None)).is_ok());
+    }
+    for description in ["bell\u{7}", "é\u{85}", "é\r"] {
+        let errors =
+            ItemFields::parse(&input(Some("x"), Some(description), None)).expect_err(description);
+        assert_eq!(errors[0].field, "description", "{description:?}");
+    }
+}
+
+#[test]
 fn description_length_is_bounded() {
     let at_limit = "d".repeat(DESCRIPTION_MAX_CHARS);
     assert!(ItemFields::parse(&input(Some("x"), Some(&at_limit), None)).is_ok());
@@ -84,6 +105,11 @@ fn description_length_is_bounded() {
     let errors = ItemFields::parse(&input(Some("x"), Some(&over), None)).expect_err("too long");
     assert_eq!(errors[0].field, "description");
     assert_eq!(errors[0].message, "must be at most 2000 characters");
+    // Characters, not bytes, in text that is not ASCII too.
+    let at_limit = "é".repeat(DESCRIPTION_MAX_CHARS);
+    assert!(ItemFields::parse(&input(Some("x"), Some(&at_limit), None)).is_ok());
+    let over = "é".repeat(DESCRIPTION_MAX_CHARS + 1);
+    assert!(ItemFields::parse(&input(Some("x"), Some(&over), None)).is_err());
 }
 
 #[test]

@@ -105,17 +105,17 @@ fn domain_item(stored: StoredItem) -> Result<Item, RepositoryError> {
 fn checked_item(stored: StoredItem) -> Result<Item, String> {
     Item::restore(ItemRecord {
         id: ItemId::parse(&stored.id).map_err(|e| e.to_string())?,
-        name: ItemName::parse(&stored.name).map_err(|e| e.to_string())?,
-        description: Description::parse(&stored.description).map_err(|e| e.to_string())?,
+        // The stored texts are moved into the item, not copied.
+        name: ItemName::parse(stored.name).map_err(|e| e.to_string())?,
+        description: Description::parse(stored.description).map_err(|e| e.to_string())?,
         category: stored
             .category
-            .as_deref()
             .map(Category::parse)
             .transpose()
             .map_err(|e| e.to_string())?,
         created_at: Timestamp::parse_rfc3339(&stored.created_at).ok_or("created_at")?,
         updated_at: Timestamp::parse_rfc3339(&stored.updated_at).ok_or("updated_at")?,
-        created_by: Subject::parse(&stored.created_by).map_err(|e| e.to_string())?,
+        created_by: Subject::parse(stored.created_by).map_err(|e| e.to_string())?,
         version: Version::new(stored.version).ok_or("version")?,
     })
     .map_err(|e| e.to_string())
