@@ -59,4 +59,5 @@ if __name__ == "__main__":
     log_targets_get_whole_events()
     sign_over_the_body_received()
     leave_streams_to_the_lambda_emulator()
-    moto_serialized.main()
+    # moto's own server: IAM is enforced, and the signature checks need the raw request path.
+    moto_serialized.main(keep_alive=False)

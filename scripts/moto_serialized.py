@@ -10,7 +10,8 @@ work: only the handling is serialised).
 It is served by waitress rather than moto's own server (werkzeug's), which answers every request
 with `Connection: close`: a client would open a new connection per request, where the SDK keeps
 its connection to DynamoDB open and reuses it. A function's CPU and Duration per request would
-then carry a connect that Lambda does not pay.
+then carry a connect that Lambda does not pay. scripts/moto_offline.py keeps moto's own server
+(see `main`).
 
 The rollback of a cancelled transaction also swaps in a copy of the table's stream shard. A
 shard iterator taken before the transaction then reads the old shard: it returns the cancelled
@@ -27,9 +28,14 @@ import signal
 import sys
 import threading
 
-from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+from moto.moto_server.werkzeug_app import (
+    DomainDispatcherApplication,
+    MotoRequestHandler,
+    create_backend_app,
+)
 from moto.dynamodb.models import DynamoDBBackend
 import waitress
+from werkzeug.serving import run_simple
 
 
 def keep_stream_shards_across_rollbacks():
@@ -66,7 +72,11 @@ def serialised(app):
     return handle
 
 
-def main() -> None:
+def main(keep_alive: bool = True) -> None:
+    """Serves moto: with keep-alive (waitress), or, for scripts/moto_offline.py, on moto's own
+    server. moto checks a request's SigV4 signature against its raw path, which werkzeug passes
+    on (`RAW_URI`) and waitress does not; the control plane's paths hold characters a client
+    encodes (API Gateway's `$default` stage, ARNs), so those checks need werkzeug."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
@@ -74,6 +84,15 @@ def main() -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     keep_stream_shards_across_rollbacks()
     app = DomainDispatcherApplication(create_backend_app)
+    if not keep_alive:
+        run_simple(
+            args.host,
+            args.port,
+            serialised(app),
+            threaded=True,
+            request_handler=MotoRequestHandler,
+        )
+        return
     waitress.serve(
         serialised(app),
         host=args.host,
