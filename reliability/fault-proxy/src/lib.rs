@@ -134,8 +134,11 @@ impl FaultProxy {
         format!("http://{}", self.address)
     }
 
-    /// Starts or ends an outage. Open connections are cut on any change, so every client
-    /// meets the new state on its next connection.
+    /// Starts or ends an outage. A connection-level outage (`Refuse`, `Blackhole`) cuts the
+    /// open connections, so every client meets it on its next connection. The others apply
+    /// from the next request on each open connection, as DynamoDB answers a throttled request
+    /// on the connection it came on: a client's kept-alive connection is not cut under it, so
+    /// none of its attempts is lost to a connection closed between two requests.
     pub fn set(&self, outage: Outage) {
         self.shared.outage.send_replace(outage);
     }
@@ -220,15 +223,18 @@ async fn serve_connection(mut client: TcpStream, upstream: SocketAddr, shared: A
     let sender = Arc::new(tokio::sync::Mutex::new(sender));
     let service = service_fn(move |request| {
         let (sender, shared) = (Arc::clone(&sender), Arc::clone(&shared));
-        async move { relay(request, current, &sender, &shared).await }
+        async move {
+            let outage = *shared.outage.borrow();
+            relay(request, outage, &sender, &shared).await
+        }
     });
     let connection =
         hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(client), service);
     tokio::select! {
         _ = connection => {}
-        // Any change of state cuts the open connection: the client must reconnect and meet
-        // the new state.
-        _ = outage.changed() => {}
+        // A connection-level outage cuts the open connection: the client must reconnect and
+        // meet it. The other states reach each request on the connection as it comes.
+        _ = outage.wait_for(|o| matches!(o, Outage::Refuse | Outage::Blackhole)) => {}
     }
 }
 
