@@ -343,6 +343,13 @@ pub(crate) struct QuotaPauses {
     pub throttled_ms_per_request: f64,
 }
 
+/// A process's CPU use over the measured requests, each part when it could be read.
+#[derive(Debug, Default)]
+struct Usage {
+    cpu_per_request_us: Option<f64>,
+    quota_pauses: Option<QuotaPauses>,
+}
+
 /// Samples and CPU use of one process over the measured requests.
 struct Samples {
     durations: Vec<Duration>,
@@ -369,19 +376,25 @@ impl Samples {
         self.throttling_before = process.throttling();
     }
 
-    fn cpu_per_request_us(&self, process: &FunctionProcess) -> Option<f64> {
-        let used = process.cpu_time()?.checked_sub(self.cpu_before?)?;
-        Some(used.as_secs_f64() * 1e6 / self.durations.len().max(1) as f64)
-    }
-
-    fn quota_pauses(&self, process: &FunctionProcess) -> Option<QuotaPauses> {
-        let counted = process.throttling()?.since(&self.throttling_before?);
-        Some(QuotaPauses {
-            periods: counted.periods,
-            throttled_periods: counted.throttled_periods,
-            throttled_ms_per_request: counted.throttled.as_secs_f64() * 1000.0
-                / self.durations.len().max(1) as f64,
-        })
+    /// What `process` used since [`Samples::start`], per measured request.
+    fn usage(&self, process: &FunctionProcess) -> Usage {
+        let requests = self.durations.len().max(1) as f64;
+        let used = process
+            .cpu_time()
+            .zip(self.cpu_before)
+            .and_then(|(now, before)| now.checked_sub(before));
+        let counted = process
+            .throttling()
+            .zip(self.throttling_before)
+            .map(|(now, before)| now.since(&before));
+        Usage {
+            cpu_per_request_us: used.map(|used| used.as_secs_f64() * 1e6 / requests),
+            quota_pauses: counted.map(|counted| QuotaPauses {
+                periods: counted.periods,
+                throttled_periods: counted.throttled_periods,
+                throttled_ms_per_request: counted.throttled.as_secs_f64() * 1000.0 / requests,
+            }),
+        }
     }
 }
 
@@ -420,25 +433,22 @@ pub(crate) async fn warm_run(
     .await;
     let peak_rss_kib = process.peak_rss_kib();
     // Read while both processes still run.
-    let counted = outcome.as_ref().ok().map(|(samples, floor_samples)| {
-        let floor = floor_samples.as_ref().zip(floor_process.as_ref());
-        (
-            (
-                samples.cpu_per_request_us(&process),
-                samples.quota_pauses(&process),
-            ),
-            (
-                floor.and_then(|(samples, process)| samples.cpu_per_request_us(process)),
-                floor.and_then(|(samples, process)| samples.quota_pauses(process)),
-            ),
-        )
-    });
+    let (usage, floor_usage) = match &outcome {
+        Ok((samples, floor_samples)) => (
+            samples.usage(&process),
+            floor_samples
+                .as_ref()
+                .zip(floor_process.as_ref())
+                .map(|(samples, process)| samples.usage(process))
+                .unwrap_or_default(),
+        ),
+        Err(_) => Default::default(),
+    };
     process.stop().await;
     if let Some(floor_process) = floor_process {
         floor_process.stop().await;
     }
     let (samples, floor_samples) = outcome?;
-    let ((cpu, quota_pauses), (floor_cpu, floor_quota_pauses)) = counted.unwrap_or_default();
     let summary = |samples: &[Duration]| Summary::of(samples).ok_or("no requests measured");
     let warm = WarmRun {
         duration: summary(&samples.durations)?,
@@ -449,16 +459,16 @@ pub(crate) async fn warm_run(
             .map(|d| (d.as_secs_f64() * 1000.0).ceil())
             .sum::<f64>()
             / samples.durations.len().max(1) as f64,
-        cpu_per_request_us: cpu,
-        quota_pauses,
+        cpu_per_request_us: usage.cpu_per_request_us,
+        quota_pauses: usage.quota_pauses,
         peak_rss_kib,
     };
     let floor = match floor_samples {
         Some(floor_samples) => Some(FloorRun {
             store_call: summary(&floor_samples.inner)?,
             duration: summary(&floor_samples.durations)?,
-            cpu_per_request_us: floor_cpu,
-            quota_pauses: floor_quota_pauses,
+            cpu_per_request_us: floor_usage.cpu_per_request_us,
+            quota_pauses: floor_usage.quota_pauses,
         }),
         None => None,
     };

@@ -162,7 +162,7 @@ struct Args {
     #[arg(long, value_enum, default_value_t = CpuModelChoice::On)]
     cpu_model: CpuModelChoice,
     /// The CFS period Lambda's share is measured over, in ms (1 to 1000).
-    #[arg(long, default_value_t = 100)]
+    #[arg(long, default_value_t = CpuModel::DEFAULT_PERIOD_MS)]
     cpu_period_ms: u64,
     /// Measure every function at 128, 256, 512, 1,024 and 1,769 MB.
     #[arg(long, value_enum, default_value_t = PowerTuningChoice::On)]

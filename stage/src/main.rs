@@ -78,7 +78,7 @@ struct ServeArgs {
     #[arg(long, value_enum, default_value_t = CpuModelArg::Off)]
     cpu_model: CpuModelArg,
     /// The CFS period Lambda's share is measured over, in ms (1 to 1000).
-    #[arg(long, default_value_t = 100)]
+    #[arg(long, default_value_t = CpuModel::DEFAULT_PERIOD_MS)]
     cpu_period_ms: u64,
     /// The store: in-memory, or DynamoDB at --endpoint (tables created when missing).
     #[arg(long, value_enum, default_value_t = Store::Memory)]

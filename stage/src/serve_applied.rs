@@ -43,7 +43,7 @@ pub(crate) struct ServeAppliedArgs {
     #[arg(long, value_enum, default_value_t = CpuModelArg::Lambda)]
     cpu_model: CpuModelArg,
     /// The CFS period Lambda's share is measured over, in ms (1 to 1000).
-    #[arg(long, default_value_t = 100)]
+    #[arg(long, default_value_t = CpuModel::DEFAULT_PERIOD_MS)]
     cpu_period_ms: u64,
 }
 

@@ -34,7 +34,11 @@ pub enum CpuModel {
 impl CpuModel {
     /// The CFS period used unless one is chosen: the kernel's own default. Lambda does not
     /// publish its period; a shorter one gives the same share in smaller, more frequent pauses.
-    pub const DEFAULT_PERIOD: Duration = Duration::from_millis(100);
+    pub const DEFAULT_PERIOD: Duration = Duration::from_millis(Self::DEFAULT_PERIOD_MS);
+
+    /// [`CpuModel::DEFAULT_PERIOD`] in milliseconds, the default of the tools'
+    /// `--cpu-period-ms`.
+    pub const DEFAULT_PERIOD_MS: u64 = 100;
 
     /// Lambda's share over [`CpuModel::DEFAULT_PERIOD`].
     pub fn lambda_share() -> Self {
