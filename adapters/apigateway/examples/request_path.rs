@@ -20,6 +20,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use items_apigateway::event::InvocationEvent;
 use items_apigateway::{handler_for, AdapterConfig, EventHandler, Route};
 use items_domain::ItemRepository;
 use items_json::logs::json_subscriber;
@@ -141,17 +142,17 @@ fn main() {
         .expect("runtime");
     let store: Arc<dyn ItemRepository> = Arc::new(InMemoryItemRepository::new());
     let function = |route| handler_for(route, Arc::clone(&store), &AdapterConfig::default());
-    // As `lambda_runtime::run` does: the event read into a `Value`, the handler run inside its
+    // As `lambda::run` has `lambda_runtime` do: the event read (only the fields used), the handler run inside its
     // "Lambda runtime invoke" span, the response serialised.
     let invoke = |function: &Arc<dyn EventHandler>, bytes: &[u8]| {
-        let event: Value = serde_json::from_slice(bytes).expect("event");
+        let event: InvocationEvent = serde_json::from_slice(bytes).expect("event");
         let span = tracing::info_span!(
             "Lambda runtime invoke",
             requestId = "8476a536-e9f4-11e8-9739-2dfe598c3fcd",
             xrayTraceId =
                 "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"
         );
-        let response = runtime.block_on(function.handle_event(event).instrument(span));
+        let response = runtime.block_on(function.handle_event(event.0).instrument(span));
         serde_json::to_vec(&response).expect("response")
     };
 

@@ -10,6 +10,7 @@ use lambda_runtime::{service_fn, LambdaEvent};
 use serde_json::Value;
 use tracing::Instrument;
 
+use crate::event::InvocationEvent;
 use crate::response::REQUEST_ID_HEADER;
 use crate::{Function, FunctionConfig, RouteHandler};
 
@@ -48,7 +49,7 @@ where
         init_ms = started.elapsed().as_secs_f64() * 1000.0,
         "initialised"
     );
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<InvocationEvent>| {
         let function = Arc::clone(&function);
         let traces = traces.clone();
         async move {
@@ -56,7 +57,7 @@ where
             let invocation = traces.invocation(trace_id);
             invocation.record_route(H::ROUTE.route_key());
             let response = function
-                .handle_invocation(event.payload, trace_id)
+                .handle_invocation(event.payload.0, trace_id)
                 .instrument(invocation.span().clone())
                 .await;
             // A warm-up's answer has no status: only the cold start is annotated.

@@ -1,7 +1,8 @@
 //! The driving adapter: turns an API Gateway event (HTTP API payload 2.0 or REST API proxy
 //! payload 1.0) into a use case call and the use case's outcome into an API Gateway response.
 //!
-//! Each job has its module: [`request`] reads events; `input` and [`body`] read a request's
+//! Each job has its module: [`event`] reads an invocation's JSON keeping only the fields used,
+//! [`request`] reads events; `input` and [`body`] read a request's
 //! input into domain values; [`handlers`] holds one handler per route; [`views`] and [`problem`]
 //! build response bodies; [`response`] shapes them for the payload format; [`Function`] does
 //! what every route shares (caller, log span, request line, metrics). A function binary names its own route's handler and hands it
@@ -11,6 +12,7 @@
 pub mod body;
 pub mod compression;
 pub mod config;
+pub mod event;
 pub mod handlers;
 pub mod metrics;
 pub mod problem;

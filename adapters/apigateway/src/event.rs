@@ -1,0 +1,302 @@
+//! An invocation event as a function reads it from the Runtime API: only the fields
+//! [`parse_event`](crate::request::parse_event) looks at are kept, every other field is skipped
+//! as it is read.
+//!
+//! A payload 2.0 event is about 1.5 KB of JSON, most of it what the function never reads (the
+//! request context's ids, times, source address and user agent, the raw path and query, the
+//! token's claims but `sub` and the groups). Read into a `serde_json::Value`, each of those
+//! becomes an allocated string in an allocated map, all freed again at the end of the request;
+//! at 128 MB, a function has 7 % of a CPU to spend on that. Skipping them costs only the scan.
+//!
+//! What is kept is a `Value` of the same shape, so a kept field reads exactly as it does in the
+//! whole event, and any JSON at all is read: a field of an unexpected type is kept whole, for
+//! `parse_event` to answer with what is wrong, as it does for the whole event (the local stage
+//! and the tests hand it whole events).
+
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+use serde_json::{Map, Number, Value};
+
+/// An invocation event with only the fields a function reads.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InvocationEvent(pub Value);
+
+impl<'de> Deserialize<'de> for InvocationEvent {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Keep::Fields(EVENT).deserialize(deserializer).map(Self)
+    }
+}
+
+/// What of a field is kept: all of it, or, when it is an object, only the fields named.
+#[derive(Debug, Clone, Copy)]
+enum Keep {
+    Whole,
+    Fields(&'static [(&'static str, Keep)]),
+}
+
+/// The fields `parse_event` reads, in either payload format.
+const EVENT: &[(&str, Keep)] = &[
+    ("warmup", Keep::Whole),
+    ("version", Keep::Whole),
+    ("httpMethod", Keep::Whole),
+    ("headers", Keep::Whole),
+    ("queryStringParameters", Keep::Whole),
+    ("pathParameters", Keep::Whole),
+    ("body", Keep::Whole),
+    ("isBase64Encoded", Keep::Whole),
+    ("requestContext", Keep::Fields(REQUEST_CONTEXT)),
+];
+
+const REQUEST_CONTEXT: &[(&str, Keep)] = &[
+    ("requestId", Keep::Whole),
+    ("http", Keep::Fields(&[("method", Keep::Whole)])),
+    (
+        "authorizer",
+        Keep::Fields(&[
+            // Payload 2.0's JWT authorizer, then the REST API's.
+            ("jwt", Keep::Fields(&[("claims", Keep::Whole)])),
+            ("claims", Keep::Whole),
+        ]),
+    ),
+];
+
+impl<'de> DeserializeSeed<'de> for Keep {
+    type Value = Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        match self {
+            Self::Whole => Value::deserialize(deserializer),
+            Self::Fields(fields) => deserializer.deserialize_any(KeptFields(fields)),
+        }
+    }
+}
+
+/// Reads an object keeping only `fields`; any other JSON value is read whole.
+struct KeptFields(&'static [(&'static str, Keep)]);
+
+impl<'de> Visitor<'de> for KeptFields {
+    type Value = Value;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
+        formatter.write_str("any JSON value")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut kept = Map::new();
+        while let Some(field) = map.next_key_seed(FieldName(self.0))? {
+            match field {
+                // A name given twice keeps its last value, as a `Value` does.
+                Some((name, keep)) => {
+                    let value = map.next_value_seed(keep)?;
+                    kept.insert(name.to_owned(), value);
+                }
+                None => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(Value::Object(kept))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut values = Vec::new();
+        while let Some(value) = seq.next_element()? {
+            values.push(value);
+        }
+        Ok(Value::Array(values))
+    }
+
+    fn visit_bool<E>(self, value: bool) -> Result<Value, E> {
+        Ok(Value::Bool(value))
+    }
+
+    fn visit_i64<E>(self, value: i64) -> Result<Value, E> {
+        Ok(Value::Number(value.into()))
+    }
+
+    fn visit_u64<E>(self, value: u64) -> Result<Value, E> {
+        Ok(Value::Number(value.into()))
+    }
+
+    fn visit_f64<E>(self, value: f64) -> Result<Value, E> {
+        Ok(Number::from_f64(value).map_or(Value::Null, Value::Number))
+    }
+
+    fn visit_str<E>(self, value: &str) -> Result<Value, E> {
+        Ok(Value::String(value.to_owned()))
+    }
+
+    fn visit_string<E>(self, value: String) -> Result<Value, E> {
+        Ok(Value::String(value))
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+/// A field's name, looked up among the kept ones without being copied: the kept field's name
+/// and what of it is kept, or `None` for a field that is skipped.
+struct FieldName(&'static [(&'static str, Keep)]);
+
+impl<'de> DeserializeSeed<'de> for FieldName {
+    type Value = Option<(&'static str, Keep)>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for FieldName {
+    type Value = Option<(&'static str, Keep)>;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
+        formatter.write_str("a field name")
+    }
+
+    fn visit_str<E: de::Error>(self, name: &str) -> Result<Self::Value, E> {
+        Ok(self.0.iter().copied().find(|(kept, _)| *kept == name))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::request::parse_event;
+    use serde_json::json;
+
+    fn kept(event: &Value) -> Value {
+        serde_json::from_slice::<InvocationEvent>(&serde_json::to_vec(event).unwrap())
+            .unwrap()
+            .0
+    }
+
+    #[test]
+    fn only_the_fields_read_are_kept_at_every_level() {
+        let event = json!({
+            "version": "2.0",
+            "routeKey": "GET /items/{id}",
+            "rawPath": "/items/1",
+            "headers": {"accept": "application/json", "x-forwarded-for": "203.0.113.7"},
+            "pathParameters": {"id": "1"},
+            "requestContext": {
+                "accountId": "123456789012",
+                "authorizer": {"jwt": {"claims": {"sub": "alice", "iat": "1"}, "scopes": null}},
+                "http": {"method": "GET", "path": "/items/1", "sourceIp": "203.0.113.7"},
+                "requestId": "r-1",
+                "timeEpoch": 1_764_037_800_000_u64,
+            },
+            "isBase64Encoded": false,
+        });
+        assert_eq!(
+            kept(&event),
+            json!({
+                "version": "2.0",
+                "headers": {"accept": "application/json", "x-forwarded-for": "203.0.113.7"},
+                "pathParameters": {"id": "1"},
+                "requestContext": {
+                    "authorizer": {"jwt": {"claims": {"sub": "alice", "iat": "1"}}},
+                    "http": {"method": "GET"},
+                    "requestId": "r-1",
+                },
+                "isBase64Encoded": false,
+            })
+        );
+    }
+
+    #[test]
+    fn a_field_of_an_unexpected_type_is_kept_whole() {
+        for event in [
+            json!([1, {"requestContext": 2}]),
+            json!("text"),
+            json!(null),
+            json!(-1.5),
+            json!({"requestContext": [{"http": 1}]}),
+            json!({"requestContext": {"http": "GET", "authorizer": false}}),
+            json!({"requestContext": {"authorizer": {"jwt": 7, "claims": {"sub": 1}}}}),
+        ] {
+            assert_eq!(kept(&event), event);
+        }
+    }
+
+    #[test]
+    fn a_field_given_twice_keeps_its_last_value_as_a_whole_read_does() {
+        let text = r#"{"body": "a", "requestContext": {"requestId": "1"}, "body": "b",
+            "requestContext": {"http": {"method": "PUT", "method": "GET"}}}"#;
+        let whole: Value = serde_json::from_str(text).unwrap();
+        let kept: InvocationEvent = serde_json::from_str(text).unwrap();
+        assert_eq!(kept.0, whole);
+        assert_eq!(kept.0["body"], "b");
+    }
+
+    #[test]
+    fn escaped_field_names_are_matched_by_their_value() {
+        let kept: InvocationEvent =
+            serde_json::from_str(r#"{"b\u006fdy": "x", "requestC\u006fntext": {"x": 1}}"#).unwrap();
+        assert_eq!(kept.0, json!({"body": "x", "requestContext": {}}));
+    }
+
+    /// The same request (or the same error) from the kept fields as from the whole event, in
+    /// both payload formats and for events that are not what they claim.
+    #[test]
+    fn an_event_reads_the_same_kept_as_whole() {
+        let v2 = json!({
+            "version": "2.0",
+            "rawQueryString": "limit=2",
+            "headers": {"Accept-Encoding": "gzip", "authorization": "Bearer a.b.c"},
+            "queryStringParameters": {"limit": "2,3"},
+            "requestContext": {
+                "authorizer": {"jwt": {"claims": {"sub": "alice", "cognito:groups": "[admin]"}}},
+                "http": {"method": "GET"},
+                "requestId": "r-2",
+            },
+            "body": "e30=",
+            "isBase64Encoded": true,
+        });
+        let v1 = json!({
+            "httpMethod": "POST",
+            "resource": "/items",
+            "headers": {"Content-Type": "application/json"},
+            "multiValueHeaders": {"Content-Type": ["application/json"]},
+            "queryStringParameters": null,
+            "pathParameters": {"id": "7"},
+            "requestContext": {
+                "authorizer": {"claims": {"sub": "bob", "cognito:groups": "a,b"}},
+                "requestId": "r-1",
+            },
+            "body": "{}",
+            "isBase64Encoded": null,
+        });
+        let mut events = vec![v1.clone(), v2.clone(), json!({"warmup": true}), json!([])];
+        for (event, field, bad) in [
+            (&v2, "headers", json!({"bad name": "x"})),
+            (&v2, "queryStringParameters", json!({"limit": 2})),
+            (&v2, "requestContext", json!("r")),
+            (&v2, "isBase64Encoded", Value::Null),
+            (&v1, "pathParameters", json!(["7"])),
+            (&v1, "body", json!({})),
+            (&v1, "httpMethod", json!(1)),
+        ] {
+            let mut event = event.clone();
+            event[field] = bad;
+            events.push(event);
+        }
+        for event in events {
+            assert_eq!(
+                format!("{:?}", parse_event(kept(&event))),
+                format!("{:?}", parse_event(event.clone())),
+                "{event}"
+            );
+        }
+    }
+}
