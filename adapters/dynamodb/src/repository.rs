@@ -4,7 +4,6 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use aws_config::SdkConfig;
-use aws_sdk_dynamodb::config::Intercept as _;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
@@ -20,7 +19,7 @@ use items_domain::{
     WritePrecondition,
 };
 
-use crate::budget::{limited_to, CountAttempts, RequestBudget};
+use crate::budget::{limited_to, CountingHttpClient, RequestBudget};
 use crate::conditions::{delete_expression, failed_delete, failed_update, update_expression};
 use crate::config::TableNames;
 use crate::errors::store_error;
@@ -68,25 +67,17 @@ pub struct DynamoDbItemRepository {
 }
 
 impl DynamoDbItemRepository {
-    /// A repository over a client and tables. The client gains the interceptor that counts
-    /// each call's requests against its budget, unless it has it already.
+    /// A repository over a client and tables. The client's HTTP client is wrapped to count each
+    /// call's requests against its budget.
     pub fn new(client: Client, tables: TableNames) -> Self {
-        let counts = client
-            .config()
-            .interceptors()
-            .any(|interceptor| interceptor.name() == CountAttempts::NAME);
-        let client = if counts {
-            client
-        } else {
-            Client::from_conf(
-                client
-                    .config()
-                    .to_builder()
-                    .interceptor(CountAttempts)
-                    .build(),
-            )
-        };
-        Self { client, tables }
+        let config = CountingHttpClient::count_requests_of(
+            client.config().to_builder(),
+            client.config().http_client(),
+        );
+        Self {
+            client: Client::from_conf(config.build()),
+            tables,
+        }
     }
 
     /// A repository whose client is built from `config`, e.g. one made with
@@ -95,7 +86,7 @@ impl DynamoDbItemRepository {
     /// after `items_traces::init`).
     pub fn from_sdk_config(config: &SdkConfig, tables: TableNames) -> Self {
         let mut client_config =
-            aws_sdk_dynamodb::config::Builder::from(config).interceptor(CountAttempts);
+            CountingHttpClient::count_requests_of(config.into(), config.http_client());
         if let Some(traced) = traced_calls() {
             client_config = client_config.interceptor(traced);
         }
