@@ -142,8 +142,8 @@ fn main() {
         .expect("runtime");
     let store: Arc<dyn ItemRepository> = Arc::new(InMemoryItemRepository::new());
     let function = |route| handler_for(route, Arc::clone(&store), &AdapterConfig::default());
-    // As `lambda::run` has `lambda_runtime` do: the event read (only the fields used), the handler run inside its
-    // "Lambda runtime invoke" span, the response serialised.
+    // As `lambda::run` has `lambda_runtime` do: the event read (only the fields used), the
+    // handler run inside its "Lambda runtime invoke" span, the response serialised.
     let invoke = |function: &Arc<dyn EventHandler>, bytes: &[u8]| {
         let event: InvocationEvent = serde_json::from_slice(bytes).expect("event");
         let span = tracing::info_span!(
