@@ -1,9 +1,12 @@
 //! The cold-start floor: a Lambda function that does nothing, on the same runtime flavour,
-//! lambda_runtime and release profile as the functions. Its init (process start to the first
-//! poll for an event) is what any Rust function pays before doing anything of its own.
+//! allocator, lambda_runtime and release profile as the functions. Its init (process start to
+//! the first poll for an event) is what any Rust function pays before doing anything of its own.
 
 use lambda_runtime::{service_fn, LambdaEvent};
 use serde_json::{json, Value};
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {

@@ -17,6 +17,9 @@ use aws_sdk_dynamodb::config::ProvideCredentials;
 use lambda_runtime::{service_fn, LambdaEvent};
 use serde_json::{json, Value};
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     let mut replaced: Vec<(&str, f64)> = Vec::new();

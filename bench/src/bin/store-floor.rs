@@ -1,8 +1,8 @@
 //! The floor of every route: a bare Lambda function that makes only the raw DynamoDB call the
 //! route needs, with the same item, page size and conditions, and nothing else. Set up exactly
-//! as a function (a single-threaded runtime, lambda_runtime, the project's SDK loader from the
-//! environment, the connection opened during init, the same release profile), but with no event
-//! parsing beyond what the call needs, no domain and no logging. The route is the event's
+//! as a function (a single-threaded runtime, the same allocator, lambda_runtime, the project's
+//! SDK loader from the environment, the connection opened during init, the same release
+//! profile), but with no event parsing beyond what the call needs, no domain and no logging. The route is the event's
 //! `routeKey`, read back into a [`Route`]; each has its call below:
 //!
 //! | route        | raw call                                                                 |
@@ -37,6 +37,9 @@ use lambda_runtime::{service_fn, LambdaEvent};
 use serde_json::{json, Value};
 
 type Error = lambda_runtime::Error;
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {

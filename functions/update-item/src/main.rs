@@ -5,6 +5,9 @@
 
 use items_apigateway::handlers::update_item;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 // One invocation at a time per process: a single-threaded runtime is all Lambda needs.
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
