@@ -2,8 +2,8 @@
 //! route needs, with the same item, page size and conditions, and nothing else. Set up exactly
 //! as a function (a single-threaded runtime, the same allocator, lambda_runtime, the project's
 //! SDK loader from the environment, the connection opened during init, the same release
-//! profile), but with no event parsing beyond what the call needs, no domain and no logging. The route is the event's
-//! `routeKey`, read back into a [`Route`]; each has its call below:
+//! profile), but with no event parsing beyond what the call needs, no domain and no logging.
+//! The route is the event's `routeKey`, read back into a [`Route`]; each has its call below:
 //!
 //! | route        | raw call                                                                 |
 //! | ------------ | ------------------------------------------------------------------------ |
