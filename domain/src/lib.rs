@@ -7,7 +7,8 @@
 //! - paging rules (limit, category, cursor): [`page::PageRequest::parse`];
 //! - who may change an item, versions, idempotency: the [`use_cases`], one per route, with the
 //!   precondition every update and delete carries to the store in [`precondition`];
-//! - change events and their ids: [`events`].
+//! - change events and their ids: [`events`];
+//! - the search for control characters every text rule makes, a word at a time: [`text`].
 //!
 //! The crate knows nothing of AWS, HTTP or JSON. Adapters translate their world into these types.
 
@@ -19,6 +20,7 @@ pub mod limits;
 pub mod page;
 pub mod ports;
 pub mod precondition;
+pub mod text;
 pub mod use_cases;
 pub mod values;
 

@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use crate::error::FieldError;
 use crate::limits::{CATEGORY_MAX_CHARS, DESCRIPTION_MAX_CHARS, NAME_MAX_CHARS, SUBJECT_MAX_CHARS};
+use crate::text::has_ascii_control_other_than;
 
 /// An item's id: a UUID, made by the server as v4. Its text form is the lower-case hyphenated
 /// one.
@@ -59,18 +60,19 @@ impl ItemIdText {
 }
 
 /// The characters in `text`, and whether one of them is a control character other than those
-/// `allowed`, in one pass. ASCII text, nearly every stored field, is checked byte by byte.
-fn scan(text: &str, allowed: &[char]) -> (usize, bool) {
+/// `allowed`. ASCII text, nearly every stored field, is searched a word at a time (see
+/// [`text`](crate::text)).
+fn scan(text: &str, allowed: &[u8]) -> (usize, bool) {
     if text.is_ascii() {
-        let has_control = text
-            .bytes()
-            .any(|b| (b < 0x20 || b == 0x7f) && !allowed.contains(&char::from(b)));
-        return (text.len(), has_control);
+        return (
+            text.len(),
+            has_ascii_control_other_than(text.as_bytes(), allowed),
+        );
     }
     let (mut chars, mut has_control) = (0, false);
     for c in text.chars() {
         chars += 1;
-        has_control |= c.is_control() && !allowed.contains(&c);
+        has_control |= c.is_control() && !u8::try_from(c).is_ok_and(|c| allowed.contains(&c));
     }
     (chars, has_control)
 }
@@ -89,7 +91,7 @@ impl ItemName {
         if trimmed.is_empty() {
             return Err(field("must not be empty".into()));
         }
-        let (chars, has_control) = scan(trimmed, &[]);
+        let (chars, has_control) = scan(trimmed, b"");
         if chars > NAME_MAX_CHARS {
             return Err(field(format!(
                 "must be at most {NAME_MAX_CHARS} characters"
@@ -116,7 +118,7 @@ impl Description {
     /// Checks the description rule; the text is kept as sent (an owned `raw` without a copy).
     pub fn parse(raw: impl Into<String> + AsRef<str>) -> Result<Self, FieldError> {
         let field = |message: String| FieldError::new("description", message);
-        let (chars, has_control) = scan(raw.as_ref(), &['\n', '\t']);
+        let (chars, has_control) = scan(raw.as_ref(), b"\n\t");
         if chars > DESCRIPTION_MAX_CHARS {
             return Err(field(format!(
                 "must be at most {DESCRIPTION_MAX_CHARS} characters"
@@ -352,7 +354,7 @@ impl Subject {
     /// kept without a copy.
     pub fn parse(raw: impl Into<String> + AsRef<str>) -> Result<Self, FieldError> {
         let text = raw.as_ref();
-        let (chars, has_control) = scan(text, &[]);
+        let (chars, has_control) = scan(text, b"");
         if !text.is_empty() && chars <= SUBJECT_MAX_CHARS && !has_control {
             Ok(Self(raw.into()))
         } else {

@@ -11,6 +11,7 @@ use std::fmt::{self, Write as _};
 use std::time::SystemTime;
 
 use chrono::{DateTime, Datelike, Timelike, Utc};
+use items_domain::text::find_control_or;
 use tracing::field::{Field, Visit};
 use tracing::{Event, Subscriber};
 use tracing_subscriber::field::RecordFields;
@@ -216,27 +217,29 @@ fn write_string(writer: &mut impl fmt::Write, text: &str) -> fmt::Result {
 struct Escaped<'a, W: fmt::Write>(&'a mut W);
 
 impl<W: fmt::Write> fmt::Write for Escaped<'_, W> {
+    /// Writes each run of plain text whole, found a word at a time (see
+    /// [`text`](items_domain::text)), and each byte JSON must escape as its escape.
     fn write_str(&mut self, text: &str) -> fmt::Result {
-        let mut plain = 0;
-        for (at, byte) in text.bytes().enumerate() {
-            let escape = match byte {
-                b'"' => "\\\"",
-                b'\\' => "\\\\",
-                b'\n' => "\\n",
-                b'\r' => "\\r",
-                b'\t' => "\\t",
-                0..=0x1f => "",
-                _ => continue,
+        let mut rest = text;
+        while let Some((plain, tail)) =
+            find_control_or(rest.as_bytes(), [b'"', b'\\']).and_then(|at| rest.split_at_checked(at))
+        {
+            // The byte found is ASCII: one byte, and a character starts right after it.
+            let (Some(&byte), Some(after)) = (tail.as_bytes().first(), tail.get(1..)) else {
+                break;
             };
-            self.0.write_str(&text[plain..at])?;
-            if escape.is_empty() {
-                write!(self.0, "\\u{byte:04x}")?;
-            } else {
-                self.0.write_str(escape)?;
+            self.0.write_str(plain)?;
+            match byte {
+                b'"' => self.0.write_str("\\\"")?,
+                b'\\' => self.0.write_str("\\\\")?,
+                b'\n' => self.0.write_str("\\n")?,
+                b'\r' => self.0.write_str("\\r")?,
+                b'\t' => self.0.write_str("\\t")?,
+                control => write!(self.0, "\\u{control:04x}")?,
             }
-            plain = at + 1;
+            rest = after;
         }
-        self.0.write_str(&text[plain..])
+        self.0.write_str(rest)
     }
 }
 
