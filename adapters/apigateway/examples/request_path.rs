@@ -152,7 +152,7 @@ fn main() {
             xrayTraceId =
                 "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"
         );
-        let response = runtime.block_on(function.handle_event(event.0).instrument(span));
+        let response = runtime.block_on(function.answer(event.0).instrument(span));
         serde_json::to_vec(&response).expect("response")
     };
 

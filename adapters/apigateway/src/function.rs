@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use async_trait::async_trait;
 use items_domain::{Caller, Port, Subject};
-use serde_json::{json, Value};
+use serde_json::Value;
 use tracing::Instrument;
 
 use crate::config::AdapterConfig;
@@ -15,6 +15,7 @@ use crate::handlers::{RequestContext, RouteHandler};
 use crate::metrics::Metrics;
 use crate::problem::Problem;
 use crate::request::{parse_event, ApiRequest, Incoming, MalformedEvent, PayloadVersion};
+use crate::response::InvocationResponse;
 use crate::route::Route;
 
 /// The function serving one route: built once per process, then given every event.
@@ -40,7 +41,11 @@ impl<H: RouteHandler> Function<H> {
     /// Every outcome, bad input and store failures included, is a response: this never fails
     /// and never panics on what the event holds. Every log line written meanwhile carries the
     /// request id, the route and `trace_id` (Lambda's X-Ray trace id), when known.
-    pub async fn handle_invocation(&self, event: Value, trace_id: Option<&str>) -> Value {
+    pub async fn handle_invocation(
+        &self,
+        event: Value,
+        trace_id: Option<&str>,
+    ) -> InvocationResponse {
         if self.cold.swap(false, Ordering::Relaxed) {
             self.metrics.count("ColdStart");
         }
@@ -49,7 +54,7 @@ impl<H: RouteHandler> Function<H> {
         // request id (recording a field later makes the JSON log format parse and rewrite it).
         let parsed = parse_event(event);
         let request_id = match &parsed {
-            Ok(Incoming::Warmup) => return json!({"warmup": true}),
+            Ok(Incoming::Warmup) => return InvocationResponse::Warmup,
             Ok(Incoming::Api(request)) => request.request_id.as_str(),
             Err(malformed) => malformed.request_id.as_str(),
         };
@@ -62,15 +67,21 @@ impl<H: RouteHandler> Function<H> {
         self.respond(parsed, started).instrument(span).await
     }
 
-    async fn respond(&self, parsed: Result<Incoming, MalformedEvent>, started: Instant) -> Value {
+    async fn respond(
+        &self,
+        parsed: Result<Incoming, MalformedEvent>,
+        started: Instant,
+    ) -> InvocationResponse {
         let request = match parsed {
             Ok(Incoming::Api(request)) => request,
-            Ok(Incoming::Warmup) => return json!({"warmup": true}),
+            Ok(Incoming::Warmup) => return InvocationResponse::Warmup,
             Err(malformed) => {
                 tracing::warn!(reason = %malformed.reason, "malformed event");
-                return Problem::malformed_event(&malformed.reason)
-                    .into_response(&malformed.request_id)
-                    .into_event(PayloadVersion::V2, &malformed.request_id, None);
+                return InvocationResponse::Proxy(
+                    Problem::malformed_event(&malformed.reason)
+                        .into_response(&malformed.request_id)
+                        .into_proxy(PayloadVersion::V2, &malformed.request_id, None),
+                );
             }
         };
         let caller = self.caller(&request);
@@ -94,11 +105,11 @@ impl<H: RouteHandler> Function<H> {
             caller = caller.as_ref().map(|c| c.subject().as_str()).unwrap_or(""),
             "request"
         );
-        response.into_event(
+        InvocationResponse::Proxy(response.into_proxy(
             request.payload,
             &request.request_id,
             request.header("accept-encoding"),
-        )
+        ))
     }
 
     /// The verified caller, from the authorizer's claims; `None` means 401.
@@ -123,8 +134,13 @@ pub trait EventHandler: Send + Sync {
     /// The store capabilities its handler holds.
     fn ports(&self) -> &'static [Port];
 
-    /// Handles one invocation event and returns the proxy response.
-    async fn handle_event(&self, event: Value) -> Value;
+    /// Handles one invocation event and returns the answer, as a function sends it.
+    async fn answer(&self, event: Value) -> InvocationResponse;
+
+    /// Handles one invocation event and returns the proxy response as a JSON value.
+    async fn handle_event(&self, event: Value) -> Value {
+        self.answer(event).await.to_value()
+    }
 }
 
 #[async_trait]
@@ -137,7 +153,7 @@ impl<H: RouteHandler> EventHandler for Function<H> {
         H::PORTS
     }
 
-    async fn handle_event(&self, event: Value) -> Value {
+    async fn answer(&self, event: Value) -> InvocationResponse {
         self.handle_invocation(event, None).await
     }
 }

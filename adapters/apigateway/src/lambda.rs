@@ -7,11 +7,10 @@ use std::time::Instant;
 use items_dynamodb::{DynamoDbItemRepository, WarmUp};
 use items_sdk_config::{sdk_config_from_env, Timeouts};
 use lambda_runtime::{service_fn, LambdaEvent};
-use serde_json::Value;
 use tracing::Instrument;
 
 use crate::event::InvocationEvent;
-use crate::response::REQUEST_ID_HEADER;
+use crate::response::{InvocationResponse, REQUEST_ID_HEADER};
 use crate::{Function, FunctionConfig, RouteHandler};
 
 /// Runs a function: logs and traces (`items-traces`: each invocation continues Lambda's X-Ray
@@ -61,10 +60,10 @@ where
                 .instrument(invocation.span().clone())
                 .await;
             // A warm-up's answer has no status: only the cold start is annotated.
-            if let Some(status) = status_of(&response) {
-                invocation.record_response(status, request_id_of(&response));
+            if let Some(proxy) = response.proxy() {
+                invocation.record_response(proxy.status(), proxy.header(REQUEST_ID_HEADER));
             }
-            Ok::<Value, lambda_runtime::Error>(response)
+            Ok::<InvocationResponse, lambda_runtime::Error>(response)
         }
     }))
     .await
@@ -91,17 +90,4 @@ impl InitSteps {
         );
         self.lap = now;
     }
-}
-
-/// The status of a proxy response (payload 2.0 or 1.0).
-fn status_of(response: &Value) -> Option<u16> {
-    response
-        .get("statusCode")
-        .and_then(Value::as_u64)
-        .and_then(|status| u16::try_from(status).ok())
-}
-
-/// The request id a proxy response gives its caller (its `x-request-id` header).
-fn request_id_of(response: &Value) -> Option<&str> {
-    response.get("headers")?.get(REQUEST_ID_HEADER)?.as_str()
 }

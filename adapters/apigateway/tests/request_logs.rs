@@ -76,6 +76,7 @@ fn every_line_of_a_failing_request_carries_its_request_id_route_and_trace_id() {
             .build()
             .expect("runtime")
             .block_on(function.handle_invocation(event, Some(trace_id)))
+            .to_value()
     });
 
     assert_eq!(response["statusCode"], 500);

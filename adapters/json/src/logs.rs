@@ -11,7 +11,6 @@ use std::fmt::{self, Write as _};
 use std::time::SystemTime;
 
 use chrono::{DateTime, Datelike, Timelike, Utc};
-use items_domain::text::find_control_or;
 use tracing::field::{Field, Visit};
 use tracing::{Event, Subscriber};
 use tracing_subscriber::field::RecordFields;
@@ -20,6 +19,8 @@ use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields, FormattedFi
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::{EnvFilter, Layer};
+
+use crate::escape::write_escaped;
 
 /// The project's log format as a layer, writing to `writer`: one JSON object per line,
 /// `timestamp` (RFC 3339, microseconds, UTC), `level`, the event's fields at the top level,
@@ -217,29 +218,8 @@ fn write_string(writer: &mut impl fmt::Write, text: &str) -> fmt::Result {
 struct Escaped<'a, W: fmt::Write>(&'a mut W);
 
 impl<W: fmt::Write> fmt::Write for Escaped<'_, W> {
-    /// Writes each run of plain text whole, found a word at a time (see
-    /// [`text`](items_domain::text)), and each byte JSON must escape as its escape.
     fn write_str(&mut self, text: &str) -> fmt::Result {
-        let mut rest = text;
-        while let Some((plain, tail)) =
-            find_control_or(rest.as_bytes(), [b'"', b'\\']).and_then(|at| rest.split_at_checked(at))
-        {
-            // The byte found is ASCII: one byte, and a character starts right after it.
-            let (Some(&byte), Some(after)) = (tail.as_bytes().first(), tail.get(1..)) else {
-                break;
-            };
-            self.0.write_str(plain)?;
-            match byte {
-                b'"' => self.0.write_str("\\\"")?,
-                b'\\' => self.0.write_str("\\\\")?,
-                b'\n' => self.0.write_str("\\n")?,
-                b'\r' => self.0.write_str("\\r")?,
-                b'\t' => self.0.write_str("\\t")?,
-                control => write!(self.0, "\\u{control:04x}")?,
-            }
-            rest = after;
-        }
-        self.0.write_str(rest)
+        write_escaped(self.0, text)
     }
 }
 
