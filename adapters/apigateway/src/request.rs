@@ -411,6 +411,26 @@ mod tests {
     use serde_json::json;
 
     #[test]
+    fn a_header_name_is_made_of_token_characters_only() {
+        // RFC 9110 §5.6.2: tchar is ALPHA, DIGIT or one of these.
+        let tchar = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
+        for byte in 0..=255u8 {
+            assert_eq!(TOKEN_BYTES[usize::from(byte)], tchar(byte), "{byte:#04x}");
+        }
+        assert!(is_header_name("x-amzn-trace-id"));
+        assert!(!is_header_name(""));
+        assert!(!is_header_name("bad name"));
+        assert!(!is_header_name("bad:name"));
+    }
+
+    #[test]
+    fn a_header_value_may_hold_tabs_and_text_beyond_ascii_but_no_other_control() {
+        assert!(header_value("Bearer a.b.c\twith a tab, é".to_owned()).is_ok());
+        assert!(header_value("line\nbreak".to_owned()).is_err());
+        assert!(header_value("delete\x7f".to_owned()).is_err());
+    }
+
+    #[test]
     fn groups_are_read_in_every_shape_authorizers_write() {
         for shape in [
             json!(["admin", "staff"]),
