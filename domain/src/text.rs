@@ -1,10 +1,11 @@
 //! Finding the bytes that text rules care about, eight at a time.
 //!
 //! The field rules reject control characters; the adapters apply the same kind of check to
-//! header values and escape the same bytes (plus a delimiter or two) when they write JSON log
-//! lines. That text is nearly always plain, so the checks look at a whole 64-bit word at once
-//! and go byte by byte only within a word that holds a byte of interest. At 128 MB a function
-//! has 7 % of a CPU, and a byte-by-byte loop over every header and field of a request shows.
+//! header values, and escape the same bytes (plus a delimiter or two) when they write JSON text
+//! themselves (log lines, a response body placed in its proxy response). That text is nearly
+//! always plain, so the checks look at a whole 64-bit word at once and go byte by byte only
+//! within a word that holds a byte of interest. At 128 MB a function has 7 % of a CPU, and a
+//! byte-by-byte loop over every header and field of a request shows.
 
 /// The first byte of every lane.
 const ONES: u64 = u64::from_ne_bytes([1; 8]);
