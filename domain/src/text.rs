@@ -87,10 +87,13 @@ mod tests {
         let text = "  !~ é日本語 ~! 0123456789 ".as_bytes();
         assert_eq!(find_control_or(text, []), None);
         assert_eq!(find_control_or(text, [0x7f]), None);
-        // A borrow out of a lane below 0x20 must not hide a later lane's answer, nor invent one.
+        // Lanes at the limit itself and with their top bit set, around the one that is below.
         let mut text = [0x20u8; 16];
-        text[9] = 0x1f;
-        assert_eq!(find_control_or(&text, []), Some(9));
+        text[8] = 0xa0;
+        text[10] = 0x1f;
+        assert_eq!(find_control_or(&text, []), Some(10));
+        text[10] = 0x80;
+        assert_eq!(find_control_or(&text, []), None);
     }
 
     #[test]
