@@ -108,9 +108,10 @@ fn header_value(value: String) -> Result<String, String> {
     }
 }
 
-/// Whether a header value is readable as text: visible ASCII and tabs only.
+/// Whether a header value is readable as text: visible ASCII and tabs only (the header rule,
+/// less anything outside ASCII).
 fn is_visible_ascii(value: &str) -> bool {
-    value.bytes().all(|b| b == b'\t' || (32..127).contains(&b))
+    value.is_ascii() && !has_ascii_control_other_than(value.as_bytes(), b"\t")
 }
 
 /// An API request, whatever payload format it came in.
@@ -409,6 +410,18 @@ fn read_groups(groups: &Value) -> Vec<String> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_header_value_reads_as_text_when_it_holds_visible_ascii_and_tabs_only() {
+        for byte in 0..=127u8 {
+            let value = format!("a{}b", char::from(byte));
+            let visible = byte == b'\t' || (0x20..0x7f).contains(&byte);
+            assert_eq!(is_visible_ascii(&value), visible, "{byte:#04x}");
+        }
+        assert!(is_visible_ascii("W/\"1\"\t, \"2\""));
+        assert!(!is_visible_ascii("caf\u{e9}"));
+        assert!(!is_visible_ascii(&format!("{}\u{7f}", "x".repeat(40))));
+    }
 
     #[test]
     fn a_header_name_is_made_of_token_characters_only() {
