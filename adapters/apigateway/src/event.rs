@@ -56,11 +56,14 @@ const REQUEST_CONTEXT: &[(&str, Keep)] = &[
         "authorizer",
         Keep::Fields(&[
             // Payload 2.0's JWT authorizer, then the REST API's.
-            ("jwt", Keep::Fields(&[("claims", Keep::Whole)])),
-            ("claims", Keep::Whole),
+            ("jwt", Keep::Fields(&[("claims", Keep::Fields(CLAIMS))])),
+            ("claims", Keep::Fields(CLAIMS)),
         ]),
     ),
 ];
+
+/// The claims `parse_event` reads; a token carries a dozen more (issuer, audience, times, ids).
+const CLAIMS: &[(&str, Keep)] = &[("sub", Keep::Whole), ("cognito:groups", Keep::Whole)];
 
 impl<'de> DeserializeSeed<'de> for Keep {
     type Value = Value;
@@ -205,7 +208,7 @@ mod tests {
                 "headers": {"accept": "application/json", "x-forwarded-for": "203.0.113.7"},
                 "pathParameters": {"id": "1"},
                 "requestContext": {
-                    "authorizer": {"jwt": {"claims": {"sub": "alice", "iat": "1"}}},
+                    "authorizer": {"jwt": {"claims": {"sub": "alice"}}},
                     "http": {"method": "GET"},
                     "requestId": "r-1",
                 },
