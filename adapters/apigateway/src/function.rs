@@ -1,5 +1,5 @@
 //! A function: one route's handler behind the work every route shares, written once: reading
-//! the event (payload 2.0 or 1.0, or a warm-up), the verified caller, one log span per
+//! the event (payload 2.0 or 1.0, or a warm-up), the verified caller, one log scope per
 //! invocation, the request log line, cold-start metrics and the response in the event's format.
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -7,8 +7,8 @@ use std::time::Instant;
 
 use async_trait::async_trait;
 use items_domain::{Caller, Port, Subject};
+use items_json::logs::LogScope;
 use serde_json::Value;
-use tracing::Instrument;
 
 use crate::config::AdapterConfig;
 use crate::handlers::{RequestContext, RouteHandler};
@@ -50,21 +50,22 @@ impl<H: RouteHandler> Function<H> {
             self.metrics.count("ColdStart");
         }
         let started = Instant::now();
-        // The event is read before the span is opened, so the span is written once with its
-        // request id (recording a field later makes the JSON log format parse and rewrite it).
+        // The event is read before the scope is made, so that it holds the request id.
         let parsed = parse_event(event);
         let request_id = match &parsed {
             Ok(Incoming::Warmup) => return InvocationResponse::Warmup,
             Ok(Incoming::Api(request)) => request.request_id.as_str(),
             Err(malformed) => malformed.request_id.as_str(),
         };
-        let span = tracing::info_span!(
+        let scope = LogScope::new(
             "request",
-            route = H::ROUTE.route_key(),
-            request_id,
-            trace_id,
+            &[
+                ("route", Some(H::ROUTE.route_key())),
+                ("request_id", Some(request_id)),
+                ("trace_id", trace_id),
+            ],
         );
-        self.respond(parsed, started).instrument(span).await
+        scope.run(self.respond(parsed, started)).await
     }
 
     async fn respond(

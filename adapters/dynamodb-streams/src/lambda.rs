@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use items_domain::ChangeEvents;
 use items_eventbridge::{bus_name_from_env, EventBridgePublisher};
+use items_json::logs::LogScope;
 use items_sdk_config::{sdk_config_from_env, Timeouts};
 use lambda_runtime::{service_fn, LambdaEvent};
 use serde_json::Value;
@@ -41,12 +42,14 @@ pub async fn run() -> Result<(), lambda_runtime::Error> {
         let handler = Arc::clone(&handler);
         let invocation = traces.invocation(event.context.xray_trace_id.as_deref());
         // What each log line of the batch carries, as a route's lines carry their request.
-        let batch = tracing::info_span!(
+        let batch = LogScope::new(
             "batch",
-            request_id = event.context.request_id.as_str(),
-            trace_id = event.context.xray_trace_id.as_deref(),
+            &[
+                ("request_id", Some(event.context.request_id.as_str())),
+                ("trace_id", event.context.xray_trace_id.as_deref()),
+            ],
         );
-        async move {
+        batch.run(async move {
             let records = event
                 .payload
                 .get("Records")
@@ -67,8 +70,7 @@ pub async fn run() -> Result<(), lambda_runtime::Error> {
                 Err(error) => invocation.record_failure(&error.to_string()),
             }
             Ok::<_, lambda_runtime::Error>(outcome?)
-        }
-        .instrument(batch)
+        })
     }))
     .await
 }
