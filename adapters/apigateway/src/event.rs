@@ -13,11 +13,15 @@
 //! `parse_event` to answer with what is wrong, as it does for the whole event (the local stage
 //! and the tests hand it whole events).
 
+use std::borrow::Cow;
 use std::fmt;
 
+use serde::de::value::MapAccessDeserializer;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::{Map, Number, Value};
+
+use crate::request::{is_header_name, is_header_text, RequestHeader};
 
 /// An invocation event with only the fields a function reads.
 #[derive(Debug, Clone, PartialEq)]
@@ -29,11 +33,13 @@ impl<'de> Deserialize<'de> for InvocationEvent {
     }
 }
 
-/// What of a field is kept: all of it, or, when it is an object, only the fields named.
+/// What of a field is kept: all of it, or, when it is an object, only the fields named, or (the
+/// headers) only the headers the adapter reads and any header that is not valid.
 #[derive(Debug, Clone, Copy)]
 enum Keep {
     Whole,
     Fields(&'static [(&'static str, Keep)]),
+    Headers,
 }
 
 /// The fields `parse_event` reads, in either payload format.
@@ -41,7 +47,7 @@ const EVENT: &[(&str, Keep)] = &[
     ("warmup", Keep::Whole),
     ("version", Keep::Whole),
     ("httpMethod", Keep::Whole),
-    ("headers", Keep::Whole),
+    ("headers", Keep::Headers),
     ("queryStringParameters", Keep::Whole),
     ("pathParameters", Keep::Whole),
     ("body", Keep::Whole),
@@ -71,36 +77,27 @@ impl<'de> DeserializeSeed<'de> for Keep {
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
         match self {
             Self::Whole => Value::deserialize(deserializer),
-            Self::Fields(fields) => deserializer.deserialize_any(KeptFields(fields)),
+            keep => deserializer.deserialize_any(Kept(keep)),
         }
     }
 }
 
-/// Reads an object keeping only `fields`; any other JSON value is read whole.
-struct KeptFields(&'static [(&'static str, Keep)]);
+/// Reads an object keeping what `.0` says; any other JSON value is read whole.
+struct Kept(Keep);
 
-impl<'de> Visitor<'de> for KeptFields {
+impl<'de> Visitor<'de> for Kept {
     type Value = Value;
 
     fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
         formatter.write_str("any JSON value")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let mut kept = Map::new();
-        while let Some(field) = map.next_key_seed(FieldName(self.0))? {
-            match field {
-                // A name given twice keeps its last value, as a `Value` does.
-                Some((name, keep)) => {
-                    let value = map.next_value_seed(keep)?;
-                    kept.insert(name.to_owned(), value);
-                }
-                None => {
-                    map.next_value::<IgnoredAny>()?;
-                }
-            }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Value, A::Error> {
+        match self.0 {
+            Keep::Whole => Value::deserialize(MapAccessDeserializer::new(map)),
+            Keep::Fields(fields) => kept_fields(map, fields),
+            Keep::Headers => kept_headers(map),
         }
-        Ok(Value::Object(kept))
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
@@ -148,6 +145,134 @@ impl<'de> Visitor<'de> for KeptFields {
     }
 }
 
+/// An object's `fields`. A name given twice keeps its last value, as a `Value` does.
+fn kept_fields<'de, A: MapAccess<'de>>(
+    mut map: A,
+    fields: &'static [(&'static str, Keep)],
+) -> Result<Value, A::Error> {
+    let mut kept = Map::new();
+    while let Some(field) = map.next_key_seed(FieldName(fields))? {
+        match field {
+            Some((name, keep)) => {
+                let value = map.next_value_seed(keep)?;
+                kept.insert(name.to_owned(), value);
+            }
+            None => {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+    }
+    Ok(Value::Object(kept))
+}
+
+/// A `headers` object's headers the adapter reads ([`RequestHeader`]), and every header that
+/// `Headers` would refuse (a name that is not a token, a value that is not text), kept whole
+/// so that it is refused as from the whole event. A valid header that is not read is checked
+/// and skipped; given again after a refused one, it replaces it, as the whole event's last
+/// value does.
+fn kept_headers<'de, A: MapAccess<'de>>(mut map: A) -> Result<Value, A::Error> {
+    let mut kept = Map::new();
+    while let Some(HeaderName(name)) = map.next_key()? {
+        if !is_header_name(&name) || RequestHeader::named(&name).is_some() {
+            let value = map.next_value()?;
+            kept.insert(name.into_owned(), value);
+        } else if let Some(refused) = map.next_value_seed(UnreadHeaderValue)? {
+            kept.insert(name.into_owned(), refused);
+        } else {
+            kept.remove(name.as_ref());
+        }
+    }
+    Ok(Value::Object(kept))
+}
+
+/// A header's name, borrowed from the event unless it holds an escape.
+struct HeaderName<'de>(Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for HeaderName<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_str(HeaderNameVisitor)
+    }
+}
+
+struct HeaderNameVisitor;
+
+impl<'de> Visitor<'de> for HeaderNameVisitor {
+    type Value = HeaderName<'de>;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
+        formatter.write_str("a header name")
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, name: &'de str) -> Result<Self::Value, E> {
+        Ok(HeaderName(Cow::Borrowed(name)))
+    }
+
+    fn visit_str<E: de::Error>(self, name: &str) -> Result<Self::Value, E> {
+        Ok(HeaderName(Cow::Owned(name.to_owned())))
+    }
+}
+
+/// The value of a header that is not read: `None` when it is text (a string, or an array of
+/// strings, free of control characters but tab), which is then dropped; otherwise the whole
+/// value, for `Headers` to refuse.
+struct UnreadHeaderValue;
+
+impl<'de> DeserializeSeed<'de> for UnreadHeaderValue {
+    type Value = Option<Value>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for UnreadHeaderValue {
+    type Value = Option<Value>;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
+        formatter.write_str("any JSON value")
+    }
+
+    fn visit_str<E>(self, value: &str) -> Result<Self::Value, E> {
+        Ok((!is_header_text(value)).then(|| Value::String(value.to_owned())))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        let values = Kept(Keep::Whole).visit_seq(seq)?;
+        let is_text = values.as_array().is_some_and(|values| {
+            values
+                .iter()
+                .all(|v| v.as_str().is_some_and(is_header_text))
+        });
+        Ok((!is_text).then_some(values))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        Kept(Keep::Whole).visit_map(map).map(Some)
+    }
+
+    fn visit_bool<E>(self, value: bool) -> Result<Self::Value, E> {
+        Ok(Some(Value::Bool(value)))
+    }
+
+    fn visit_i64<E>(self, value: i64) -> Result<Self::Value, E> {
+        Ok(Some(Value::Number(value.into())))
+    }
+
+    fn visit_u64<E>(self, value: u64) -> Result<Self::Value, E> {
+        Ok(Some(Value::Number(value.into())))
+    }
+
+    fn visit_f64<E>(self, value: f64) -> Result<Self::Value, E> {
+        Ok(Some(
+            Number::from_f64(value).map_or(Value::Null, Value::Number),
+        ))
+    }
+
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(Some(Value::Null))
+    }
+}
+
 /// A field's name, looked up among the kept ones without being copied: the kept field's name
 /// and what of it is kept, or `None` for a field that is skipped.
 struct FieldName(&'static [(&'static str, Keep)]);
@@ -190,7 +315,11 @@ mod tests {
             "version": "2.0",
             "routeKey": "GET /items/{id}",
             "rawPath": "/items/1",
-            "headers": {"accept": "application/json", "x-forwarded-for": "203.0.113.7"},
+            "headers": {
+                "accept": "application/json",
+                "Accept-Encoding": "gzip",
+                "x-forwarded-for": "203.0.113.7",
+            },
             "pathParameters": {"id": "1"},
             "requestContext": {
                 "accountId": "123456789012",
@@ -205,7 +334,7 @@ mod tests {
             kept(&event),
             json!({
                 "version": "2.0",
-                "headers": {"accept": "application/json", "x-forwarded-for": "203.0.113.7"},
+                "headers": {"Accept-Encoding": "gzip"},
                 "pathParameters": {"id": "1"},
                 "requestContext": {
                     "authorizer": {"jwt": {"claims": {"sub": "alice"}}},
@@ -240,6 +369,28 @@ mod tests {
         let kept: InvocationEvent = serde_json::from_str(text).unwrap();
         assert_eq!(kept.0, whole);
         assert_eq!(kept.0["body"], "b");
+    }
+
+    #[test]
+    fn a_header_given_twice_reads_as_its_last_value_as_from_the_whole_event() {
+        for headers in [
+            r#"{"x-a": "bad\n", "x-a": "fine"}"#,
+            r#"{"x-a": "fine", "x-a": "bad\n"}"#,
+            r#"{"x-a": 1, "x-\u0061": "fine", "If-Match": "\"1\"", "if-match": "\"2\""}"#,
+            r#"{"accept-encodin\u0067": "gzip", "x-\u0062": "b\u0000"}"#,
+        ] {
+            let text = format!(
+                r#"{{"version": "2.0", "headers": {headers},
+                "requestContext": {{"http": {{"method": "GET"}}, "requestId": "r-1"}}}}"#
+            );
+            let whole: Value = serde_json::from_str(&text).unwrap();
+            let kept: InvocationEvent = serde_json::from_str(&text).unwrap();
+            assert_eq!(
+                format!("{:?}", parse_event(kept.0)),
+                format!("{:?}", parse_event(whole)),
+                "{headers}"
+            );
+        }
     }
 
     #[test]
@@ -283,6 +434,27 @@ mod tests {
         let mut events = vec![v1.clone(), v2.clone(), json!({"warmup": true}), json!([])];
         for (event, field, bad) in [
             (&v2, "headers", json!({"bad name": "x"})),
+            (
+                &v2,
+                "headers",
+                json!({"bad name": "x", "if-match": "\"1\""}),
+            ),
+            (
+                &v2,
+                "headers",
+                json!({"x-unread": "line\nbreak", "accept": "*/*"}),
+            ),
+            (&v2, "headers", json!({"x-unread": ["a", 1]})),
+            (&v2, "headers", json!({"x-unread": ["a", "del\u{7f}"]})),
+            (&v2, "headers", json!({"x-unread": {"a": "b"}})),
+            (&v2, "headers", json!({"x-unread": 1.5, "a-first": null})),
+            (&v2, "headers", json!({"z-unread": "ok", "if-match": 7})),
+            (
+                &v1,
+                "headers",
+                json!({"Authorization": "Bearer x\ty", "Host": "h"}),
+            ),
+            (&v1, "headers", json!(["Host"])),
             (&v2, "queryStringParameters", json!({"limit": 2})),
             (&v2, "requestContext", json!("r")),
             (&v2, "isBase64Encoded", Value::Null),

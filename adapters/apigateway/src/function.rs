@@ -14,7 +14,9 @@ use crate::config::AdapterConfig;
 use crate::handlers::{RequestContext, RouteHandler};
 use crate::metrics::Metrics;
 use crate::problem::Problem;
-use crate::request::{parse_event, ApiRequest, Incoming, MalformedEvent, PayloadVersion};
+use crate::request::{
+    parse_event, ApiRequest, Incoming, MalformedEvent, PayloadVersion, RequestHeader,
+};
 use crate::response::InvocationResponse;
 use crate::route::Route;
 
@@ -109,7 +111,7 @@ impl<H: RouteHandler> Function<H> {
         InvocationResponse::Proxy(response.into_proxy(
             request.payload,
             &request.request_id,
-            request.header("accept-encoding"),
+            request.header(RequestHeader::AcceptEncoding),
         ))
     }
 

@@ -8,7 +8,7 @@ use items_domain::{FieldError, IdempotencyKey, ItemChanges, ItemFields, ItemId, 
 
 use crate::body::{parse_item_fields, parse_item_patch};
 use crate::problem::Problem;
-use crate::request::ApiRequest;
+use crate::request::{ApiRequest, RequestHeader};
 
 /// The `If-Match` rule, as callers see it.
 pub(crate) const IF_MATCH_RULE: &str = "must be \"<version>\" or *";
@@ -27,10 +27,10 @@ pub(crate) fn path_id(request: &ApiRequest) -> Result<ItemId, FieldError> {
 /// strong entity tag, `"<version>"`.
 pub(crate) fn if_match(request: &ApiRequest) -> Result<Option<Version>, FieldError> {
     let invalid = || FieldError::new("If-Match", IF_MATCH_RULE);
-    if request.header_is_unreadable("if-match") {
+    if request.header_is_unreadable(RequestHeader::IfMatch) {
         return Err(invalid());
     }
-    let Some(raw) = request.header("if-match").map(str::trim) else {
+    let Some(raw) = request.header(RequestHeader::IfMatch).map(str::trim) else {
         return Ok(None);
     };
     if raw == "*" {
@@ -51,14 +51,14 @@ pub(crate) fn if_match(request: &ApiRequest) -> Result<Option<Version>, FieldErr
 
 /// `Idempotency-Key`, when sent.
 pub(crate) fn idempotency_key(request: &ApiRequest) -> Result<Option<IdempotencyKey>, FieldError> {
-    if request.header_is_unreadable("idempotency-key") {
+    if request.header_is_unreadable(RequestHeader::IdempotencyKey) {
         return Err(FieldError::new(
             IdempotencyKey::HEADER,
             IdempotencyKey::RULE,
         ));
     }
     request
-        .header("idempotency-key")
+        .header(RequestHeader::IdempotencyKey)
         .map(IdempotencyKey::parse)
         .transpose()
 }
@@ -96,13 +96,15 @@ pub(crate) fn read_body_of(request: &ApiRequest, accepted: &[&str]) -> Result<Ve
     if raw.len() > max_raw {
         return Err(Problem::payload_too_large(BODY_MAX_BYTES));
     }
-    let is_accepted = request.header("content-type").is_some_and(|value| {
-        value.split(';').next().is_some_and(|media| {
-            accepted
-                .iter()
-                .any(|accepted| media.trim().eq_ignore_ascii_case(accepted))
-        })
-    });
+    let is_accepted = request
+        .header(RequestHeader::ContentType)
+        .is_some_and(|value| {
+            value.split(';').next().is_some_and(|media| {
+                accepted
+                    .iter()
+                    .any(|accepted| media.trim().eq_ignore_ascii_case(accepted))
+            })
+        });
     if !is_accepted {
         return Err(Problem::unsupported_media_type(accepted));
     }

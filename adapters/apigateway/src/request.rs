@@ -29,44 +29,99 @@ pub struct Claims {
     pub groups: Vec<String>,
 }
 
-/// A request's headers, names lowercased; a name may hold several values (a JSON array in the
-/// event), and the first one is the header's value.
+/// The request headers the adapter reads: a handler that needs another adds it here. Every
+/// other header of an event is checked as API Gateway's event types check it (see
+/// [`Headers`]) and then dropped, already as the event is read
+/// ([`InvocationEvent`](crate::event::InvocationEvent)): most of an event's headers (host, user
+/// agent, forwarding, tracing) are never read, and each cost an allocated name and value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RequestHeader {
+    /// Whether the response may be gzipped.
+    AcceptEncoding,
+    /// The verified token: the REST API's groups are read from it (see `read_claims`).
+    Authorization,
+    /// The body's media type.
+    ContentType,
+    /// A create's idempotency key.
+    IdempotencyKey,
+    /// The version a write is conditional on.
+    IfMatch,
+}
+
+impl RequestHeader {
+    /// Every header the adapter reads.
+    pub const ALL: [Self; 5] = [
+        Self::AcceptEncoding,
+        Self::Authorization,
+        Self::ContentType,
+        Self::IdempotencyKey,
+        Self::IfMatch,
+    ];
+
+    /// Its name, lowercased.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::AcceptEncoding => "accept-encoding",
+            Self::Authorization => "authorization",
+            Self::ContentType => "content-type",
+            Self::IdempotencyKey => "idempotency-key",
+            Self::IfMatch => "if-match",
+        }
+    }
+
+    /// The header called `name` (in any case), if the adapter reads it.
+    pub fn named(name: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|header| header.name().eq_ignore_ascii_case(name))
+    }
+}
+
+/// A request's headers that the adapter reads ([`RequestHeader`]), names lowercased; a name may
+/// hold several values (a JSON array in the event), and the first one is the header's value.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Headers(Vec<(String, String)>);
 
 impl Headers {
-    /// The first value of the header `name` (case-insensitive), as sent.
-    pub fn get(&self, name: &str) -> Option<&str> {
+    /// The first value of `header`, as sent.
+    pub fn get(&self, header: RequestHeader) -> Option<&str> {
         self.0
             .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .find(|(name, _)| name == header.name())
             .map(|(_, value)| value.as_str())
     }
 
     /// Reads an event's `headers` object (or `null`): each name must be an HTTP token and each
-    /// value free of control characters, as API Gateway's event types require. A name given
-    /// twice keeps its last string, or every value of an array.
+    /// value free of control characters, as API Gateway's event types require, read or not. A
+    /// name given twice keeps its last string, or every value of an array.
     fn read(headers: Option<Value>) -> Result<Self, String> {
         let Some(object) = object_or_null(headers, "headers")? else {
             return Ok(Self::default());
         };
-        let mut read: Vec<(String, String)> = Vec::with_capacity(object.len());
+        let mut read: Vec<(String, String)> = Vec::new();
         for (mut name, value) in object {
             if !is_header_name(&name) {
                 return Err(format!("invalid header name {name:?}"));
             }
+            let is_read = RequestHeader::named(&name).is_some();
             name.make_ascii_lowercase();
             match value {
                 Value::String(value) => {
-                    read.retain(|(n, _)| *n != name);
-                    read.push((name, header_value(value)?));
+                    let value = header_value(value)?;
+                    if is_read {
+                        read.retain(|(n, _)| *n != name);
+                        read.push((name, value));
+                    }
                 }
                 Value::Array(values) => {
                     for value in values {
                         let Value::String(value) = value else {
                             return Err(format!("header {name:?} has a value that is not text"));
                         };
-                        read.push((name.clone(), header_value(value)?));
+                        let value = header_value(value)?;
+                        if is_read {
+                            read.push((name.clone(), value));
+                        }
                     }
                 }
                 _ => return Err(format!("header {name:?} is not text")),
@@ -94,18 +149,23 @@ const TOKEN_BYTES: [bool; 256] = {
 };
 
 /// An HTTP token, as a header name must be.
-fn is_header_name(name: &str) -> bool {
+pub(crate) fn is_header_name(name: &str) -> bool {
     !name.is_empty() && name.len() < 1 << 16 && name.bytes().all(|b| TOKEN_BYTES[usize::from(b)])
 }
 
 /// A header value as HTTP allows it: no control characters but tab. Searched a word at a time:
 /// the token in `authorization` alone is about a kilobyte.
 fn header_value(value: String) -> Result<String, String> {
-    if has_ascii_control_other_than(value.as_bytes(), b"\t") {
-        Err(format!("invalid header value {value:?}"))
-    } else {
+    if is_header_text(&value) {
         Ok(value)
+    } else {
+        Err(format!("invalid header value {value:?}"))
     }
+}
+
+/// Whether `value` is a header value as HTTP allows it (see [`header_value`]).
+pub(crate) fn is_header_text(value: &str) -> bool {
+    !has_ascii_control_other_than(value.as_bytes(), b"\t")
 }
 
 /// Whether a header value is readable as text: visible ASCII and tabs only (the header rule,
@@ -138,16 +198,16 @@ pub struct ApiRequest {
 
 impl ApiRequest {
     /// A header's value as text; `None` when absent or not visible ASCII.
-    pub fn header(&self, name: &str) -> Option<&str> {
+    pub fn header(&self, header: RequestHeader) -> Option<&str> {
         self.headers
-            .get(name)
+            .get(header)
             .filter(|value| is_visible_ascii(value))
     }
 
     /// A header that is present but unreadable as text (bytes outside visible ASCII).
-    pub fn header_is_unreadable(&self, name: &str) -> bool {
+    pub fn header_is_unreadable(&self, header: RequestHeader) -> bool {
         self.headers
-            .get(name)
+            .get(header)
             .is_some_and(|value| !is_visible_ascii(value))
     }
 
@@ -523,6 +583,41 @@ mod tests {
             groups_of(v1_event("admin,staff", Some("not-a-jwt".into()))),
             ["admin", "staff"]
         );
+    }
+
+    #[test]
+    fn only_the_headers_the_adapter_reads_are_kept_whatever_their_case() {
+        let event = json!({
+            "version": "2.0",
+            "headers": {
+                "Accept-Encoding": "gzip",
+                "Host": "api.example.com",
+                "IF-MATCH": ["\"1\"", "\"2\""],
+                "user-agent": "curl/8",
+                "x-forwarded-for": "203.0.113.7",
+            },
+            "requestContext": {"http": {"method": "GET"}, "requestId": "r-1"},
+        });
+        let Ok(Incoming::Api(request)) = parse_event(event) else {
+            panic!("not an API request");
+        };
+        assert_eq!(
+            request.headers,
+            Headers(vec![
+                ("accept-encoding".into(), "gzip".into()),
+                ("if-match".into(), "\"1\"".into()),
+                ("if-match".into(), "\"2\"".into()),
+            ])
+        );
+        assert_eq!(request.header(RequestHeader::IfMatch), Some("\"1\""));
+        assert_eq!(request.header(RequestHeader::ContentType), None);
+        for header in RequestHeader::ALL {
+            assert_eq!(
+                RequestHeader::named(&header.name().to_uppercase()),
+                Some(header)
+            );
+        }
+        assert_eq!(RequestHeader::named("host"), None);
     }
 
     #[test]
