@@ -250,26 +250,26 @@ impl<'de> Visitor<'de> for UnreadHeaderValue {
         Kept(Keep::Whole).visit_map(map).map(Some)
     }
 
-    fn visit_bool<E>(self, value: bool) -> Result<Self::Value, E> {
-        Ok(Some(Value::Bool(value)))
+    // Any other value is not text: kept whole, as `Kept` reads it.
+
+    fn visit_bool<E: de::Error>(self, value: bool) -> Result<Self::Value, E> {
+        Kept(Keep::Whole).visit_bool(value).map(Some)
     }
 
-    fn visit_i64<E>(self, value: i64) -> Result<Self::Value, E> {
-        Ok(Some(Value::Number(value.into())))
+    fn visit_i64<E: de::Error>(self, value: i64) -> Result<Self::Value, E> {
+        Kept(Keep::Whole).visit_i64(value).map(Some)
     }
 
-    fn visit_u64<E>(self, value: u64) -> Result<Self::Value, E> {
-        Ok(Some(Value::Number(value.into())))
+    fn visit_u64<E: de::Error>(self, value: u64) -> Result<Self::Value, E> {
+        Kept(Keep::Whole).visit_u64(value).map(Some)
     }
 
-    fn visit_f64<E>(self, value: f64) -> Result<Self::Value, E> {
-        Ok(Some(
-            Number::from_f64(value).map_or(Value::Null, Value::Number),
-        ))
+    fn visit_f64<E: de::Error>(self, value: f64) -> Result<Self::Value, E> {
+        Kept(Keep::Whole).visit_f64(value).map(Some)
     }
 
-    fn visit_unit<E>(self) -> Result<Self::Value, E> {
-        Ok(Some(Value::Null))
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Kept(Keep::Whole).visit_unit().map(Some)
     }
 }
 
