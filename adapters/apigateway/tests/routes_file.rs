@@ -3,7 +3,8 @@
 //! come from the ports its handler's use case holds (`Route::ports`) and the actions the
 //! DynamoDB adapter states for each (`table_design::grants_of_ports`): least privilege by
 //! construction. The `streams` section lists the functions that serve no route, from their
-//! declaration (`items_dynamodb_streams::STREAM_FUNCTIONS`).
+//! declaration (`items_dynamodb_streams::STREAM_FUNCTIONS`). Every function declared there has
+//! its crate in `functions/`, on the allocator the others use.
 //!
 //! After changing a route or a stream function, regenerate the file:
 //! `UPDATE_ROUTES_JSON=1 cargo test -p items-apigateway --test routes_file`.
@@ -99,5 +100,35 @@ fn every_function_is_granted_something_and_only_resources_of_the_table_design() 
             .values()
             .flatten()
             .all(|action| action.starts_with("dynamodb:")));
+    }
+}
+
+/// Every declared function has its crate in `functions/`, and its `main.rs` runs on mimalloc as
+/// the others do (the allocator the bench's figures and the README's sizing were measured
+/// with): a binary crate cannot inherit a `#[global_allocator]`, so a new route's crate that
+/// leaves it out would silently run on the system allocator.
+#[test]
+fn every_declared_function_has_a_crate_that_runs_on_mimalloc() {
+    let functions = Route::ALL
+        .iter()
+        .map(|route| route.function_name())
+        .chain(STREAM_FUNCTIONS.iter().map(|stream| stream.function));
+    for function in functions {
+        let main = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../../functions")
+            .join(function)
+            .join("src/main.rs");
+        let text = std::fs::read_to_string(&main)
+            .unwrap_or_else(|error| panic!("no crate for {function}: {}: {error}", main.display()));
+        let declares = text
+            .split("#[global_allocator]")
+            .nth(1)
+            .and_then(|after| after.lines().find(|line| !line.trim().is_empty()))
+            .is_some_and(|line| line.contains(": mimalloc::MiMalloc"));
+        assert!(
+            declares,
+            "{} does not declare `#[global_allocator] static ...: mimalloc::MiMalloc`",
+            main.display()
+        );
     }
 }
