@@ -171,7 +171,7 @@ pub(crate) fn is_header_text(value: &str) -> bool {
 /// Whether a header value is readable as text: visible ASCII and tabs only (the header rule,
 /// less anything outside ASCII).
 fn is_visible_ascii(value: &str) -> bool {
-    value.is_ascii() && !has_ascii_control_other_than(value.as_bytes(), b"\t")
+    value.is_ascii() && is_header_text(value)
 }
 
 /// An API request, whatever payload format it came in.

@@ -107,15 +107,21 @@ impl LogScope {
     }
 
     fn write(&self, writer: &mut impl fmt::Write) -> fmt::Result {
-        writer.write_str(",\"span\":{")?;
-        if !self.members.is_empty() {
-            writer.write_str(&self.members)?;
-            writer.write_char(',')?;
-        }
-        writer.write_str("\"name\":")?;
-        write_string(writer, self.name)?;
-        writer.write_char('}')
+        write_span(writer, &self.members, self.name)
     }
+}
+
+/// A line's `span` member: `members` (ready JSON members, or empty) and then `name`, as a scope
+/// and a tracing span both write it.
+fn write_span(writer: &mut impl fmt::Write, members: &str, name: &str) -> fmt::Result {
+    writer.write_str(",\"span\":{")?;
+    if !members.is_empty() {
+        writer.write_str(members)?;
+        writer.write_char(',')?;
+    }
+    writer.write_str("\"name\":")?;
+    write_string(writer, name)?;
+    writer.write_char('}')
 }
 
 /// A span's fields as the members of a JSON object without its braces (`"a":1,"b":"x"`),
@@ -171,16 +177,11 @@ where
         if let Ok(scoped) = SCOPE.try_with(|scope| scope.write(&mut writer)) {
             scoped?;
         } else if let Some(span) = context.lookup_current() {
-            writer.write_str(",\"span\":{")?;
-            if let Some(fields) = span.extensions().get::<FormattedFields<SpanFields>>() {
-                if !fields.fields.is_empty() {
-                    writer.write_str(&fields.fields)?;
-                    writer.write_char(',')?;
-                }
-            }
-            writer.write_str("\"name\":")?;
-            write_string(&mut writer, span.name())?;
-            writer.write_char('}')?;
+            let extensions = span.extensions();
+            let fields = extensions
+                .get::<FormattedFields<SpanFields>>()
+                .map_or("", |fields| fields.fields.as_str());
+            write_span(&mut writer, fields, span.name())?;
         }
         writer.write_str("}\n")
     }
