@@ -157,7 +157,7 @@ struct Args {
     #[arg(long, value_name = "FUNCTION")]
     only: Vec<String>,
     /// Hold every function process to Lambda's CPU share for its memory size (memory / 1,769
-    /// of one CPU, a CFS quota over a 100 ms period); needs root and a cgroup cpu controller,
+    /// of one CPU, a CFS quota over a 20 ms period); needs root and a cgroup cpu controller,
     /// and runs unthrottled, saying so, where the machine has neither.
     #[arg(long, value_enum, default_value_t = CpuModelChoice::On)]
     cpu_model: CpuModelChoice,
