@@ -51,8 +51,6 @@ pub(crate) const PYTHON_WARM_MS: f64 = 5.0;
 /// What the estimate assumes beyond the prices.
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct Assumptions {
-    /// The functions' memory.
-    pub memory_mb: f64,
     /// The share of requests that start a new execution environment (init is billed then).
     pub cold_start_share: f64,
     /// The stored size of one item, in DynamoDB's terms (attribute names and values).
@@ -66,6 +64,8 @@ pub(crate) struct Assumptions {
 pub(crate) struct RouteCost {
     /// The route.
     pub route: String,
+    /// Its function's memory size, which its Duration was measured and is priced at.
+    pub memory_mb: u32,
     /// Read request units per request.
     pub read_units: f64,
     /// Write request units per request.
@@ -176,10 +176,12 @@ pub(crate) fn estimate(
                 .fold((0.0, 0.0), |(r, w), (dr, dw)| (r + dr, w + dw));
             let dynamodb = read_units * prices.read_unit_per_million
                 + write_units * prices.write_unit_per_million;
-            let rust = lambda(assumptions.memory_mb, route.billed_ms, route.init_ms);
+            let memory_mb = route.route.memory_size_mb();
+            let rust = lambda(f64::from(memory_mb), route.billed_ms, route.init_ms);
             let python = lambda(PYTHON_MEMORY_MB, PYTHON_WARM_MS, PYTHON_INIT_MS);
             RouteCost {
                 route: route.route.route_key().to_owned(),
+                memory_mb,
                 read_units,
                 write_units,
                 billed_ms: route.billed_ms,
@@ -201,7 +203,6 @@ mod tests {
 
     fn assumptions() -> Assumptions {
         Assumptions {
-            memory_mb: 128.0,
             cold_start_share: 0.01,
             item_bytes: 300,
             listing_items: 21,
@@ -230,6 +231,22 @@ mod tests {
         assert!((get.total_rest_api - get.total_http_api - 2.5).abs() < 1e-9);
         let python = 0.20 + 0.25 * 5.0 * 13.3334e-3 + 0.01 * 0.25 * 500.0 * 13.3334e-3;
         assert!((get.python_lambda - python).abs() < 1e-9);
+    }
+
+    #[test]
+    fn each_route_is_priced_at_its_own_functions_memory_size() {
+        let routes: Vec<_> = Route::ALL.iter().map(|r| route(*r, 4.0)).collect();
+        let costs = estimate(&routes, &US_EAST_1, &assumptions());
+        for (route, cost) in Route::ALL.iter().zip(&costs) {
+            let gb = f64::from(route.memory_size_mb()) / 1024.0;
+            let lambda = 0.20 + gb * 4.0 * 13.3334e-3 + 0.01 * gb * 10.0 * 13.3334e-3;
+            assert_eq!(cost.memory_mb, route.memory_size_mb());
+            assert!(
+                (cost.lambda - lambda).abs() < 1e-9,
+                "{route:?}: {}",
+                cost.lambda
+            );
+        }
     }
 
     #[test]

@@ -26,7 +26,7 @@ mod throughput;
 mod tls;
 mod traces;
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -332,7 +332,15 @@ async fn run(args: Args) -> Result<(), BoxError> {
     let traces = measured
         .traces
         .map(|functions| with_zip_sizes(functions, packages.as_ref()));
-    let bare_init_ms = measured.bare.init.p50_ms;
+    // Every route's size was measured (the sizes come from `Route::ALL`); were one missing, its
+    // ratios would be NaN and its targets unmet, never a panic.
+    let bare_init_ms = |route: Route| {
+        measured
+            .bare
+            .iter()
+            .find(|b| b.memory_mb == route.memory_size_mb())
+            .map_or(f64::NAN, |b| b.cold_starts.init.p50_ms)
+    };
     let mut results: Vec<FunctionResult> = Vec::new();
     let mut cost_inputs = Vec::new();
     for (route, cold, unthrottled, tls, warm, floor) in measured.functions {
@@ -346,10 +354,10 @@ async fn run(args: Args) -> Result<(), BoxError> {
         });
         results.push(FunctionResult {
             ratio_to_floor: warm.duration.p50_ms / floor.store_call.p50_ms,
-            init_ratio_to_bare: cold.init.p50_ms / bare_init_ms,
+            init_ratio_to_bare: cold.init.p50_ms / bare_init_ms(route),
             init_less_warm_up_ratio_to_bare: cold
                 .init_less_warm_up
-                .map(|s| s.p50_ms / bare_init_ms),
+                .map(|s| s.p50_ms / bare_init_ms(route)),
             route: report::NamedRoute(route),
             cold_init: cold.init,
             cold_init_unthrottled: unthrottled.map(|u| u.init),
@@ -375,7 +383,6 @@ async fn run(args: Args) -> Result<(), BoxError> {
         });
     }
     let assumptions = cost::Assumptions {
-        memory_mb: f64::from(FUNCTION_MEMORY_MB),
         cold_start_share: args.cold_start_share,
         item_bytes: item_bytes.unwrap_or(0),
         listing_items: 21,
@@ -615,7 +622,8 @@ struct Measured {
     functions: Vec<MeasuredRoute>,
     /// Every function at several memory sizes, when asked for.
     power_tuning: Option<PowerTuning>,
-    bare: ColdStarts,
+    /// The bare runtime at each route's memory size.
+    bare: Vec<report::BareRuntime>,
     init_steps: InitSteps,
     compression: Option<compression::CompressionRun>,
     /// An item the run created, for its stored size.
@@ -679,14 +687,27 @@ async fn measure(
                 .is_some_and(|launch| args.only.contains(&launch.name))
     };
 
-    eprintln!("cold starts: bare-runtime x {}", args.cold_runs);
-    let bare = latency::cold_starts(
-        &with_store(&floors.bare, &environment),
-        Route::GetItem,
-        &mut workload,
-        args.cold_runs,
-    )
-    .await?;
+    // At each memory size a route's function has, so each function's init is compared with
+    // the bare runtime's at the same CPU share.
+    let sizes: BTreeSet<u32> = Route::ALL.iter().map(|r| r.memory_size_mb()).collect();
+    let mut bare = Vec::new();
+    for memory_mb in sizes {
+        eprintln!(
+            "cold starts: bare-runtime at {memory_mb} MB x {}",
+            args.cold_runs
+        );
+        let cold_starts = latency::cold_starts(
+            &with_store(&floors.bare.at_memory(memory_mb), &environment),
+            Route::GetItem,
+            &mut workload,
+            args.cold_runs,
+        )
+        .await?;
+        bare.push(report::BareRuntime {
+            memory_mb,
+            cold_starts,
+        });
+    }
     eprintln!(
         "init steps: {} and init-alternatives x {}",
         Route::GetItem.function_name(),

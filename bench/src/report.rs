@@ -1,5 +1,7 @@
 //! The results: one report for people, the same figures as JSON for tools.
 
+use std::collections::BTreeMap;
+
 use items_apigateway::Route;
 use items_dynamodb::table_design::permissions;
 use serde::ser::SerializeMap;
@@ -125,6 +127,16 @@ pub(crate) struct FunctionResult {
     pub zip_bytes: Option<u64>,
 }
 
+/// The do-nothing function's cold starts at one memory size.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct BareRuntime {
+    /// The memory size, and so the CPU share, it ran at.
+    pub memory_mb: u32,
+    /// Its cold starts.
+    #[serde(flatten)]
+    pub cold_starts: ColdStarts,
+}
+
 /// A target and whether the run met it.
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct TargetCheck {
@@ -143,8 +155,9 @@ pub(crate) struct Results {
     pub machine: Machine,
     /// The run's settings.
     pub settings: Settings,
-    /// The do-nothing function's cold starts.
-    pub bare_runtime: ColdStarts,
+    /// The do-nothing function's cold starts at each memory size a route's function has: a
+    /// function's init is compared with the bare runtime's at the same CPU share.
+    pub bare_runtime: Vec<BareRuntime>,
     /// A function's init, step by step.
     pub init_steps: InitSteps,
     /// One entry per function, in routes.json order.
@@ -360,6 +373,31 @@ fn dollars(value: f64) -> String {
     format!("{value:.3}")
 }
 
+/// The routes' memory sizes in few words: the size most of them have, then the others by
+/// route (`128 MB; POST /items 256 MB`).
+fn memory_sizes(functions: &[FunctionResult]) -> String {
+    let mut counts: BTreeMap<u32, usize> = BTreeMap::new();
+    for f in functions {
+        *counts.entry(f.route.0.memory_size_mb()).or_default() += 1;
+    }
+    let Some((&most, _)) = counts.iter().max_by_key(|(_, count)| **count) else {
+        return "none measured".to_owned();
+    };
+    let others = functions
+        .iter()
+        .filter(|f| f.route.0.memory_size_mb() != most)
+        .map(|f| {
+            format!(
+                "; {} {} MB",
+                f.route.0.route_key(),
+                f.route.0.memory_size_mb()
+            )
+        });
+    std::iter::once(format!("{most} MB"))
+        .chain(others)
+        .collect()
+}
+
 /// The human-readable report: the machine, then one table per subject, then the targets.
 pub(crate) fn render(results: &Results) -> String {
     let mut out = String::new();
@@ -426,8 +464,8 @@ pub(crate) fn render(results: &Results) -> String {
         "\nEach function against its floor function, Duration and CPU per request ({}):\n",
         if results.settings.cpu_model.active {
             format!(
-                "both held to the CPU share of {} MB",
-                results.settings.cpu_model.memory_mb
+                "both held to the CPU share of the route's memory size: {}",
+                memory_sizes(&results.functions)
             )
         } else {
             "both unthrottled: the CPU model was off".to_owned()
@@ -477,11 +515,22 @@ pub(crate) fn render(results: &Results) -> String {
          process ran in, and the kernel's throttled time per request (its CPU group's cpu.stat)\n",
     );
 
-    let bare = &results.bare_runtime.init;
+    let bare: Vec<String> = results
+        .bare_runtime
+        .iter()
+        .map(|b| {
+            let init = &b.cold_starts.init;
+            format!(
+                "init p50 {}, p99 {} at {} MB",
+                ms(init.p50_ms),
+                ms(init.p99_ms),
+                b.memory_mb
+            )
+        })
+        .collect();
     out.push_str(&format!(
-        "\nCold starts (bare-runtime, a do-nothing lambda_runtime function: init p50 {}, p99 {}):\n",
-        ms(bare.p50_ms),
-        ms(bare.p99_ms)
+        "\nCold starts (bare-runtime, a do-nothing lambda_runtime function: {}):\n",
+        bare.join("; ")
     ));
     let mut rows = Vec::new();
     for f in &results.functions {
@@ -582,11 +631,11 @@ pub(crate) fn render(results: &Results) -> String {
     let a = &results.assumptions;
     let p = &results.prices;
     out.push_str(&format!(
-        "\nCost per million requests, USD ({}; {} MB arm64; HTTP API ${:.2}/M, REST API ${:.2}/M; \
-         Lambda ${:.2}/M + ${}/GB-s, init billed on the {:.0}% of requests that start cold; \
-         DynamoDB on-demand ${}/M reads, ${}/M writes; items of {} bytes, a listing reads {}):\n",
+        "\nCost per million requests, USD ({}; arm64 at each function's memory size; HTTP API \
+         ${:.2}/M, REST API ${:.2}/M; Lambda ${:.2}/M + ${}/GB-s, init billed on the {:.0}% of \
+         requests that start cold; DynamoDB on-demand ${}/M reads, ${}/M writes; items of {} \
+         bytes, a listing reads {}):\n",
         p.region,
-        a.memory_mb,
         p.http_api_per_million,
         p.rest_api_per_million,
         p.lambda_per_million,
@@ -603,6 +652,7 @@ pub(crate) fn render(results: &Results) -> String {
         .map(|c| {
             vec![
                 c.route.clone(),
+                format!("{} MB", c.memory_mb),
                 format!("{:.1}", c.billed_ms),
                 format!("{:.1}", c.read_units),
                 format!("{:.1}", c.write_units),
@@ -618,6 +668,7 @@ pub(crate) fn render(results: &Results) -> String {
     out.push_str(&table(
         &[
             "route",
+            "memory",
             "billed ms",
             "RRU",
             "WRU",
@@ -819,6 +870,38 @@ mod tests {
         let checks = check_targets(&[get]);
         assert!(!checks[1].met);
         assert!(checks[1].measured.contains("no warm-up"));
+    }
+
+    #[test]
+    fn the_memory_sizes_name_the_most_common_then_each_route_with_another() {
+        let functions: Vec<_> = Route::ALL
+            .iter()
+            .map(|r| function(*r, 1.0, 1.0, 1, 1.0))
+            .collect();
+        let text = memory_sizes(&functions);
+        let (common, _) = text.split_once(" MB").expect("a size first");
+        let common: u32 = common.parse().expect("a number of MB");
+        for route in Route::ALL {
+            let named = format!("; {} {} MB", route.route_key(), route.memory_size_mb());
+            assert_eq!(
+                text.contains(&named),
+                route.memory_size_mb() != common,
+                "{text}"
+            );
+        }
+        let at = |size: u32| {
+            Route::ALL
+                .iter()
+                .filter(|r| r.memory_size_mb() == size)
+                .count()
+        };
+        for route in Route::ALL {
+            assert!(at(route.memory_size_mb()) <= at(common), "{text}");
+        }
+        assert_eq!(
+            memory_sizes(&functions[..1]),
+            format!("{} MB", Route::ALL[0].memory_size_mb())
+        );
     }
 
     #[test]

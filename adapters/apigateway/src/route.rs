@@ -35,7 +35,7 @@ macro_rules! with_routes {
                 function: "create-item",
                 use_case: "create",
                 success: 201,
-                memory_mb: 128,
+                memory_mb: 256,
             }
             /// An item's fields replaced.
             UpdateItem = "PUT /items/{id}" {
