@@ -34,9 +34,9 @@ pub enum CpuModel {
 impl CpuModel {
     /// The CFS period used unless one is chosen: 20 ms, what Lambda's pauses show. Lambda does
     /// not publish its period, but a CPU-bound function measured on it is paused for 20, 40, 60
-    /// or 80 ms at 128 MB, and for just under 20 ms at sizes whose quota outlasts the work
-    /// between two checks: the pauses of a 20 ms period. The kernel's own default, 100 ms,
-    /// gives the same share in pauses five times as long and a fifth as often.
+    /// or 80 ms at 128 MB and for 16 to 20 ms at larger sizes: the pauses of a 20 ms period.
+    /// The kernel's own default, 100 ms, gives the same share in pauses five times as long and
+    /// a fifth as often.
     pub const DEFAULT_PERIOD: Duration = Duration::from_millis(Self::DEFAULT_PERIOD_MS);
 
     /// [`CpuModel::DEFAULT_PERIOD`] in milliseconds, the default of the tools'
