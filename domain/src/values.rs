@@ -307,10 +307,12 @@ impl Timestamp {
     /// this. A year outside 0 to 9999 or a leap second, which no stored timestamp has, is
     /// written as chrono writes it.
     pub fn text(&self) -> TimestampText {
-        let at = self.0;
-        if !(0..=9999).contains(&at.year()) || at.timestamp_subsec_millis() >= 1000 {
+        // The UTC fields read once: each of `DateTime`'s own accessors adds the (zero) offset
+        // again.
+        let at = self.0.naive_utc();
+        if !(0..=9999).contains(&at.year()) || at.nanosecond() >= 1_000_000_000 {
             return TimestampText(TimestampDigits::Other(
-                at.to_rfc3339_opts(SecondsFormat::Millis, true),
+                self.0.to_rfc3339_opts(SecondsFormat::Millis, true),
             ));
         }
         let mut text = *b"0000-00-00T00:00:00.000Z";
@@ -323,7 +325,7 @@ impl Timestamp {
             (11, 2, at.hour()),
             (14, 2, at.minute()),
             (17, 2, at.second()),
-            (20, 3, at.timestamp_subsec_millis()),
+            (20, 3, at.nanosecond() / 1_000_000),
         ];
         for (start, width, mut value) in fields {
             for digit in text[start..start + width].iter_mut().rev() {

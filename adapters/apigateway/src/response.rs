@@ -33,6 +33,15 @@ impl ApiResponse {
         Self::with_body(status, JSON, body)
     }
 
+    /// A JSON response whose body is JSON text already.
+    pub fn json_text(status: u16, body: String) -> Self {
+        Self {
+            status,
+            headers: vec![("content-type", JSON.to_owned())],
+            body: Some(body),
+        }
+    }
+
     /// A response with a JSON body of the given content type.
     pub fn with_body(status: u16, content_type: &str, body: &impl Serialize) -> Self {
         match serde_json::to_string(body) {

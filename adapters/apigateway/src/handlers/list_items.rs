@@ -5,7 +5,7 @@ use items_domain::{ListItems, ListStore, PageRequest};
 use crate::handlers::{RequestContext, RouteHandler};
 use crate::problem::Problem;
 use crate::response::ApiResponse;
-use crate::views::PageView;
+use crate::views::page_response;
 
 /// The handler of `GET /items`.
 #[derive(Debug, Clone)]
@@ -33,6 +33,6 @@ impl<S: ListStore + 'static> RouteHandler for Handler<S> {
             request.query_parameter("cursor"),
         )?;
         let page = self.use_case.list(context.caller, &page_request).await?;
-        Ok(ApiResponse::json(200, &PageView::from(&page)))
+        Ok(page_response(&page))
     }
 }
