@@ -42,25 +42,36 @@ impl ItemView<'_> {
     /// items per request, and serde_json escapes every key and value a byte at a time, where
     /// here the keys are fixed text and the values are searched a word at a time.
     pub fn write_json(&self, out: &mut String) {
+        // Destructured, so a new field of the view is a compile error here.
+        let Self {
+            id,
+            name,
+            description,
+            category,
+            created_at,
+            updated_at,
+            created_by,
+            version,
+        } = self;
         out.push_str("{\"id\":\"");
-        out.push_str(self.id.text().as_str());
+        out.push_str(id.text().as_str());
         out.push_str("\",\"name\":\"");
-        push_escaped(out, self.name);
+        push_escaped(out, name);
         out.push_str("\",\"description\":\"");
-        push_escaped(out, self.description);
-        if let Some(category) = self.category {
+        push_escaped(out, description);
+        if let Some(category) = category {
             out.push_str("\",\"category\":\"");
             push_escaped(out, category);
         }
         out.push_str("\",\"created_at\":\"");
-        out.push_str(self.created_at.text().as_str());
+        out.push_str(created_at.text().as_str());
         out.push_str("\",\"updated_at\":\"");
-        out.push_str(self.updated_at.text().as_str());
+        out.push_str(updated_at.text().as_str());
         out.push_str("\",\"created_by\":\"");
-        push_escaped(out, self.created_by);
+        push_escaped(out, created_by);
         out.push_str("\",\"version\":");
         // Writing a number into a `String` cannot fail.
-        let _ = write!(out, "{}", self.version);
+        let _ = write!(out, "{version}");
         out.push('}');
     }
 
