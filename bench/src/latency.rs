@@ -1,6 +1,7 @@
 //! Cold starts and warm latency of the function binaries against DynamoDB, and the floor they
 //! are compared with.
 
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use items_apigateway::Route;
@@ -343,11 +344,45 @@ pub(crate) struct QuotaPauses {
     pub throttled_ms_per_request: f64,
 }
 
-/// A process's CPU use over the measured requests, each part when it could be read.
-#[derive(Debug, Default)]
-struct Usage {
-    cpu_per_request_us: Option<f64>,
-    quota_pauses: Option<QuotaPauses>,
+/// What one process used over its measured requests, each part when it could be read: added up
+/// over a route's execution environments, then divided by their requests.
+#[derive(Debug, Clone, Copy, Default)]
+struct Used {
+    requests: usize,
+    cpu: Option<Duration>,
+    throttling: Option<Throttling>,
+}
+
+impl Used {
+    /// Both environments' use together; a part either could not read is unknown.
+    fn plus(self, other: Used) -> Used {
+        Used {
+            requests: self.requests + other.requests,
+            cpu: self.cpu.zip(other.cpu).map(|(a, b)| a + b),
+            throttling: self
+                .throttling
+                .zip(other.throttling)
+                .map(|(a, b)| Throttling {
+                    periods: a.periods + b.periods,
+                    throttled_periods: a.throttled_periods + b.throttled_periods,
+                    throttled: a.throttled + b.throttled,
+                }),
+        }
+    }
+
+    fn cpu_per_request_us(&self) -> Option<f64> {
+        let requests = self.requests.max(1) as f64;
+        self.cpu.map(|cpu| cpu.as_secs_f64() * 1e6 / requests)
+    }
+
+    fn quota_pauses(&self) -> Option<QuotaPauses> {
+        let requests = self.requests.max(1) as f64;
+        self.throttling.map(|counted| QuotaPauses {
+            periods: counted.periods,
+            throttled_periods: counted.throttled_periods,
+            throttled_ms_per_request: counted.throttled.as_secs_f64() * 1000.0 / requests,
+        })
+    }
 }
 
 /// Samples and CPU use of one process over the measured requests.
@@ -376,41 +411,179 @@ impl Samples {
         self.throttling_before = process.throttling();
     }
 
-    /// What `process` used since [`Samples::start`], per measured request.
-    fn usage(&self, process: &FunctionProcess) -> Usage {
-        let requests = self.durations.len().max(1) as f64;
-        let used = process
-            .cpu_time()
-            .zip(self.cpu_before)
-            .and_then(|(now, before)| now.checked_sub(before));
-        let counted = process
-            .throttling()
-            .zip(self.throttling_before)
-            .map(|(now, before)| now.since(&before));
-        Usage {
-            cpu_per_request_us: used.map(|used| used.as_secs_f64() * 1e6 / requests),
-            quota_pauses: counted.map(|counted| QuotaPauses {
-                periods: counted.periods,
-                throttled_periods: counted.throttled_periods,
-                throttled_ms_per_request: counted.throttled.as_secs_f64() * 1000.0 / requests,
-            }),
+    /// What `process` used since [`Samples::start`].
+    fn used(&self, process: &FunctionProcess) -> Used {
+        Used {
+            requests: self.durations.len(),
+            cpu: process
+                .cpu_time()
+                .zip(self.cpu_before)
+                .and_then(|(now, before)| now.checked_sub(before)),
+            throttling: process
+                .throttling()
+                .zip(self.throttling_before)
+                .map(|(now, before)| now.since(&before)),
+        }
+    }
+
+    /// Another environment's samples after these.
+    fn extend(&mut self, other: Samples) {
+        self.durations.extend(other.durations);
+        self.round_trips.extend(other.round_trips);
+        self.inner.extend(other.inner);
+    }
+}
+
+/// The measured requests each of `environments` execution environments gets: `requests`
+/// shared as evenly as they go, none empty.
+fn shares(requests: usize, environments: usize) -> Vec<usize> {
+    let environments = environments.clamp(1, requests.max(1));
+    (0..environments)
+        .map(|n| requests / environments + usize::from(n < requests % environments))
+        .collect()
+}
+
+/// Where a route's execution environments run their binaries from.
+#[derive(Debug, Clone)]
+pub(crate) enum Environments {
+    /// One environment, each binary where it was built.
+    InPlace,
+    /// `count` environments, each running its own copy of each binary, made afresh for every
+    /// route in a directory of its own under `root`. Where a binary's code lands in memory
+    /// moves its CPU per request by several percent: one build's `get-item` measured 1.03x to
+    /// 1.12x its floor run from three copies of the same two files, each copy the same over
+    /// repeated runs. On Lambda every execution environment loads its own copy, so a route's
+    /// CPU is an average over many; one copy is a sample of one.
+    Copies { root: PathBuf, count: usize },
+}
+
+impl Environments {
+    /// `launch` once per environment, each from its own copy of the binary.
+    fn launches(&self, launch: &Launch) -> Result<Vec<Launch>, BoxError> {
+        let Environments::Copies { root, count } = self else {
+            return Ok(vec![launch.clone()]);
+        };
+        let name = launch
+            .binary
+            .file_name()
+            .ok_or_else(|| format!("{} names no file", launch.binary.display()))?;
+        (0..(*count).max(1))
+            .map(|n| {
+                let dir = root.join(n.to_string());
+                std::fs::create_dir_all(&dir)?;
+                let copy = dir.join(name);
+                // A new file, not the last route's rewritten: its code gets pages of its own.
+                if copy.exists() {
+                    std::fs::remove_file(&copy)?;
+                }
+                std::fs::copy(&launch.binary, &copy)?;
+                Ok(Launch {
+                    binary: copy,
+                    ..launch.clone()
+                })
+            })
+            .collect()
+    }
+
+    /// Removes the copies.
+    pub(crate) fn remove(&self) {
+        if let Environments::Copies { root, .. } = self {
+            let _ = std::fs::remove_dir_all(root);
         }
     }
 }
 
-/// Sends `warm_up` unmeasured and then `requests` measured requests to one process. With a
-/// floor, the same requests also go to the floor function, in blocks of [`BLOCK`]: a block to
-/// one back-to-back, then the same block to the other, the first alternating from block to
-/// block, so both see the same conditions (other load on the machine, the store's state) and
-/// each runs back-to-back as a busy function does, which is what a CPU quota makes slow.
+/// Sends `requests` measured requests to a route's function, spread over its `environments`
+/// as Lambda spreads a route's traffic: each a fresh function process that gets `warm_up`
+/// unmeasured requests and then its share. With a floor, each environment has its own floor
+/// process beside it, from the same environment's copy (see [`environment`]). The Duration
+/// figures are over every measured request; CPU per request and the quota's pauses add up
+/// every process's.
 pub(crate) async fn warm_run(
     launch: &Launch,
     kind: Route,
     workload: &mut Workload,
     warm_up: usize,
     requests: usize,
+    environments: &Environments,
     floor: Option<&Launch>,
 ) -> Result<(WarmRun, Option<FloorRun>), BoxError> {
+    let launches = environments.launches(launch)?;
+    let floors = match floor {
+        Some(floor) => environments
+            .launches(floor)?
+            .into_iter()
+            .map(Some)
+            .collect(),
+        None => vec![None; launches.len()],
+    };
+    let mut samples = Samples::new(requests);
+    let mut floor_samples = floor.map(|_| Samples::new(requests));
+    let (mut used, mut floor_used) = (None::<Used>, None::<Used>);
+    let mut peak_rss_kib = None;
+    for ((launch, floor), share) in launches
+        .iter()
+        .zip(&floors)
+        .zip(shares(requests, launches.len()))
+    {
+        let measured = environment(launch, kind, workload, warm_up, share, floor.as_ref()).await?;
+        samples.extend(measured.samples);
+        used = Some(used.map_or(measured.used, |u| u.plus(measured.used)));
+        if let (Some(all), Some((more, more_used))) = (floor_samples.as_mut(), measured.floor) {
+            all.extend(more);
+            floor_used = Some(floor_used.map_or(more_used, |u| u.plus(more_used)));
+        }
+        peak_rss_kib = peak_rss_kib.max(measured.peak_rss_kib);
+    }
+    let (used, floor_used) = (used.unwrap_or_default(), floor_used.unwrap_or_default());
+    let summary = |samples: &[Duration]| Summary::of(samples).ok_or("no requests measured");
+    let warm = WarmRun {
+        duration: summary(&samples.durations)?,
+        round_trip: summary(&samples.round_trips)?,
+        billed_ms_mean: samples
+            .durations
+            .iter()
+            .map(|d| (d.as_secs_f64() * 1000.0).ceil())
+            .sum::<f64>()
+            / samples.durations.len().max(1) as f64,
+        cpu_per_request_us: used.cpu_per_request_us(),
+        quota_pauses: used.quota_pauses(),
+        peak_rss_kib,
+    };
+    let floor = match floor_samples {
+        Some(floor_samples) => Some(FloorRun {
+            store_call: summary(&floor_samples.inner)?,
+            duration: summary(&floor_samples.durations)?,
+            cpu_per_request_us: floor_used.cpu_per_request_us(),
+            quota_pauses: floor_used.quota_pauses(),
+        }),
+        None => None,
+    };
+    Ok((warm, floor))
+}
+
+/// One execution environment's figures (see [`environment`]).
+struct Environment {
+    samples: Samples,
+    used: Used,
+    floor: Option<(Samples, Used)>,
+    peak_rss_kib: Option<u64>,
+}
+
+/// Sends `warm_up` unmeasured and then `requests` measured requests to a fresh process of the
+/// function. With a floor, the same requests also go to a fresh floor process, in blocks of
+/// [`BLOCK`]: a block to one back-to-back, then the same block to the other, the first
+/// alternating from block to block, so both see the same conditions (other load on the
+/// machine, the store's state) and each runs back-to-back as a busy function does, which is
+/// what a CPU quota makes slow.
+async fn environment(
+    launch: &Launch,
+    kind: Route,
+    workload: &mut Workload,
+    warm_up: usize,
+    requests: usize,
+    floor: Option<&Launch>,
+) -> Result<Environment, BoxError> {
     let mut process = FunctionProcess::start(launch).await?;
     let mut floor_process = match floor {
         Some(floor) => match FunctionProcess::start(floor).await {
@@ -433,46 +606,26 @@ pub(crate) async fn warm_run(
     .await;
     let peak_rss_kib = process.peak_rss_kib();
     // Read while both processes still run.
-    let (usage, floor_usage) = match &outcome {
-        Ok((samples, floor_samples)) => (
-            samples.usage(&process),
-            floor_samples
-                .as_ref()
-                .zip(floor_process.as_ref())
-                .map(|(samples, process)| samples.usage(process))
-                .unwrap_or_default(),
-        ),
-        Err(_) => Default::default(),
-    };
+    let measured = outcome.map(|(samples, floor_samples)| {
+        let used = samples.used(&process);
+        let floor = floor_samples
+            .zip(floor_process.as_ref())
+            .map(|(samples, floor)| {
+                let used = samples.used(floor);
+                (samples, used)
+            });
+        Environment {
+            samples,
+            used,
+            floor,
+            peak_rss_kib,
+        }
+    });
     process.stop().await;
     if let Some(floor_process) = floor_process {
         floor_process.stop().await;
     }
-    let (samples, floor_samples) = outcome?;
-    let summary = |samples: &[Duration]| Summary::of(samples).ok_or("no requests measured");
-    let warm = WarmRun {
-        duration: summary(&samples.durations)?,
-        round_trip: summary(&samples.round_trips)?,
-        billed_ms_mean: samples
-            .durations
-            .iter()
-            .map(|d| (d.as_secs_f64() * 1000.0).ceil())
-            .sum::<f64>()
-            / samples.durations.len().max(1) as f64,
-        cpu_per_request_us: usage.cpu_per_request_us,
-        quota_pauses: usage.quota_pauses,
-        peak_rss_kib,
-    };
-    let floor = match floor_samples {
-        Some(floor_samples) => Some(FloorRun {
-            store_call: summary(&floor_samples.inner)?,
-            duration: summary(&floor_samples.durations)?,
-            cpu_per_request_us: floor_usage.cpu_per_request_us,
-            quota_pauses: floor_usage.quota_pauses,
-        }),
-        None => None,
-    };
-    Ok((warm, floor))
+    measured
 }
 
 /// Requests per block of back-to-back requests to one process (see [`warm_run`]): many CFS
@@ -604,4 +757,107 @@ async fn floor_request(
         samples.inner.push(Duration::from_secs_f64(store_us / 1e6));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_measured_requests_are_shared_evenly_over_the_environments_and_none_is_empty() {
+        assert_eq!(shares(3000, 3), vec![1000, 1000, 1000]);
+        assert_eq!(shares(10, 3), vec![4, 3, 3]);
+        assert_eq!(shares(2, 3), vec![1, 1]);
+        assert_eq!(shares(5, 1), vec![5]);
+        assert_eq!(shares(5, 0), vec![5]);
+    }
+
+    #[test]
+    fn each_environment_runs_its_own_new_copy_of_the_binary() {
+        let root = std::env::temp_dir().join(format!("items-bench-test-{}", std::process::id()));
+        std::fs::create_dir_all(&root).unwrap();
+        let binary = root.join("get-item");
+        std::fs::write(&binary, b"the function").unwrap();
+        let launch = Launch {
+            name: "get-item".to_owned(),
+            binary: binary.clone(),
+            environment: Vec::new(),
+            memory_size_mb: 128,
+            cpu_groups: None,
+            sampled_traces: false,
+        };
+        let environments = Environments::Copies {
+            root: root.join("environments"),
+            count: 3,
+        };
+
+        let first = environments.launches(&launch).unwrap();
+        let copies: Vec<_> = first.iter().map(|l| l.binary.clone()).collect();
+        assert_eq!(copies.len(), 3);
+        for (n, copy) in copies.iter().enumerate() {
+            assert_eq!(
+                copy,
+                &root
+                    .join("environments")
+                    .join(n.to_string())
+                    .join("get-item")
+            );
+            assert_eq!(std::fs::read(copy).unwrap(), b"the function");
+        }
+        // The next route's copy is a new file, not the last one rewritten: a link to the old
+        // file keeps the old text.
+        let kept = root.join("kept");
+        std::fs::hard_link(&copies[0], &kept).unwrap();
+        std::fs::write(&binary, b"the next build").unwrap();
+
+        let again = environments.launches(&launch).unwrap();
+
+        assert_eq!(again[0].binary, copies[0]);
+        assert_eq!(std::fs::read(&copies[0]).unwrap(), b"the next build");
+        assert_eq!(std::fs::read(&kept).unwrap(), b"the function");
+        let in_place = Environments::InPlace.launches(&launch).unwrap();
+        assert_eq!(in_place.len(), 1);
+        assert_eq!(in_place[0].binary, binary);
+        environments.remove();
+        assert!(!root.join("environments").exists());
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
+    fn the_use_of_two_environments_adds_up_and_is_unknown_where_either_is() {
+        let counted = |periods, throttled_periods, ms| Throttling {
+            periods,
+            throttled_periods,
+            throttled: Duration::from_millis(ms),
+        };
+        let first = Used {
+            requests: 100,
+            cpu: Some(Duration::from_millis(30)),
+            throttling: Some(counted(40, 10, 20)),
+        };
+        let second = Used {
+            requests: 300,
+            cpu: Some(Duration::from_millis(130)),
+            throttling: Some(counted(60, 30, 180)),
+        };
+
+        let both = first.plus(second);
+
+        assert_eq!(both.cpu_per_request_us(), Some(400.0));
+        assert_eq!(
+            both.quota_pauses(),
+            Some(QuotaPauses {
+                periods: 100,
+                throttled_periods: 40,
+                throttled_ms_per_request: 0.5,
+            })
+        );
+        let unread = Used {
+            cpu: None,
+            throttling: None,
+            ..second
+        };
+        assert_eq!(first.plus(unread).cpu_per_request_us(), None);
+        assert_eq!(first.plus(unread).quota_pauses(), None);
+    }
 }

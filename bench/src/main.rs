@@ -146,6 +146,12 @@ struct Args {
     /// request; over 3,000 the same ratio moved by 0.01.
     #[arg(long, default_value_t = 3000)]
     requests: usize,
+    /// Execution environments the measured warm requests of a route are spread over, as Lambda
+    /// spreads a route's traffic: each a fresh function process beside a fresh floor process,
+    /// both run from copies of their binaries of the environment's own (where a binary's code
+    /// lands in memory moves its CPU per request by several percent).
+    #[arg(long, default_value_t = 5)]
+    environments: usize,
     /// Concurrent connections of the throughput runs.
     #[arg(long, default_value_t = 64)]
     connections: usize,
@@ -397,6 +403,7 @@ async fn run(args: Args) -> Result<(), BoxError> {
             cold_runs: args.cold_runs,
             warm_up: args.warm_up,
             requests: args.requests,
+            environments: args.environments,
             connections: args.connections,
             throughput_seconds: args.seconds,
             dynamodb_endpoint: std::env::var("BENCH_DYNAMODB_DESCRIPTION").unwrap_or(endpoint),
@@ -771,6 +778,10 @@ async fn measure(
 
     let floor_launch = with_store(&floors.store, &environment);
     let mut warm: HashMap<Route, (WarmRun, FloorRun)> = HashMap::new();
+    let environments = latency::Environments::Copies {
+        root: args.out.with_file_name("environments"),
+        count: args.environments,
+    };
     let mut compression = None;
     for kind in measuring_order().into_iter().filter(|&kind| selected(kind)) {
         let launch = launch_of(kind)?;
@@ -793,8 +804,8 @@ async fn measure(
             );
         }
         eprintln!(
-            "warm: {} x {} (after {} warm-up requests), each beside the same request to store-floor",
-            launch.name, args.requests, args.warm_up,
+            "warm: {} x {} in {} environments (each after {} warm-up requests), each beside the same request to store-floor",
+            launch.name, args.requests, args.environments, args.warm_up,
         );
         let (run, floor) = latency::warm_run(
             launch,
@@ -802,12 +813,14 @@ async fn measure(
             &mut workload,
             args.warm_up,
             args.requests,
+            &environments,
             // The floor at the route's size, so both get the same CPU share.
             Some(&floor_launch.at_memory(launch.memory_size_mb)),
         )
         .await?;
         warm.insert(kind, (run, floor.ok_or("the floor was not measured")?));
     }
+    environments.remove();
 
     let mut results = Vec::new();
     for (kind, launch) in functions.iter().filter(|(kind, _)| selected(*kind)) {

@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use crate::cost::Prices;
 use crate::function::Launch;
-use crate::latency::{warm_run, Workload};
+use crate::latency::{warm_run, Environments, Workload};
 use crate::stats::Summary;
 use crate::BoxError;
 
@@ -149,6 +149,8 @@ pub(crate) async fn tune_route(
             workload,
             warm_up,
             requests,
+            // A fresh process per size.
+            &Environments::InPlace,
             None,
         )
         .await?;

@@ -28,6 +28,9 @@ pub(crate) struct Settings {
     pub warm_up: usize,
     /// Measured warm requests per function.
     pub requests: usize,
+    /// Execution environments (fresh function processes) a route's warm requests are spread
+    /// over, each after its own warm-up.
+    pub environments: usize,
     /// Connections of the throughput runs.
     pub connections: usize,
     /// Length of each throughput run, in seconds.
@@ -406,8 +409,9 @@ pub(crate) fn render(results: &Results) -> String {
     let s = &results.settings;
     out.push_str(&format!(
         "DynamoDB: {}; cold figures are medians over {} fresh processes per function; warm \
-         figures over {} requests per function after {} warm-up requests\n",
-        s.dynamodb_endpoint, s.cold_runs, s.requests, s.warm_up
+         figures over {} requests per function in {} execution environments, each after {} \
+         warm-up requests\n",
+        s.dynamodb_endpoint, s.cold_runs, s.requests, s.environments, s.warm_up
     ));
     if let Some(packages) = &s.packages {
         out.push_str(&format!("Sizes: {packages}\n"));
