@@ -300,7 +300,7 @@ pub(crate) async fn init_steps(
     })
 }
 
-/// Warm requests through one function process.
+/// Warm requests through a route's function processes, one per execution environment.
 #[derive(Debug, Clone)]
 pub(crate) struct WarmRun {
     /// The function's Duration per request (event handed out to response received).
@@ -309,11 +309,11 @@ pub(crate) struct WarmRun {
     pub round_trip: Summary,
     /// The mean Duration as Lambda bills it, each request rounded up to the millisecond.
     pub billed_ms_mean: f64,
-    /// CPU time the process used per measured request, in microseconds.
+    /// CPU time the processes used per measured request, in microseconds.
     pub cpu_per_request_us: Option<f64>,
-    /// How its CPU quota held it back over the measured requests (under the CPU model).
+    /// How their CPU quota held them back over the measured requests (under the CPU model).
     pub quota_pauses: Option<QuotaPauses>,
-    /// The process's peak resident set after every request, in KiB.
+    /// The largest of the processes' peak resident sets after every request, in KiB.
     pub peak_rss_kib: Option<u64>,
 }
 
@@ -325,7 +325,7 @@ pub(crate) struct FloorRun {
     /// The floor function's Duration: the raw call plus what the Runtime API and lambda_runtime
     /// add around it.
     pub duration: Summary,
-    /// CPU time the floor process used per measured request, in microseconds.
+    /// CPU time the floor processes used per measured request, in microseconds.
     pub cpu_per_request_us: Option<f64>,
     /// How its CPU quota held it back over the measured requests (under the CPU model).
     pub quota_pauses: Option<QuotaPauses>,
@@ -451,9 +451,9 @@ pub(crate) enum Environments {
     /// `count` environments, each running its own copy of each binary, made afresh for every
     /// route in a directory of its own under `root`. Where a binary's code lands in memory
     /// moves its CPU per request by several percent: one build's `get-item` measured 1.03x to
-    /// 1.12x its floor run from three copies of the same two files, each copy the same over
-    /// repeated runs. On Lambda every execution environment loads its own copy, so a route's
-    /// CPU is an average over many; one copy is a sample of one.
+    /// 1.20x its floor depending on which copy of the two files it ran from, each copy about
+    /// the same over repeated runs. On Lambda every execution environment loads its own copy,
+    /// so a route's CPU is an average over many; one copy is a sample of one.
     Copies { root: PathBuf, count: usize },
 }
 
