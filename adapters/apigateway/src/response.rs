@@ -35,9 +35,14 @@ impl ApiResponse {
 
     /// A JSON response whose body is JSON text already.
     pub fn json_text(status: u16, body: String) -> Self {
+        Self::with_text(status, JSON, body)
+    }
+
+    /// A response whose body is text already, of the given content type.
+    fn with_text(status: u16, content_type: &str, body: String) -> Self {
         Self {
             status,
-            headers: vec![("content-type", JSON.to_owned())],
+            headers: vec![("content-type", content_type.to_owned())],
             body: Some(body),
         }
     }
@@ -45,11 +50,7 @@ impl ApiResponse {
     /// A response with a JSON body of the given content type.
     pub fn with_body(status: u16, content_type: &str, body: &impl Serialize) -> Self {
         match serde_json::to_string(body) {
-            Ok(text) => Self {
-                status,
-                headers: vec![("content-type", content_type.to_owned())],
-                body: Some(text),
-            },
+            Ok(text) => Self::with_text(status, content_type, text),
             // The views hold only strings and numbers, so this cannot happen; if it ever did,
             // the caller gets a 500 rather than a broken body.
             Err(error) => {

@@ -13,12 +13,11 @@ use crate::response::ApiResponse;
 pub(crate) fn page_response(page: &Page<Item>) -> ApiResponse {
     let views: Vec<ItemView<'_>> = page.items.iter().map(ItemView::from).collect();
     let cursor = page.next_cursor.as_ref().map(|c| c.encode());
-    let bytes = views
-        .iter()
-        .map(|view| items_json::JSON_BYTES_BEYOND_TEXT + view.text_bytes())
-        .sum::<usize>()
+    // `{"items":[`, the commas, `],"next_cursor":` and the cursor's quotes or `null`.
+    const PAGE_PUNCTUATION: usize = 40;
+    let bytes = views.iter().map(ItemView::json_bytes_hint).sum::<usize>()
         + cursor.as_ref().map_or(0, String::len)
-        + 40;
+        + PAGE_PUNCTUATION;
     let mut body = String::with_capacity(bytes);
     body.push_str("{\"items\":[");
     for (n, view) in views.iter().enumerate() {

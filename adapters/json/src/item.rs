@@ -77,23 +77,23 @@ impl ItemView<'_> {
 
     /// The item as JSON text (see [`write_json`](Self::write_json)).
     pub fn to_json(&self) -> String {
-        let mut out = String::with_capacity(JSON_BYTES_BEYOND_TEXT + self.text_bytes());
+        let mut out = String::with_capacity(self.json_bytes_hint());
         self.write_json(&mut out);
         out
     }
 
-    /// The bytes of the item's free texts, for sizing a buffer before writing it.
-    pub fn text_bytes(&self) -> usize {
-        self.name.len()
+    /// About how many bytes [`write_json`](Self::write_json) writes, rounded up, for sizing a
+    /// buffer before writing: the free texts, plus the keys, the id, the two timestamps, the
+    /// version and the punctuation.
+    pub fn json_bytes_hint(&self) -> usize {
+        const BEYOND_THE_TEXTS: usize = 224;
+        BEYOND_THE_TEXTS
+            + self.name.len()
             + self.description.len()
             + self.category.map_or(0, str::len)
             + self.created_by.len()
     }
 }
-
-/// What an item's JSON holds beyond its free texts: the keys, the id, the two timestamps, the
-/// version and the punctuation, rounded up.
-pub const JSON_BYTES_BEYOND_TEXT: usize = 224;
 
 /// `text` as the inside of a JSON string, as serde_json writes the item's texts: a valid
 /// item's only control characters are a description's newlines and tabs, which both write as

@@ -9,4 +9,4 @@ pub mod logs;
 
 mod item;
 
-pub use item::{ItemView, JSON_BYTES_BEYOND_TEXT};
+pub use item::ItemView;
