@@ -57,13 +57,15 @@ locals {
     ["info"],
   )[0])
 
-  # One JSON line per request, with the keys the local stage's access log writes.
+  # One JSON line per request, with the keys the local stage's access log writes; `caller` is the
+  # verified token's subject ("-" when API Gateway verified none).
   http_access_log_format = jsonencode({
     requestId          = "$context.requestId"
     ip                 = "$context.identity.sourceIp"
     requestTime        = "$context.requestTime"
     httpMethod         = "$context.httpMethod"
     routeKey           = "$context.routeKey"
+    caller             = "$context.authorizer.claims.sub"
     status             = "$context.status"
     responseLength     = "$context.responseLength"
     latency            = "$context.responseLatency"

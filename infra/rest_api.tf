@@ -51,6 +51,7 @@ locals {
     requestTime        = "$context.requestTime"
     httpMethod         = "$context.httpMethod"
     routeKey           = "$context.httpMethod $context.resourcePath"
+    caller             = "$context.authorizer.claims.sub"
     status             = "$context.status"
     responseLength     = "$context.responseLength"
     latency            = "$context.responseLatency"

@@ -14,6 +14,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use items_apigateway::handlers::get_item;
+use items_apigateway::handlers::RouteHandler;
 use items_apigateway::{AdapterConfig, Function, Route};
 use items_conformance::MockItemRepository;
 use items_domain::RepositoryError;
@@ -48,6 +49,56 @@ impl Captured {
     }
 }
 
+/// Handles `event` with logs at `level` captured, and returns the response and the lines.
+fn handle_logged<H: RouteHandler>(
+    function: &Function<H>,
+    event: Value,
+    trace_id: Option<&str>,
+    level: &str,
+) -> (Value, Vec<Value>) {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = json_subscriber(move || writer.clone(), EnvFilter::new(level));
+    let response = tracing::subscriber::with_default(subscriber, || {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime")
+            .block_on(function.handle_invocation(event, trace_id))
+            .to_value()
+    });
+    (response, captured.lines())
+}
+
+#[test]
+fn a_request_writes_its_request_line_at_debug_and_nothing_at_info() {
+    let mut store = MockItemRepository::new();
+    store.expect_get().returning(|_| Ok(None));
+    let function = Function::new(
+        get_item::Handler::new(Arc::new(store)),
+        &AdapterConfig::default(),
+    );
+    let request = Request::new(Route::GetItem).id("3f2b8c1e-6a4d-4e8f-9b1a-2c3d4e5f6a7b");
+
+    let (response, lines) = handle_logged(&function, request.event(Payload::V2), None, "info");
+    assert_eq!(response["statusCode"], 404);
+    assert!(lines.is_empty(), "nothing at info: {lines:?}");
+
+    let (response, lines) = handle_logged(&function, request.event(Payload::V2), None, "debug");
+    assert_eq!(response["statusCode"], 404);
+    let [line] = lines.as_slice() else {
+        panic!("one request line at debug: {lines:?}");
+    };
+    assert_eq!(line["level"], "DEBUG");
+    assert_eq!(line["message"], "request");
+    assert_eq!(line["status"], 404);
+    assert!(
+        line["latency_ms"].as_f64().is_some_and(|ms| ms >= 0.0),
+        "{line}"
+    );
+    assert_eq!(line["caller"], request.sub.as_deref().expect("a caller"));
+    assert_eq!(line["span"]["route"], "GET /items/{id}");
+}
+
 #[test]
 fn every_line_of_a_failing_request_carries_its_request_id_route_and_trace_id() {
     let mut store = MockItemRepository::new();
@@ -68,19 +119,9 @@ fn every_line_of_a_failing_request_carries_its_request_id_route_and_trace_id() {
         .to_owned();
     let trace_id = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1";
 
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = json_subscriber(move || writer.clone(), EnvFilter::new("info"));
-    let response = tracing::subscriber::with_default(subscriber, || {
-        tokio::runtime::Builder::new_current_thread()
-            .build()
-            .expect("runtime")
-            .block_on(function.handle_invocation(event, Some(trace_id)))
-            .to_value()
-    });
+    let (response, lines) = handle_logged(&function, event, Some(trace_id), "debug");
 
     assert_eq!(response["statusCode"], 500);
-    let lines = captured.lines();
     assert!(
         lines.len() >= 2,
         "the store's line and the request line: {lines:?}"

@@ -23,6 +23,8 @@ pub struct AccessLogEntry {
     pub http_method: String,
     /// The matched route key; `None` when no route matched.
     pub route_key: Option<String>,
+    /// The verified token's `sub` claim; `None` when the request carried no verified token.
+    pub caller: Option<String>,
     /// The response status.
     pub status: u16,
     /// The response body length in bytes.
@@ -35,8 +37,8 @@ pub struct AccessLogEntry {
 
 impl AccessLogEntry {
     /// The line as the deployed stage writes it: `requestId`, `ip`, `requestTime`,
-    /// `httpMethod`, `routeKey`, `status`, `responseLength`, `latency`, `integrationLatency`,
-    /// and `xrayTraceId` (`$context.xrayTraceId`), the trace to look up for the request.
+    /// `httpMethod`, `routeKey`, `caller` (`$context.authorizer.claims.sub`), `status`,
+    /// `responseLength`, `latency`, `integrationLatency`, and `xrayTraceId` (`$context.xrayTraceId`), the trace to look up for the request.
     pub fn to_line(&self) -> String {
         let dash = || "-".to_owned();
         json!({
@@ -45,6 +47,7 @@ impl AccessLogEntry {
             "requestTime": clf_time(self.request_time),
             "httpMethod": self.http_method,
             "routeKey": self.route_key.clone().unwrap_or_else(dash),
+            "caller": self.caller.clone().unwrap_or_else(dash),
             "status": self.status.to_string(),
             "responseLength": self.response_length.to_string(),
             "latency": self.latency.as_millis().to_string(),
@@ -72,6 +75,7 @@ mod tests {
             request_time: Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap(),
             http_method: "GET".to_owned(),
             route_key: None,
+            caller: None,
             status: 404,
             response_length: 23,
             latency: Duration::from_millis(3),
@@ -88,6 +92,7 @@ mod tests {
         assert_eq!(
             keys,
             [
+                "caller",
                 "httpMethod",
                 "integrationLatency",
                 "ip",
@@ -102,6 +107,7 @@ mod tests {
         );
         assert_eq!(line["status"], "404");
         assert_eq!(line["routeKey"], "-");
+        assert_eq!(line["caller"], "-");
         assert_eq!(line["integrationLatency"], "-");
         assert_eq!(line["requestTime"], "02/Jan/2026:03:04:05 +0000");
         assert_eq!(line["xrayTraceId"], "1-5759e988-bd862e3fe1be46a994272793");

@@ -15,7 +15,7 @@ use axum::Router;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use chrono::{DateTime, Utc};
-use serde_json::json;
+use serde_json::{json, Value};
 use xray_emulator::TraceHeader;
 
 use crate::access_log::AccessLogEntry;
@@ -121,6 +121,8 @@ struct Answer {
     headers: Vec<(String, String)>,
     body: Vec<u8>,
     route_key: Option<String>,
+    /// The verified token's `sub`; `None` when no token was verified.
+    caller: Option<String>,
     integration_latency: Option<Duration>,
     /// A preflight answer carries its own access-control headers.
     preflight: bool,
@@ -142,6 +144,7 @@ impl Answer {
             headers: response.headers,
             body: response.body,
             route_key: None,
+            caller: None,
             integration_latency: None,
             preflight: false,
         }
@@ -157,6 +160,15 @@ impl Answer {
 
     fn on_route(mut self, route_key: &str) -> Self {
         self.route_key = Some(route_key.to_owned());
+        self
+    }
+
+    fn for_caller(mut self, claims: &VerifiedClaims) -> Self {
+        self.caller = claims
+            .claims
+            .get("sub")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
         self
     }
 }
@@ -211,6 +223,7 @@ async fn handle(
             request_time: arrival.received_at,
             http_method: method.to_string(),
             route_key: answer.route_key.clone(),
+            caller: answer.caller.clone(),
             status: answer.status,
             response_length: answer.body.len(),
             latency: started.elapsed(),
@@ -247,6 +260,7 @@ impl Gateway {
         self.integrate(&route, &request, &claims, &arrival.trace)
             .await
             .on_route(&route.route_key)
+            .for_caller(&claims)
     }
 
     /// The body, or `413` when it is (or says it is) larger than the limit.
@@ -340,7 +354,7 @@ impl Gateway {
         answer
     }
 
-    fn decode(&self, target: &str, result: &serde_json::Value) -> Answer {
+    fn decode(&self, target: &str, result: &Value) -> Answer {
         match response::parse_response(self.config.payload, result) {
             Ok(response) => Answer::from_response(response),
             Err(malformed) => {

@@ -350,6 +350,7 @@ async fn every_request_writes_one_access_log_line_with_the_stage_keys() {
     assert_eq!(
         keys,
         [
+            "caller",
             "httpMethod",
             "integrationLatency",
             "ip",
@@ -376,6 +377,7 @@ async fn every_request_writes_one_access_log_line_with_the_stage_keys() {
     assert_eq!(first["ip"], "127.0.0.1");
     assert_eq!(first["httpMethod"], "GET");
     assert_eq!(first["routeKey"], "GET /pets/{id}");
+    assert_eq!(first["caller"], "alice", "the verified token's subject");
     assert_eq!(first["status"], "200");
     assert_eq!(first["responseLength"], length.to_string());
     assert!(first["integrationLatency"]
@@ -387,6 +389,7 @@ async fn every_request_writes_one_access_log_line_with_the_stage_keys() {
     let second: Value = serde_json::from_str(&gateway.access_log.recv().await.unwrap()).unwrap();
     assert_eq!(second["status"], "404");
     assert_eq!(second["routeKey"], "-");
+    assert_eq!(second["caller"], "-");
     assert_eq!(second["integrationLatency"], "-");
 }
 
