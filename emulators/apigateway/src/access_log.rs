@@ -38,7 +38,8 @@ pub struct AccessLogEntry {
 impl AccessLogEntry {
     /// The line as the deployed stage writes it: `requestId`, `ip`, `requestTime`,
     /// `httpMethod`, `routeKey`, `caller` (`$context.authorizer.claims.sub`), `status`,
-    /// `responseLength`, `latency`, `integrationLatency`, and `xrayTraceId` (`$context.xrayTraceId`), the trace to look up for the request.
+    /// `responseLength`, `latency`, `integrationLatency`, and `xrayTraceId`
+    /// (`$context.xrayTraceId`), the trace to look up for the request.
     pub fn to_line(&self) -> String {
         let dash = || "-".to_owned();
         json!({
