@@ -57,8 +57,9 @@ locals {
     ["info"],
   )[0])
 
-  # One JSON line per request, with the keys the local stage's access log writes; `caller` is the
-  # verified token's subject ("-" when API Gateway verified none).
+  # One JSON line per request, with the keys the local stage's access log writes (the test
+  # tests/tests/access_log_format.rs holds them together); `caller` is the verified token's
+  # subject ("-" when API Gateway verified none).
   http_access_log_format = jsonencode({
     requestId          = "$context.requestId"
     ip                 = "$context.identity.sourceIp"
