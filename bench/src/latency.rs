@@ -362,11 +362,7 @@ impl Used {
             throttling: self
                 .throttling
                 .zip(other.throttling)
-                .map(|(a, b)| Throttling {
-                    periods: a.periods + b.periods,
-                    throttled_periods: a.throttled_periods + b.throttled_periods,
-                    throttled: a.throttled + b.throttled,
-                }),
+                .map(|(a, b)| a.plus(&b)),
         }
     }
 

@@ -343,6 +343,15 @@ impl Throttling {
         }
     }
 
+    /// Two groups' counts together (e.g. the processes of several execution environments).
+    pub fn plus(&self, other: &Self) -> Self {
+        Self {
+            periods: self.periods + other.periods,
+            throttled_periods: self.throttled_periods + other.throttled_periods,
+            throttled: self.throttled + other.throttled,
+        }
+    }
+
     /// The counters of the group whose `cpu.stat` is at `stat_path`, now.
     pub fn read(stat_path: &Path) -> Option<Self> {
         Self::parse(&std::fs::read_to_string(stat_path).ok()?)
@@ -470,6 +479,14 @@ mod tests {
                 periods: 10,
                 throttled_periods: 8,
                 throttled: Duration::from_millis(55),
+            }
+        );
+        assert_eq!(
+            later.plus(&v1.expect("a v1 cpu.stat")),
+            Throttling {
+                periods: 90,
+                throttled_periods: 32,
+                throttled: Duration::from_millis(745),
             }
         );
         assert_eq!(Throttling::parse("usage_usec 9000\n"), None);
