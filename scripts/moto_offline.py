@@ -16,12 +16,26 @@ And two fixes to what an EventBridge rule's log group target writes: each event'
 is left out (EventBridge always sends it), and the log event's timestamp is a fractional
 millisecond, which CloudWatch Logs clients (the Rust SDK) refuse to parse.
 
+And Lambda's one statement per id in a function's policy: moto appends a second statement under
+an id the policy already holds, where Lambda refuses it (409 ResourceConflictException). Once, on
+a loaded machine, a function's policy held its route's statement twice after the apply: the
+destroy's RemovePermission took out one, and Terraform waited five minutes for the other to go
+and failed. An AddPermission sent again (an SDK retries a call whose answer it did not get) is
+the way one statement reaches the server twice. Here the same statement again is answered as
+the first call was, and a different one under a taken id is refused as Lambda refuses it. Every
+call an SDK sends again is written to the log (`retried call: ...`), so a failure shows them.
+
     python moto_offline.py --host 127.0.0.1 --port PORT
 """
 
+import re
+import sys
+
 from botocore.awsrequest import AWSRequest
 import moto.events.models
+from moto.awslambda.exceptions import LambdaClientError
 from moto.awslambda.models import LambdaBackend
+from moto.awslambda.policy import Policy
 from moto.iam.access_control import IAMRequestBase
 
 import moto_serialized
@@ -55,9 +69,55 @@ def log_targets_get_whole_events():
     moto.events.models.Rule._send_to_cw_log_group = send_with_account
 
 
+class StatementIdTaken(LambdaClientError):
+    code = 409
+
+    def __init__(self, sid: str):
+        super().__init__(
+            "ResourceConflictException",
+            f"The statement id ({sid}) provided already exists. Please provide a new statement id,"
+            " or remove the existing statement.",
+        )
+
+
+def one_statement_per_id():
+    add_statement = Policy.add_statement
+
+    def add_unless_taken(self, raw, qualifier=None):
+        revision = self.revision
+        statement, new_revision = add_statement(self, raw, qualifier)
+        sid = statement.get("Sid")
+        held = next((s for s in self.statements[:-1] if s.get("Sid") == sid), None)
+        if held is None:
+            return statement, new_revision
+        self.statements.pop()
+        self.revision = revision
+        if held != statement:
+            raise StatementIdTaken(sid)
+        print(f"repeated AddPermission of {sid}: answered with the statement it added", file=sys.stderr)
+        return held, revision
+
+    Policy.add_statement = add_unless_taken
+
+
+def log_retried_calls(app):
+    """Writes each call an AWS SDK sends again (its `amz-sdk-request: attempt=N`, N > 1)."""
+
+    def handle(environ, start_response):
+        header = environ.get("HTTP_AMZ_SDK_REQUEST", "")
+        attempt = re.search(r"attempt=(\d+)", header)
+        if attempt and int(attempt.group(1)) > 1:
+            path = environ.get("RAW_URI") or environ.get("PATH_INFO", "")
+            print(f"retried call: {environ.get('REQUEST_METHOD')} {path} ({header})", file=sys.stderr)
+        return app(environ, start_response)
+
+    return handle
+
+
 if __name__ == "__main__":
     log_targets_get_whole_events()
     sign_over_the_body_received()
     leave_streams_to_the_lambda_emulator()
+    one_statement_per_id()
     # moto's own server: IAM is enforced, and the signature checks need the raw request path.
-    moto_serialized.main(keep_alive=False)
+    moto_serialized.main(keep_alive=False, outer=log_retried_calls)

@@ -72,11 +72,12 @@ def serialised(app):
     return handle
 
 
-def main(keep_alive: bool = True) -> None:
+def main(keep_alive: bool = True, outer=lambda app: app) -> None:
     """Serves moto: with keep-alive (waitress), or, for scripts/moto_offline.py, on moto's own
     server. moto checks a request's SigV4 signature against its raw path, which werkzeug passes
     on (`RAW_URI`) and waitress does not; the control plane's paths hold characters a client
-    encodes (API Gateway's `$default` stage, ARNs), so those checks need werkzeug."""
+    encodes (API Gateway's `$default` stage, ARNs), so those checks need werkzeug. `outer` wraps
+    the serialised application (it sees each request before it waits for its turn)."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
@@ -88,13 +89,13 @@ def main(keep_alive: bool = True) -> None:
         run_simple(
             args.host,
             args.port,
-            serialised(app),
+            outer(serialised(app)),
             threaded=True,
             request_handler=MotoRequestHandler,
         )
         return
     waitress.serve(
-        serialised(app),
+        outer(serialised(app)),
         host=args.host,
         port=args.port,
         # Threads read and write connections side by side; the handling is serialised above.
