@@ -77,7 +77,8 @@ fn is_set(name: &str) -> bool {
 
 /// The project's SDK settings, ready for more (region, endpoint, credentials) before loading:
 /// one TLS stack (rustls with ring) trusting [`trust_store`], explicit timeouts and the standard
-/// retry mode, and no stalled-stream monitor (the timeouts end a stalled request first). Every AWS client of the project starts here.
+/// retry mode, and no stalled-stream monitor (the timeouts end a stalled request first). Every
+/// AWS client of the project starts here.
 ///
 /// Where Lambda puts the region and credentials (`AWS_REGION`, `AWS_ACCESS_KEY_ID`), they are
 /// taken from there directly. The SDK's default chains look there first too, so the result is
