@@ -149,11 +149,18 @@ async fn a_throttled_store_gets_at_most_the_budget_from_any_request() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn conflicting_transactions_get_at_most_the_budget_from_an_idempotent_create() {
-    let (status, sent) = requests_caused(Outage::TransactionConflict, REQUESTS[4]).await;
-    assert_eq!(status, 503, "an idempotent create that always conflicts");
-    assert_eq!(
-        sent, MAX_REQUESTS_PER_CALL,
-        "the transaction is retried within the budget and no further"
-    );
+async fn cancelled_transactions_get_at_most_the_budget_from_an_idempotent_create() {
+    // Both cancellations leave nothing written and may pass when sent again; the SDK does not
+    // retry a cancellation, so the store does, and a spent budget is a 503, never a 500.
+    for outage in [Outage::TransactionConflict, Outage::TransactionThrottled] {
+        let (status, sent) = requests_caused(outage, REQUESTS[4]).await;
+        assert_eq!(
+            status, 503,
+            "an idempotent create that is always {outage:?}"
+        );
+        assert_eq!(
+            sent, MAX_REQUESTS_PER_CALL,
+            "{outage:?}: the transaction is retried within the budget and no further"
+        );
+    }
 }

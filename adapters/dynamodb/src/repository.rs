@@ -59,6 +59,17 @@ macro_rules! send_within {
 /// The pause before the first retry of a conflicting transaction; doubled each time.
 const TRANSACTION_CONFLICT_BACKOFF: Duration = Duration::from_millis(20);
 
+/// Whether a transaction cancelled for this reason (one per item) may go through when sent
+/// again: a conflict with another transaction, or throttling. DynamoDB answers both as a
+/// cancellation (HTTP 400), which the SDK does not retry, so the store does, within its
+/// budget; spent, the caller gets `Unavailable` (503), never a 500.
+fn is_transient_cancellation(reason: &str) -> bool {
+    matches!(
+        reason,
+        "TransactionConflict" | "ThrottlingError" | "ProvisionedThroughputExceeded"
+    )
+}
+
 /// Items in DynamoDB. Build it once per process and share it: the client keeps its connections.
 #[derive(Debug, Clone)]
 pub struct DynamoDbItemRepository {
@@ -315,9 +326,12 @@ impl ItemCreator for DynamoDbItemRepository {
                 // UUIDs, so this is a bug or a corrupted table, never the caller's doing.
                 return Err(RepositoryError::AlreadyExists);
             }
-            if code(0) == "TransactionConflict" || code(1) == "TransactionConflict" {
-                // Another request with the same key is mid-transaction: once it lands, this
-                // one replays it.
+            if [code(0), code(1)]
+                .into_iter()
+                .any(is_transient_cancellation)
+            {
+                // Another request with the same key is mid-transaction (once it lands, this
+                // one replays it), or an item was throttled: nothing was written either way.
                 continue;
             }
             return Err(store_error("TransactWriteItems", &error));

@@ -49,6 +49,9 @@ pub enum Outage {
     /// Every `TransactWriteItems` is answered as cancelled by a concurrent transaction
     /// (`TransactionConflict`) without reaching the server; other requests pass.
     TransactionConflict,
+    /// Every `TransactWriteItems` is answered as cancelled because an item was throttled
+    /// (`ThrottlingError`), as a hot partition does to a transaction; other requests pass.
+    TransactionThrottled,
 }
 
 /// How the answer to a write that reached the server is lost.
@@ -209,7 +212,10 @@ async fn serve_connection(mut client: TcpStream, upstream: SocketAddr, shared: A
             let _ = outage.wait_for(|o| *o != Outage::Blackhole).await;
             return;
         }
-        Outage::None | Outage::Throttled | Outage::TransactionConflict => {}
+        Outage::None
+        | Outage::Throttled
+        | Outage::TransactionConflict
+        | Outage::TransactionThrottled => {}
     }
     let Ok(server) = TcpStream::connect(upstream).await else {
         return;
@@ -272,6 +278,11 @@ async fn relay(
         Outage::TransactionConflict if operation == "TransactWriteItems" => {
             return Ok(dynamodb_error(
                 r#"{"__type":"com.amazonaws.dynamodb.v20120810#TransactionCanceledException","Message":"Transaction cancelled, please refer cancellation reasons for specific reasons [TransactionConflict, None]","CancellationReasons":[{"Code":"TransactionConflict","Message":"Transaction is ongoing for the item"},{"Code":"None"}]}"#,
+            ))
+        }
+        Outage::TransactionThrottled if operation == "TransactWriteItems" => {
+            return Ok(dynamodb_error(
+                r#"{"__type":"com.amazonaws.dynamodb.v20120810#TransactionCanceledException","Message":"Transaction cancelled, please refer cancellation reasons for specific reasons [ThrottlingError, None]","CancellationReasons":[{"Code":"ThrottlingError","Message":"Throughput exceeds the current capacity for one or more global secondary indexes."},{"Code":"None"}]}"#,
             ))
         }
         _ => {}
