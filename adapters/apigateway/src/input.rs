@@ -24,7 +24,9 @@ pub(crate) fn path_id(request: &ApiRequest) -> Result<ItemId, FieldError> {
 }
 
 /// `If-Match`: absent or `*` (any existing item) means no version precondition; otherwise one
-/// strong entity tag, `"<version>"`.
+/// strong entity tag, `"<version>"`, written as the `ETag` writes it. Tags compare as text, so
+/// `"01"` is not `"1"`: a version with a leading zero is no tag this API gives out, and is
+/// refused rather than read as the number.
 pub(crate) fn if_match(request: &ApiRequest) -> Result<Option<Version>, FieldError> {
     let invalid = || FieldError::new("If-Match", IF_MATCH_RULE);
     if request.header_is_unreadable(RequestHeader::IfMatch) {
@@ -39,7 +41,12 @@ pub(crate) fn if_match(request: &ApiRequest) -> Result<Option<Version>, FieldErr
     let digits = raw
         .strip_prefix('"')
         .and_then(|rest| rest.strip_suffix('"'))
-        .filter(|d| !d.is_empty() && d.len() <= 19 && d.bytes().all(|b| b.is_ascii_digit()))
+        .filter(|d| {
+            !d.is_empty()
+                && d.len() <= 19
+                && d.bytes().all(|b| b.is_ascii_digit())
+                && !d.starts_with('0')
+        })
         .ok_or_else(invalid)?;
     digits
         .parse::<u64>()
