@@ -107,7 +107,7 @@ impl Headers {
             name.make_ascii_lowercase();
             match value {
                 Value::String(value) => {
-                    let value = header_value(value)?;
+                    let value = header_value(&name, value)?;
                     if is_read {
                         read.retain(|(n, _)| *n != name);
                         read.push((name, value));
@@ -118,7 +118,7 @@ impl Headers {
                         let Value::String(value) = value else {
                             return Err(format!("header {name:?} has a value that is not text"));
                         };
-                        let value = header_value(value)?;
+                        let value = header_value(&name, value)?;
                         if is_read {
                             read.push((name.clone(), value));
                         }
@@ -154,12 +154,15 @@ pub(crate) fn is_header_name(name: &str) -> bool {
 }
 
 /// A header value as HTTP allows it: no control characters but tab. Searched a word at a time:
-/// the token in `authorization` alone is about a kilobyte.
-fn header_value(value: String) -> Result<String, String> {
+/// the token in `authorization` alone is about a kilobyte. The error names the header, never
+/// its value: it is logged and answered, and the value may be a credential.
+fn header_value(name: &str, value: String) -> Result<String, String> {
     if is_header_text(&value) {
         Ok(value)
     } else {
-        Err(format!("invalid header value {value:?}"))
+        Err(format!(
+            "header {name:?} has a control character in its value"
+        ))
     }
 }
 
@@ -395,17 +398,23 @@ fn first_values(query: Value, comma_joined: bool) -> Result<HashMap<String, Stri
 fn read_claims(claims: &Value, event: &Value) -> Claims {
     let groups = match claims.get("cognito:groups") {
         // The REST API's Cognito authorizer joins groups with commas, which a group name may
-        // itself contain ("x,admin" is one group, or two): the token it verified, passed on in
-        // the Authorization header, holds them as a JSON array, so that is read instead.
-        Some(Value::String(text)) if !is_bracketed(text) => bearer_token_claims(event)
-            .and_then(|token| {
-                token
-                    .get("cognito:groups")
-                    .filter(|g| g.is_array())
-                    .cloned()
-            })
-            .map(|groups| read_groups(&groups))
-            .unwrap_or_else(|| read_groups(&Value::String(text.clone()))),
+        // itself contain ("x,admin" is one group, or two): the token in the Authorization
+        // header holds them as a JSON array, so that is read instead, but only to choose
+        // between readings of the verified text. The header is not verified here, and a
+        // request may carry more than one: an array that does not join to the verified text
+        // (a forged `["admin"]` beside a verified `users`) is ignored.
+        Some(Value::String(text)) if !is_bracketed(text) => {
+            let verified = read_groups(&Value::String(text.clone()));
+            bearer_token_claims(event)
+                .and_then(|token| {
+                    token
+                        .get("cognito:groups")
+                        .filter(|g| g.is_array())
+                        .map(read_groups)
+                })
+                .filter(|groups| joined_with_commas(groups) == verified)
+                .unwrap_or(verified)
+        }
         Some(groups) => read_groups(groups),
         None => Vec::new(),
     };
@@ -413,6 +422,12 @@ fn read_claims(claims: &Value, event: &Value) -> Claims {
         sub: claims.get("sub").and_then(Value::as_str).map(str::to_owned),
         groups,
     }
+}
+
+/// Groups as the REST API's authorizer flattens them, read back: each name split at its
+/// commas.
+fn joined_with_commas(groups: &[String]) -> Vec<String> {
+    read_groups(&Value::String(groups.join(",")))
 }
 
 fn is_bracketed(text: &str) -> bool {
@@ -498,9 +513,20 @@ mod tests {
 
     #[test]
     fn a_header_value_may_hold_tabs_and_text_beyond_ascii_but_no_other_control() {
-        assert!(header_value("Bearer a.b.c\twith a tab, é".to_owned()).is_ok());
-        assert!(header_value("line\nbreak".to_owned()).is_err());
-        assert!(header_value("delete\x7f".to_owned()).is_err());
+        assert!(header_value("authorization", "Bearer a.b.c\twith a tab, é".to_owned()).is_ok());
+        assert!(header_value("x-note", "line\nbreak".to_owned()).is_err());
+        assert!(header_value("x-note", "delete\x7f".to_owned()).is_err());
+    }
+
+    #[test]
+    fn a_bad_header_value_is_named_by_its_header_and_never_repeated() {
+        let token = "Bearer eyJhbGciOiJSUzI1NiJ9.secret-payload.signature\u{1}";
+        let error = header_value("authorization", token.to_owned()).unwrap_err();
+        assert_eq!(
+            error,
+            "header \"authorization\" has a control character in its value"
+        );
+        assert!(!error.contains("secret-payload"));
     }
 
     #[test]
@@ -573,6 +599,25 @@ mod tests {
         assert_eq!(
             groups_of(v1_event("admin,staff", Some(two))),
             ["admin", "staff"]
+        );
+    }
+
+    #[test]
+    fn rest_groups_from_the_header_must_join_to_the_verified_ones() {
+        // A second, forged Authorization header is not what the authorizer verified: groups
+        // that do not join to the verified text grant nothing.
+        let forged = token_with(json!({"sub": "alice", "cognito:groups": ["admin"]}));
+        assert_eq!(groups_of(v1_event("users", Some(forged))), ["users"]);
+        let widened = token_with(json!({"cognito:groups": ["x,admin", "admin"]}));
+        assert_eq!(
+            groups_of(v1_event("x,admin", Some(widened))),
+            ["x", "admin"],
+            "the verified text, read as the authorizer wrote it"
+        );
+        let spaced = token_with(json!({"cognito:groups": ["x,admin", "staff"]}));
+        assert_eq!(
+            groups_of(v1_event(" x,admin, staff ", Some(spaced))),
+            ["x,admin", "staff"]
         );
     }
 
