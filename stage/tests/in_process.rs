@@ -63,6 +63,15 @@ async fn create_get_list_and_guard(stage: &RunningStage) {
         .await
         .unwrap();
     assert_eq!(listed["items"], json!([item]));
+    // A repeated parameter is its first value in both formats (2.0 joins the values with
+    // commas; 1.0 keeps the last one in `queryStringParameters`).
+    let repeated = client
+        .get(format!("{}/items?limit=0&limit=5", stage.url()))
+        .bearer_auth(&alice)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(repeated.status().as_u16(), 400, "limit=0 comes first");
 
     let by_bob = client
         .delete(format!("{}{location}", stage.url()))

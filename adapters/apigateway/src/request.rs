@@ -315,10 +315,16 @@ fn read_request(event: &mut Value, payload: PayloadVersion) -> Result<RequestPar
     if !method.is_some_and(Value::is_string) {
         return Err("missing or invalid HTTP method".into());
     }
-    let query = match event.remove("queryStringParameters") {
-        // Payload 2.0 joins a repeated parameter's values with commas.
-        Some(query) => first_values(query, payload == PayloadVersion::V2)?,
-        None => HashMap::new(),
+    // A repeated parameter's first value, in either format: payload 2.0 joins the values with
+    // commas; 1.0 keeps only the last in `queryStringParameters` and all of them, in order, in
+    // `multiValueQueryStringParameters`, which is read when there.
+    let single = event.remove("queryStringParameters");
+    let query = match (payload, event.remove("multiValueQueryStringParameters")) {
+        (PayloadVersion::V1, Some(multi)) if !multi.is_null() => first_values(multi, false)?,
+        _ => match single {
+            Some(query) => first_values(query, payload == PayloadVersion::V2)?,
+            None => HashMap::new(),
+        },
     };
     let path_parameters = match object_or_null(event.remove("pathParameters"), "pathParameters")? {
         Some(object) => object
@@ -600,6 +606,27 @@ mod tests {
             groups_of(v1_event("admin,staff", Some(two))),
             ["admin", "staff"]
         );
+    }
+
+    #[test]
+    fn a_repeated_query_parameter_is_its_first_value_in_both_formats() {
+        let mut v1 = v1_event("users", None);
+        v1["queryStringParameters"] = json!({"limit": "5", "category": "b"});
+        v1["multiValueQueryStringParameters"] = json!({"limit": ["0", "5"], "category": ["b"]});
+        let v2 = json!({
+            "version": "2.0",
+            "routeKey": "GET /items",
+            "rawPath": "/items",
+            "queryStringParameters": {"limit": "0,5", "category": "b"},
+            "requestContext": {"requestId": "r-2", "http": {"method": "GET", "path": "/items"}},
+        });
+        for event in [v1, v2] {
+            let Ok(Incoming::Api(request)) = parse_event(event) else {
+                panic!("not an API request");
+            };
+            assert_eq!(request.query_parameter("limit"), Some("0"));
+            assert_eq!(request.query_parameter("category"), Some("b"));
+        }
     }
 
     #[test]
