@@ -94,7 +94,7 @@ resource "aws_iam_role_policy" "function" {
 resource "aws_lambda_function" "function" {
   #checkov:skip=CKV_AWS_116:API Gateway invokes the route functions synchronously, so a dead-letter queue never sees a request; the optional warm-up rule invokes asynchronously, but its events carry no data and are not retried (warmup.tf): a lost one is only a missed ping. The stream functions are invoked by an event source mapping, whose on-failure destination (events.tf) is their dead-letter path; a function DLQ only applies to asynchronous invocations.
   #checkov:skip=CKV_AWS_117:The functions reach only DynamoDB, EventBridge, CloudWatch Logs and X-Ray, public AWS endpoints; a VPC would add NAT or endpoints and cold-start latency for no isolation gain.
-  #checkov:skip=CKV_AWS_173:The environment holds table and bus names, the admin group name and a log filter, no secrets; Lambda encrypts it at rest with the AWS managed key.
+  #checkov:skip=CKV_AWS_173:The environment holds table and bus names, the admin group name, a log filter and the listing cursors' integrity key (main.tf: it can only start a listing the caller may read anyway), no credentials; Lambda encrypts it at rest with the AWS managed key.
   #checkov:skip=CKV_AWS_272:Code signing needs a signing profile and a signed artifact in S3; the zips are built and deployed from this repository by the same pipeline.
   #checkov:skip=CKV_AWS_115:Reserved concurrency would take capacity from a new account's small regional pool (as low as 10); the stage's throttling bounds the route functions' concurrency, and a stream function runs one invocation per shard (parallelization factor 1).
   for_each = local.functions

@@ -40,6 +40,7 @@ locals {
     ITEMS_TABLE       = aws_dynamodb_table.items.name
     IDEMPOTENCY_TABLE = aws_dynamodb_table.idempotency.name
     ADMIN_GROUP       = var.admin_group
+    CURSOR_KEY        = terraform_data.cursor_key.output
     RUST_LOG          = var.log_level
   }
 
@@ -75,3 +76,16 @@ locals {
 }
 
 data "aws_partition" "current" {}
+
+# The key the functions seal listing cursors with (CURSOR_KEY; adapters/apigateway's
+# cursor_key.rs): random once per stage and kept in the state, so every function and every
+# deploy opens the cursors the others wrote. A listing integrity key, not a credential: a cursor
+# made with it can only start a listing the caller may read anyway. Replacing it
+# (`terraform apply -replace=terraform_data.cursor_key`) turns the cursors callers hold into 400s.
+resource "terraform_data" "cursor_key" {
+  input = "${uuid()}${uuid()}"
+
+  lifecycle {
+    ignore_changes = [input]
+  }
+}

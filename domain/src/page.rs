@@ -78,6 +78,9 @@ const CURSOR_ALL: &str = "1a";
 const CURSOR_CATEGORY: &str = "1c";
 
 impl Cursor {
+    /// The rule a bad cursor breaks, as callers see it.
+    pub const RULE: &'static str = "is not a cursor returned by this API";
+
     /// The cursor that continues after `position`.
     pub fn new(position: ListPosition) -> Self {
         Self(position)
@@ -107,8 +110,7 @@ impl Cursor {
 
     /// Reads a token a caller sent back.
     pub fn parse(raw: &str) -> Result<Self, FieldError> {
-        Self::decode(raw)
-            .ok_or_else(|| FieldError::new("cursor", "is not a cursor returned by this API"))
+        Self::decode(raw).ok_or_else(|| FieldError::new("cursor", Self::RULE))
     }
 
     fn decode(raw: &str) -> Option<Self> {

@@ -557,7 +557,9 @@ def check_consistency(repo: Path, files: list[TerraformFile]) -> list[str]:
         env_names.get("IDEMPOTENCY_TABLE_ENV"): "aws_dynamodb_table.idempotency",
     }
     admin_variable = env_names.get("ADMIN_GROUP_ENV")
-    read_by_code = set(expected_env) | {admin_variable, "RUST_LOG"}
+    # Required inside Lambda: a function without it fails its init.
+    cursor_variable = env_names.get("CURSOR_KEY_ENV")
+    read_by_code = set(expected_env) | {admin_variable, cursor_variable, "RUST_LOG"}
     # A route function's environment is local.function_environment (its entry in
     # local.route_functions); the function resource sets each entry's.
     if "environment=local.function_environment" not in route_functions:
@@ -580,8 +582,9 @@ def check_consistency(repo: Path, files: list[TerraformFile]) -> list[str]:
                 problems.append("adapters/apigateway/src/config.rs: table variable names not found")
             elif _reference(environment.get(variable)) != table:
                 problems.append(f"{where}: {variable} (read by items-apigateway) must be {table}.name")
-        if admin_variable and admin_variable not in environment:
-            problems.append(f"{where}: {admin_variable} (read by items-apigateway) is not set")
+        for variable in (admin_variable, cursor_variable):
+            if variable and variable not in environment:
+                problems.append(f"{where}: {variable} (read by items-apigateway) is not set")
         if environment.keys() - read_by_code:
             problems.append(f"{where}: sets variables the code does not read: {sorted(environment.keys() - read_by_code)}")
 

@@ -142,6 +142,11 @@ fn functions(
     let mut environment = vec![
         ("ITEMS_TABLE".to_owned(), tables.items.clone()),
         ("IDEMPOTENCY_TABLE".to_owned(), tables.idempotency.clone()),
+        // Required inside Lambda, as the Terraform sets it.
+        (
+            "CURSOR_KEY".to_owned(),
+            "a cursor key for the traces test, 32 bytes or more".to_owned(),
+        ),
         (ENDPOINT_ENV.to_owned(), endpoint.to_owned()),
         ("AWS_XRAY_DAEMON_ADDRESS".to_owned(), daemon.address()),
     ];

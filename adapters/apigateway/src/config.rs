@@ -6,6 +6,7 @@ use std::env::VarError;
 
 use items_dynamodb::TableNames;
 
+use crate::cursor_key::{CursorKey, CURSOR_KEY_MIN_BYTES};
 use crate::metrics::Metrics;
 
 /// The variable naming the `cognito:groups` entry that makes a caller an admin.
@@ -16,6 +17,9 @@ pub const ITEMS_TABLE_ENV: &str = "ITEMS_TABLE";
 pub const IDEMPOTENCY_TABLE_ENV: &str = "IDEMPOTENCY_TABLE";
 /// The variable Lambda sets to the function's name; its presence turns metrics on.
 pub const FUNCTION_NAME_ENV: &str = "AWS_LAMBDA_FUNCTION_NAME";
+/// The variable holding the key listing cursors are sealed with ([`CursorKey`]): the same for
+/// every function of a stage, required inside Lambda.
+pub const CURSOR_KEY_ENV: &str = "CURSOR_KEY";
 
 /// The admin group when [`ADMIN_GROUP_ENV`] is unset.
 const DEFAULT_ADMIN_GROUP: &str = "admin";
@@ -27,13 +31,17 @@ pub struct AdapterConfig {
     pub admin_group: String,
     /// Where metrics go.
     pub metrics: Metrics,
+    /// The key listing cursors are sealed with.
+    pub cursor_key: CursorKey,
 }
 
+/// The default admin group, no metrics, and a fresh cursor key.
 impl Default for AdapterConfig {
     fn default() -> Self {
         Self {
             admin_group: DEFAULT_ADMIN_GROUP.to_owned(),
             metrics: Metrics::Off,
+            cursor_key: CursorKey::random(),
         }
     }
 }
@@ -56,6 +64,8 @@ pub enum ConfigError {
     Empty(&'static str),
     /// A variable is not valid UTF-8.
     NotUnicode(&'static str),
+    /// A variable is shorter than the bytes it needs.
+    TooShort(&'static str, usize),
 }
 
 impl std::fmt::Display for ConfigError {
@@ -64,6 +74,12 @@ impl std::fmt::Display for ConfigError {
             Self::Missing(name) => write!(f, "environment variable {name} must be set"),
             Self::Empty(name) => write!(f, "environment variable {name} is set but empty"),
             Self::NotUnicode(name) => write!(f, "environment variable {name} is not valid UTF-8"),
+            Self::TooShort(name, bytes) => {
+                write!(
+                    f,
+                    "environment variable {name} must hold at least {bytes} bytes"
+                )
+            }
         }
     }
 }
@@ -90,8 +106,10 @@ fn required(var: Variables<'_>, name: &'static str) -> Result<String, ConfigErro
 
 impl AdapterConfig {
     /// The adapter's settings from the environment: the admin group ([`ADMIN_GROUP_ENV`],
-    /// default `admin`), and Embedded Metric Format metrics when running as a Lambda function
-    /// ([`FUNCTION_NAME_ENV`] set).
+    /// default `admin`), Embedded Metric Format metrics when running as a Lambda function
+    /// ([`FUNCTION_NAME_ENV`] set), and the cursor key ([`CURSOR_KEY_ENV`]; required inside
+    /// Lambda, where every environment of a listing must open the others' cursors, a fresh one
+    /// elsewhere).
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_variables(&|name| std::env::var(name))
     }
@@ -103,9 +121,18 @@ impl AdapterConfig {
             Ok(function_name) if !function_name.is_empty() => Metrics::Emf { function_name },
             _ => Metrics::Off,
         };
+        let cursor_key = match optional(var, CURSOR_KEY_ENV)? {
+            Some(text) => CursorKey::new(text)
+                .ok_or(ConfigError::TooShort(CURSOR_KEY_ENV, CURSOR_KEY_MIN_BYTES))?,
+            None if matches!(metrics, Metrics::Emf { .. }) => {
+                return Err(ConfigError::Missing(CURSOR_KEY_ENV))
+            }
+            None => CursorKey::random(),
+        };
         Ok(Self {
             admin_group,
             metrics,
+            cursor_key,
         })
     }
 }
@@ -129,9 +156,10 @@ impl FunctionConfig {
 
     /// The variables that give a function this configuration, for whoever starts one. Metrics
     /// are not among them: Lambda itself names the function.
-    pub fn to_env(&self) -> [(&'static str, String); 3] {
+    pub fn to_env(&self) -> [(&'static str, String); 4] {
         [
             (ADMIN_GROUP_ENV, self.adapter.admin_group.clone()),
+            (CURSOR_KEY_ENV, self.adapter.cursor_key.text().to_owned()),
             (ITEMS_TABLE_ENV, self.tables.items.clone()),
             (IDEMPOTENCY_TABLE_ENV, self.tables.idempotency.clone()),
         ]
@@ -155,6 +183,7 @@ mod tests {
             adapter: AdapterConfig {
                 admin_group: "operators".to_owned(),
                 metrics: Metrics::Off,
+                cursor_key: CursorKey::random(),
             },
             tables: TableNames {
                 items: "items-prod".to_owned(),
@@ -173,7 +202,8 @@ mod tests {
     fn the_tables_are_required_and_the_admin_group_defaults_to_admin() {
         let tables = [(ITEMS_TABLE_ENV, "i"), (IDEMPOTENCY_TABLE_ENV, "k")];
         let config = FunctionConfig::from_variables(&read(&tables)).expect("configured");
-        assert_eq!(config.adapter, AdapterConfig::default());
+        assert_eq!(config.adapter.admin_group, "admin");
+        assert_eq!(config.adapter.metrics, Metrics::Off);
         assert_eq!(
             FunctionConfig::from_variables(&read(&tables[1..])),
             Err(ConfigError::Missing(ITEMS_TABLE_ENV))
@@ -206,11 +236,35 @@ mod tests {
     }
 
     #[test]
+    fn inside_lambda_the_cursor_key_is_required_and_must_be_long_enough() {
+        let in_lambda = |key: Option<&'static str>| {
+            let mut pairs = vec![
+                (ITEMS_TABLE_ENV, "i"),
+                (IDEMPOTENCY_TABLE_ENV, "k"),
+                (FUNCTION_NAME_ENV, "list-items"),
+            ];
+            pairs.extend(key.map(|key| (CURSOR_KEY_ENV, key)));
+            FunctionConfig::from_variables(&read(&pairs))
+        };
+        assert_eq!(in_lambda(None), Err(ConfigError::Missing(CURSOR_KEY_ENV)));
+        assert_eq!(
+            in_lambda(Some("short")),
+            Err(ConfigError::TooShort(CURSOR_KEY_ENV, CURSOR_KEY_MIN_BYTES))
+        );
+        let key = "0123456789abcdef0123456789abcdef";
+        assert_eq!(
+            in_lambda(Some(key)).map(|c| c.adapter.cursor_key),
+            Ok(CursorKey::new(key).expect("long enough"))
+        );
+    }
+
+    #[test]
     fn metrics_are_on_only_inside_lambda() {
         let tables = [
             (ITEMS_TABLE_ENV, "i"),
             (IDEMPOTENCY_TABLE_ENV, "k"),
             (FUNCTION_NAME_ENV, "get-item"),
+            (CURSOR_KEY_ENV, "0123456789abcdef0123456789abcdef"),
         ];
         let config = FunctionConfig::from_variables(&read(&tables)).expect("configured");
         assert_eq!(

@@ -12,6 +12,7 @@ use items_json::logs::LogScope;
 use serde_json::Value;
 
 use crate::config::AdapterConfig;
+use crate::cursor_key::CursorKey;
 use crate::handlers::{RequestContext, RouteHandler};
 use crate::metrics::Metrics;
 use crate::problem::Problem;
@@ -26,6 +27,7 @@ pub struct Function<H> {
     handler: H,
     admin_group: String,
     metrics: Metrics,
+    cursor_key: CursorKey,
     cold: AtomicBool,
 }
 
@@ -36,6 +38,7 @@ impl<H: RouteHandler> Function<H> {
             handler,
             admin_group: config.admin_group.clone(),
             metrics: config.metrics.clone(),
+            cursor_key: config.cursor_key.clone(),
             cold: AtomicBool::new(true),
         }
     }
@@ -95,6 +98,7 @@ impl<H: RouteHandler> Function<H> {
                     request: &request,
                     caller,
                     metrics: &self.metrics,
+                    cursor_key: &self.cursor_key,
                 };
                 self.handler
                     .handle(&context)

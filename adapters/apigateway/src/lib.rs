@@ -12,6 +12,7 @@
 pub mod body;
 pub mod compression;
 pub mod config;
+pub mod cursor_key;
 pub mod event;
 pub mod handlers;
 pub mod metrics;
@@ -28,6 +29,7 @@ mod input;
 pub mod lambda;
 
 pub use config::{AdapterConfig, FunctionConfig};
+pub use cursor_key::CursorKey;
 pub use function::{EventHandler, Function};
 pub use handlers::RouteHandler;
 pub use route::{Route, Routed};

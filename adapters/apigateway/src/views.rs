@@ -6,13 +6,14 @@ use items_domain::{Item, Page};
 use items_json::escape::write_escaped;
 use items_json::ItemView;
 
+use crate::cursor_key::CursorKey;
 use crate::response::ApiResponse;
 
-/// One page of a listing: `{"items":[…],"next_cursor":…}`, `next_cursor` `null` on the last
-/// page.
-pub(crate) fn page_response(page: &Page<Item>) -> ApiResponse {
+/// One page of a listing: `{"items":[…],"next_cursor":…}`, `next_cursor` (sealed with `key`)
+/// `null` on the last page.
+pub(crate) fn page_response(page: &Page<Item>, key: &CursorKey) -> ApiResponse {
     let views: Vec<ItemView<'_>> = page.items.iter().map(ItemView::from).collect();
-    let cursor = page.next_cursor.as_ref().map(|c| c.encode());
+    let cursor = page.next_cursor.as_ref().map(|c| key.seal(&c.encode()));
     // `{"items":[`, the commas, `],"next_cursor":` and the cursor's quotes or `null`.
     const PAGE_PUNCTUATION: usize = 40;
     let bytes = views.iter().map(ItemView::json_bytes_hint).sum::<usize>()
@@ -83,16 +84,17 @@ mod tests {
         let cursor = Cursor::new(ListPosition::All {
             last_id: items[1].id(),
         });
+        let key = CursorKey::random();
         let expected = json!({
             "items": [ItemView::from(&items[0]), ItemView::from(&items[1])],
-            "next_cursor": cursor.encode(),
+            "next_cursor": key.seal(&cursor.encode()),
         });
         let page = Page {
             items,
             next_cursor: Some(cursor),
         };
 
-        let response = page_response(&page);
+        let response = page_response(&page, &key);
 
         assert_eq!(response.status, 200);
         assert_eq!(
@@ -110,7 +112,7 @@ mod tests {
             next_cursor: None,
         };
         assert_eq!(
-            body(&page_response(&page)),
+            body(&page_response(&page, &CursorKey::random())),
             r#"{"items":[],"next_cursor":null}"#
         );
     }

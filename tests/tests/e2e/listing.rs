@@ -204,4 +204,29 @@ async fn a_cursor_only_continues_its_own_listing() {
     api.list(&[("category", &one), ("cursor", &tampered)])
         .await
         .assert_invalid_fields(&["cursor"]);
+
+    // A cursor is sealed: its position, which anyone can decode and rewrite, then a tag only
+    // the API can make. A rewritten position under the old tag, or a position alone (as one
+    // made up by hand would be), is refused like a cursor that does not decode.
+    let (position, tag) = cursor.rsplit_once('.').expect("a sealed cursor");
+    let middle = position.len() / 2;
+    let swapped = if &position[middle..=middle] == "A" {
+        "B"
+    } else {
+        "A"
+    };
+    let rewritten = format!(
+        "{}{swapped}{}.{tag}",
+        &position[..middle],
+        &position[middle + 1..]
+    );
+    for cursor in [rewritten.as_str(), position] {
+        api.list(&[("category", &one), ("cursor", cursor)])
+            .await
+            .assert_invalid_fields(&["cursor"]);
+    }
+    // With every other parameter wrong too, each is named.
+    api.list(&[("category", "BAD"), ("limit", "0"), ("cursor", position)])
+        .await
+        .assert_invalid_fields(&["category", "limit", "cursor"]);
 }

@@ -1,6 +1,6 @@
 //! `GET /items`: one page of items. Needs a store that can list, nothing more.
 
-use items_domain::{ListItems, ListStore, PageRequest};
+use items_domain::{Cursor, FieldError, ListItems, ListStore, PageRequest};
 
 use crate::handlers::{RequestContext, RouteHandler};
 use crate::problem::Problem;
@@ -27,12 +27,26 @@ impl<S: ListStore + 'static> RouteHandler for Handler<S> {
 
     async fn handle(&self, context: &RequestContext<'_>) -> Result<ApiResponse, Problem> {
         let request = context.request;
+        // A cursor this API did not seal is as bad as one that does not decode, and is listed
+        // with the other parameters' errors.
+        let sealed = request.query_parameter("cursor");
+        let opened = sealed.map(|cursor| context.cursor_key.open(cursor));
+        let unsealed =
+            matches!(opened, Some(None)).then(|| FieldError::new("cursor", Cursor::RULE));
         let page_request = PageRequest::parse(
             request.query_parameter("limit"),
             request.query_parameter("category"),
-            request.query_parameter("cursor"),
-        )?;
+            opened.flatten(),
+        );
+        let page_request = match (page_request, unsealed) {
+            (Ok(page_request), None) => page_request,
+            (Ok(_), Some(error)) => return Err(vec![error].into()),
+            (Err(mut errors), unsealed) => {
+                errors.extend(unsealed);
+                return Err(errors.into());
+            }
+        };
         let page = self.use_case.list(context.caller, &page_request).await?;
-        Ok(page_response(&page))
+        Ok(page_response(&page, context.cursor_key))
     }
 }

@@ -17,6 +17,7 @@ use std::future::Future;
 
 use items_domain::{Caller, Port, UsesPorts};
 
+use crate::cursor_key::CursorKey;
 use crate::metrics::Metrics;
 use crate::problem::Problem;
 use crate::request::ApiRequest;
@@ -32,6 +33,8 @@ pub struct RequestContext<'a> {
     pub caller: &'a Caller,
     /// Where business metrics go.
     pub metrics: &'a Metrics,
+    /// The key listing cursors are sealed with.
+    pub cursor_key: &'a CursorKey,
 }
 
 /// One route's work: read its input, call its use case, build its response. Every failure is a
