@@ -3,10 +3,10 @@
 //! process.
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Instant, SystemTime};
 
 use items_domain::ChangeEvents;
-use items_eventbridge::{bus_name_from_env, EventBridgePublisher};
+use items_eventbridge::{bus_name_from_env, publish_before, EventBridgePublisher};
 use items_json::logs::LogScope;
 use items_sdk_config::{sdk_config_from_env, Timeouts};
 use lambda_runtime::{service_fn, LambdaEvent};
@@ -55,10 +55,19 @@ pub async fn run() -> Result<(), lambda_runtime::Error> {
                 .get("Records")
                 .and_then(Value::as_array)
                 .map_or(0, Vec::len);
-            let outcome = handler
-                .handle(event.payload)
-                .instrument(invocation.span().clone())
-                .await;
+            // Lambda's deadline, as an instant of this process's clock.
+            let left = event
+                .context
+                .deadline()
+                .duration_since(SystemTime::now())
+                .unwrap_or_default();
+            let outcome = publish_before(
+                Instant::now() + left,
+                handler
+                    .handle(event.payload)
+                    .instrument(invocation.span().clone()),
+            )
+            .await;
             match &outcome {
                 Ok(response) => {
                     let failed = response.batch_item_failures.len();

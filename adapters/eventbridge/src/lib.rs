@@ -14,6 +14,6 @@ mod traced_calls;
 
 pub use detail::{event_detail, EVENT_SOURCE};
 pub use publisher::{
-    bus_name_from_env, ConfigError, EventBridgePublisher, ENDPOINT_ENV, EVENT_BUS_ENV,
-    MAX_ENTRIES_PER_CALL, MAX_ENTRY_BYTES,
+    bus_name_from_env, publish_before, ConfigError, EventBridgePublisher, ENDPOINT_ENV,
+    EVENT_BUS_ENV, MAX_ENTRIES_PER_CALL, MAX_ENTRY_BYTES,
 };

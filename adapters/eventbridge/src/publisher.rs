@@ -2,7 +2,8 @@
 //! retrying rejected entries.
 
 use std::collections::HashSet;
-use std::time::Duration;
+use std::future::Future;
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use aws_config::SdkConfig;
@@ -30,6 +31,24 @@ const TIME_BYTES: usize = 14;
 const REJECTED_ENTRY_ATTEMPTS: u32 = 3;
 /// The wait before sending rejected entries again; doubled each time.
 const FIRST_RETRY_DELAY: Duration = Duration::from_millis(100);
+/// What a `PutEvents` is allowed when the client sets no operation timeout.
+const UNBOUNDED_CALL: Duration = Duration::from_secs(30);
+/// Time kept after the last `PutEvents` for the invocation to answer.
+const ANSWER_SLACK: Duration = Duration::from_millis(500);
+
+tokio::task_local! {
+    /// The instant by which the invocation publishing must have answered.
+    static DEADLINE: Instant;
+}
+
+/// Runs `publishing` (a stream batch's publish) to end by `deadline`, the invocation's: the
+/// publisher starts no `PutEvents`, nor a resend of rejected entries, that its operation timeout
+/// could carry past it, and reports the events from there on as unpublished. Lambda then
+/// retries the batch from them, rather than timing the invocation out with what was sent
+/// unknown (the whole batch sent again, and bisected).
+pub async fn publish_before<F: Future>(deadline: Instant, publishing: F) -> F::Output {
+    DEADLINE.scope(deadline, publishing).await
+}
 
 /// Why the publisher could not be configured.
 #[derive(Debug, thiserror::Error)]
@@ -53,6 +72,8 @@ pub struct EventBridgePublisher {
     client: Client,
     bus: String,
     first_retry_delay: Duration,
+    /// The longest one `PutEvents` may take, its retries included.
+    call_timeout: Duration,
 }
 
 /// One event, ready to send.
@@ -73,10 +94,15 @@ impl EventBridgePublisher {
             client_config = client_config.interceptor(traced);
         }
         let client_config = client_config.build();
+        let call_timeout = config
+            .timeout_config()
+            .and_then(|timeouts| timeouts.operation_timeout())
+            .unwrap_or(UNBOUNDED_CALL);
         Self {
             client: Client::from_conf(client_config),
             bus: bus.into(),
             first_retry_delay: FIRST_RETRY_DELAY,
+            call_timeout,
         }
     }
 
@@ -112,6 +138,17 @@ impl EventBridgePublisher {
         let mut pending: Vec<usize> = (0..entries.len()).collect();
         let mut delay = self.first_retry_delay;
         for attempt in 1..=REJECTED_ENTRY_ATTEMPTS {
+            let failed = |reason: String, pending: &[usize]| PublishError {
+                first_unpublished: first + pending.first().copied().unwrap_or(0),
+                reason,
+            };
+            if self.too_late_for_a_call() {
+                let reason = "the invocation's deadline is nearer than a PutEvents may take: \
+                              the rest waits for Lambda's retry"
+                    .to_owned();
+                tracing::warn!(%reason, entries = pending.len(), "events not published");
+                return Err(failed(reason, &pending));
+            }
             let sent = self
                 .client
                 .put_events()
@@ -123,10 +160,6 @@ impl EventBridgePublisher {
                 ))
                 .send()
                 .await;
-            let failed = |reason: String, pending: &[usize]| PublishError {
-                first_unpublished: first + pending.first().copied().unwrap_or(0),
-                reason,
-            };
             let output = match sent {
                 Ok(output) => output,
                 // The SDK has already retried the call itself: the bus is unreachable or
@@ -176,6 +209,16 @@ impl EventBridgePublisher {
             delay *= 2;
         }
         Ok(())
+    }
+}
+
+impl EventBridgePublisher {
+    /// Whether a `PutEvents` started now could outlast the deadline of [`publish_before`]
+    /// (never, outside one).
+    fn too_late_for_a_call(&self) -> bool {
+        DEADLINE
+            .try_with(|deadline| Instant::now() + self.call_timeout + ANSWER_SLACK > *deadline)
+            .unwrap_or(false)
     }
 }
 

@@ -1,14 +1,14 @@
 //! The EventBridge publisher against an emulated bus: batching, order, rejected entries and an
 //! unavailable bus.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use aws_config::Region;
 use aws_sdk_eventbridge::config::Credentials;
 use eventbridge_emulator::EventBridgeEmulator;
 use items_conformance::fixtures::lifecycle;
 use items_domain::{EventPublisher, ItemEvent};
-use items_eventbridge::{EventBridgePublisher, EVENT_SOURCE};
+use items_eventbridge::{publish_before, EventBridgePublisher, EVENT_SOURCE};
 use items_sdk_config::{sdk_config_loader, Timeouts};
 use serde_json::Value;
 
@@ -220,4 +220,23 @@ async fn published_events_are_what_events_schema_json_describes() {
     let mut wrong = published[1].clone();
     wrong["detail"]["before"] = Value::Null;
     assert!(!validator.is_valid(&wrong));
+}
+
+#[tokio::test]
+async fn no_call_starts_that_could_outlast_the_invocations_deadline() {
+    let bus = EventBridgeEmulator::start().await.expect("emulator");
+    let publisher = publisher(&bus).await;
+    let events = events(2);
+    // The publisher's PutEvents may take its 3 s operation timeout: with 1 s left, none starts,
+    // and every event is reported unpublished, for Lambda to retry.
+    let near = Instant::now() + Duration::from_secs(1);
+    let outcome = publish_before(near, publisher.publish(&events)).await;
+    assert_eq!(outcome.map_err(|e| e.first_unpublished), Err(0));
+    assert!(bus.events().is_empty(), "nothing was sent");
+    // With time for it, the same events go out, in order.
+    let far = Instant::now() + Duration::from_secs(60);
+    publish_before(far, publisher.publish(&events))
+        .await
+        .expect("published before a distant deadline");
+    assert_eq!(event_ids(&bus.events()), ids(&events));
 }
