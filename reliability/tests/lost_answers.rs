@@ -254,3 +254,25 @@ async fn a_delete_with_if_match_whose_answer_was_lost_is_answered_204() {
 async fn a_delete_without_if_match_whose_answer_was_lost_is_answered_204() {
     delete_is_answered_204_and_the_item_is_gone(None).await;
 }
+
+/// A throttled attempt was answered, so it was not applied: the retry that finds no item
+/// finds an item that never was there (404), not one an earlier attempt deleted (204).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_delete_whose_first_attempt_was_throttled_is_answered_for_what_is_stored() {
+    let scenario = Scenario::start().await;
+    let id = id_of(&scenario.create("deleted after a throttle").await);
+    let never = "00000000-0000-4000-8000-000000000000";
+    for (path, status) in [
+        (format!("/items/{never}"), 404),
+        (format!("/items/{id}"), 204),
+    ] {
+        scenario.proxy.reset_counts();
+        scenario.proxy.throttle_writes(1);
+        let answer = Scenario::send(scenario.request(Method::DELETE, &path)).await;
+        let deletes = scenario.proxy.requests().get("DeleteItem").copied();
+        assert_eq!(deletes, Some(2), "throttled once, then sent again");
+        assert_eq!(answer.status, status, "DELETE {path}: {}", answer.body);
+    }
+    assert_eq!(scenario.get(&id).await.status, 404, "the item is gone");
+    scenario.stage.shutdown().await;
+}

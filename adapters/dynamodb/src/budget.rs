@@ -42,6 +42,10 @@ pub const MAX_REQUESTS_PER_CALL: u32 = 3;
 #[derive(Debug, Clone)]
 pub(crate) struct RequestBudget {
     sent: Arc<AtomicU32>,
+    /// Requests that may have been applied without the caller knowing: no answer came (the
+    /// attempt timed out, the connection failed) or a 5xx did. A 4xx answer (throttled,
+    /// refused, a condition that failed) means DynamoDB did not apply the request.
+    unknown_outcome: Arc<AtomicU32>,
     max: u32,
     /// The attempts the client's own retry configuration allows an operation.
     client_attempts: u32,
@@ -58,6 +62,7 @@ impl RequestBudget {
     pub(crate) fn new(client_attempts: u32) -> Self {
         Self {
             sent: Arc::new(AtomicU32::new(0)),
+            unknown_outcome: Arc::new(AtomicU32::new(0)),
             max: client_attempts.clamp(1, MAX_REQUESTS_PER_CALL),
             client_attempts,
         }
@@ -68,10 +73,11 @@ impl RequestBudget {
         self.sent.load(Ordering::Relaxed)
     }
 
-    /// Whether more than one request was sent: an earlier attempt may have been applied
-    /// although its answer never came.
-    pub(crate) fn retried(&self) -> bool {
-        self.sent() > 1
+    /// Whether an attempt may have been applied although its answer never came (it timed
+    /// out, its connection failed, or DynamoDB answered 5xx). An attempt that was answered,
+    /// a throttled one say, was not applied, and does not count.
+    pub(crate) fn may_have_applied_unseen(&self) -> bool {
+        self.unknown_outcome.load(Ordering::Relaxed) > 0
     }
 
     /// What the next operation of the call may send: `None` when the client's own attempts
@@ -170,11 +176,48 @@ struct Counted;
 
 impl HttpConnector for CountingConnector {
     fn call(&self, mut request: HttpRequest) -> HttpConnectorFuture {
-        if request.extension::<Counted>().is_none() {
-            request.add_extension(Counted);
-            let _ = CALL_BUDGET.try_with(|budget| budget.sent.fetch_add(1, Ordering::Relaxed));
+        if request.extension::<Counted>().is_some() {
+            return self.inner.call(request);
         }
-        self.inner.call(request)
+        request.add_extension(Counted);
+        let Ok(unknown_outcome) = CALL_BUDGET.try_with(|budget| {
+            budget.sent.fetch_add(1, Ordering::Relaxed);
+            Arc::clone(&budget.unknown_outcome)
+        }) else {
+            return self.inner.call(request);
+        };
+        let sending = self.inner.call(request);
+        HttpConnectorFuture::new(async move {
+            // Counted unless an answer below 500 comes; dropped unanswered (the attempt
+            // timeout), it counts too.
+            let pending = UnknownOutcome(Some(unknown_outcome));
+            let answer = sending.await;
+            if answer
+                .as_ref()
+                .is_ok_and(|response| !response.status().is_server_error())
+            {
+                pending.settle();
+            }
+            answer
+        })
+    }
+}
+
+/// An attempt whose outcome is unknown until [`UnknownOutcome::settle`]: dropped before, it
+/// adds itself to its budget's count.
+struct UnknownOutcome(Option<Arc<AtomicU32>>);
+
+impl UnknownOutcome {
+    fn settle(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for UnknownOutcome {
+    fn drop(&mut self) {
+        if let Some(count) = self.0.take() {
+            count.fetch_add(1, Ordering::Relaxed);
+        }
     }
 }
 
@@ -221,5 +264,47 @@ mod tests {
         // Outside a call's scope there is nothing to count against.
         once.call(HttpRequest::empty()).await.expect("answered");
         assert_eq!(budget.sent(), 3);
+        assert!(
+            !budget.may_have_applied_unseen(),
+            "every request was answered 200"
+        );
+    }
+
+    /// The network: answers every request with `status` at once, or never.
+    #[derive(Debug)]
+    struct Status(Option<u16>);
+
+    impl HttpConnector for Status {
+        fn call(&self, _request: HttpRequest) -> HttpConnectorFuture {
+            match self.0 {
+                Some(status) => {
+                    let status = status.try_into().expect("a status");
+                    HttpConnectorFuture::ready(Ok(HttpResponse::new(status, SdkBody::empty())))
+                }
+                None => HttpConnectorFuture::new(std::future::pending()),
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn only_an_attempt_answered_below_500_is_known_not_applied() {
+        for (status, unknown) in [(Some(400), false), (Some(200), false), (Some(500), true)] {
+            let budget = RequestBudget::new(MAX_REQUESTS_PER_CALL);
+            let connector = counting(Status(status));
+            let _ = budget
+                .count(async { connector.call(HttpRequest::empty()).await })
+                .await;
+            assert_eq!(budget.may_have_applied_unseen(), unknown, "{status:?}");
+        }
+        // An attempt given up unanswered (the SDK's attempt timeout drops it).
+        let budget = RequestBudget::new(MAX_REQUESTS_PER_CALL);
+        let connector = counting(Status(None));
+        let timed_out = tokio::time::timeout(
+            std::time::Duration::from_millis(10),
+            budget.count(async { connector.call(HttpRequest::empty()).await }),
+        )
+        .await;
+        assert!(timed_out.is_err(), "never answered");
+        assert!(budget.may_have_applied_unseen());
     }
 }

@@ -169,16 +169,17 @@ pub(crate) fn failed_update(
 }
 
 /// What a failed delete condition means. Without an item: when an earlier attempt of this
-/// request was sent, it may have deleted the item and lost its answer; the item is gone either
-/// way, so the delete succeeded. Otherwise the item never was there (`NotFound`). With an item,
-/// the precondition's own check names the failure.
+/// request may have been applied unseen (no answer came, or a 5xx), it may have deleted the
+/// item; the item is gone either way, so the delete succeeded. Otherwise (no earlier attempt,
+/// or only answered ones, such as throttled) the item never was there (`NotFound`). With an
+/// item, the precondition's own check names the failure.
 pub(crate) fn failed_delete(
     all_old: Option<Attributes>,
     precondition: &WritePrecondition,
-    sent_before: bool,
+    applied_unseen: bool,
 ) -> Result<(), RepositoryError> {
     let Some((item, _)) = stored_item(all_old)? else {
-        if sent_before {
+        if applied_unseen {
             tracing::info!("a delete sent again found the item gone");
             return Ok(());
         }

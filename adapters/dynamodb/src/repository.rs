@@ -420,7 +420,9 @@ impl ItemDeleter for DynamoDbItemRepository {
         match send_within!(budget, delete) {
             Ok(_) => Ok(()),
             Err(error) => match delete_condition_failed(&error) {
-                Some(stored) => failed_delete(stored, precondition, budget.retried()),
+                Some(stored) => {
+                    failed_delete(stored, precondition, budget.may_have_applied_unseen())
+                }
                 None => Err(store_error("DeleteItem", &error)),
             },
         }

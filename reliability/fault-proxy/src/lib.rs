@@ -65,6 +65,9 @@ pub enum LostAnswer {
     Dropped,
 }
 
+/// DynamoDB's answer to a throttled request.
+const THROTTLED: &str = r#"{"__type":"com.amazonaws.dynamodb.v20120810#ThrottlingException","message":"Rate of requests exceeds the allowed throughput."}"#;
+
 /// The DynamoDB operations that change data.
 const WRITE_OPERATIONS: [&str; 4] = ["PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems"];
 
@@ -80,6 +83,8 @@ struct Shared {
     outage: watch::Sender<Outage>,
     /// Answers to writes still to lose, and how.
     lost_answers: Mutex<(u32, LostAnswer)>,
+    /// Writes still to answer `ThrottlingException` without passing them on.
+    throttled_writes: Mutex<u32>,
     /// Requests seen, by DynamoDB operation (`X-Amz-Target`), refused or faulted ones included.
     requests: Mutex<BTreeMap<String, u32>>,
 }
@@ -92,6 +97,7 @@ impl FaultProxy {
         let shared = Arc::new(Shared {
             outage: watch::channel(Outage::None).0,
             lost_answers: Mutex::new((0, LostAnswer::Dropped)),
+            throttled_writes: Mutex::new(0),
             requests: Mutex::new(BTreeMap::new()),
         });
         let accept_shared = Arc::clone(&shared);
@@ -153,6 +159,12 @@ impl FaultProxy {
         *lock(&self.shared.lost_answers) = (count, how);
     }
 
+    /// Answers the next `count` writes `ThrottlingException` without passing them on, as a
+    /// throttled table does: DynamoDB applied none of them, and the client knows it.
+    pub fn throttle_writes(&self, count: u32) {
+        *lock(&self.shared.throttled_writes) = count;
+    }
+
     /// How many requests of each DynamoDB operation reached the proxy since it started or
     /// since [`FaultProxy::reset_counts`], faulted ones included.
     pub fn requests(&self) -> BTreeMap<String, u32> {
@@ -189,6 +201,14 @@ impl Shared {
     }
 
     /// How to lose this write's answer, if one is still to be lost.
+    /// Whether this write is one of those to throttle (and counts it off).
+    fn take_throttled_write(&self) -> bool {
+        let mut left = lock(&self.throttled_writes);
+        let throttled = *left > 0;
+        *left = left.saturating_sub(1);
+        throttled
+    }
+
     fn take_lost_answer(&self) -> Option<LostAnswer> {
         let mut lost = lock(&self.lost_answers);
         if lost.0 == 0 {
@@ -269,12 +289,11 @@ async fn relay(
         .unwrap_or("unknown")
         .to_owned();
     shared.count(&operation);
+    let throttled_write =
+        WRITE_OPERATIONS.contains(&operation.as_str()) && shared.take_throttled_write();
     match outage {
-        Outage::Throttled => {
-            return Ok(dynamodb_error(
-                r#"{"__type":"com.amazonaws.dynamodb.v20120810#ThrottlingException","message":"Rate of requests exceeds the allowed throughput."}"#,
-            ))
-        }
+        _ if throttled_write => return Ok(dynamodb_error(THROTTLED)),
+        Outage::Throttled => return Ok(dynamodb_error(THROTTLED)),
         Outage::TransactionConflict if operation == "TransactWriteItems" => {
             return Ok(dynamodb_error(
                 r#"{"__type":"com.amazonaws.dynamodb.v20120810#TransactionCanceledException","Message":"Transaction cancelled, please refer cancellation reasons for specific reasons [TransactionConflict, None]","CancellationReasons":[{"Code":"TransactionConflict","Message":"Transaction is ongoing for the item"},{"Code":"None"}]}"#,
