@@ -1,8 +1,9 @@
 # What a deploy role may do: create, change and delete the resources of stages named
-# <name>-<stage> (functions, tables, log groups, roles, rules, topics, alarms, dashboards) and
-# read and write their state. Where a service's ARNs carry no name (API Gateway, Cognito user
-# pools, ACM certificates, CloudFront), the statement is limited to this account and region
-# instead. The roles may never change the deploy roles themselves.
+# <name>-<stage> (functions, tables, log groups, roles, rules, buses, archives, queues, topics,
+# alarms, dashboards) and read and write their state. Where a service's ARNs carry no name (API
+# Gateway, Cognito user pools, ACM certificates, CloudFront, event source mappings), the
+# statement is limited to this account and region, or to the function a mapping feeds. The
+# roles may never change the deploy roles themselves.
 
 locals {
   arn_prefix = "arn:${local.partition}"
@@ -10,7 +11,7 @@ locals {
 }
 
 data "aws_iam_policy_document" "deploy" {
-  #checkov:skip=CKV_AWS_356:Only actions that name no resource yet (creating a user pool, requesting a certificate, reading a Logs Insights query's results) have "*"; everything else is scoped to the stages' names or this account and region.
+  #checkov:skip=CKV_AWS_356:Only actions that name no resource yet or have no resource type (creating a user pool or an event source mapping, requesting a certificate, reading a Logs Insights query's results, log resource policies and deliveries, listing CloudFront's policies) have "*"; everything else is scoped to the stages' names or this account and region.
   statement {
     sid       = "StateBucket"
     actions   = ["s3:ListBucket"]
@@ -29,11 +30,45 @@ data "aws_iam_policy_document" "deploy" {
     resources = [
       "${local.arn_prefix}:lambda:${local.in_region}:function:${local.prefix}*",
       "${local.arn_prefix}:dynamodb:${local.in_region}:table/${local.prefix}*",
+      # Rules on the default bus (warm-up) and on the stage's own bus (rule/<bus>/<rule>).
       "${local.arn_prefix}:events:${local.in_region}:rule/${local.prefix}*",
+      "${local.arn_prefix}:events:${local.in_region}:event-bus/${local.prefix}*",
+      "${local.arn_prefix}:events:${local.in_region}:archive/${local.prefix}*",
       "${local.arn_prefix}:sns:${local.in_region}:${local.prefix}*",
       "${local.arn_prefix}:cloudwatch:${local.in_region}:alarm:${local.prefix}*",
       "${local.arn_prefix}:cloudwatch::${local.account_id}:dashboard/${local.prefix}*",
     ]
+  }
+
+  # The stream functions' on-failure queues: what the provider calls to manage a queue.
+  statement {
+    sid = "StageQueues"
+    actions = [
+      "sqs:CreateQueue", "sqs:DeleteQueue", "sqs:GetQueueAttributes", "sqs:SetQueueAttributes",
+      "sqs:GetQueueUrl", "sqs:ListQueueTags", "sqs:TagQueue", "sqs:UntagQueue",
+    ]
+    resources = ["${local.arn_prefix}:sqs:${local.in_region}:${local.prefix}*"]
+  }
+
+  # Event source mappings have generated ids: create, read, change and delete are limited by
+  # the function they feed (lambda:FunctionArn); creating one names no resource yet.
+  statement {
+    sid       = "StreamMappings"
+    actions   = ["lambda:CreateEventSourceMapping", "lambda:GetEventSourceMapping", "lambda:UpdateEventSourceMapping", "lambda:DeleteEventSourceMapping"]
+    resources = ["*"]
+
+    condition {
+      test     = "ArnLike"
+      variable = "lambda:FunctionArn"
+      values   = ["${local.arn_prefix}:lambda:${local.in_region}:function:${local.prefix}*"]
+    }
+  }
+
+  # Tags of a mapping: these actions take no lambda:FunctionArn, so only the account and region.
+  statement {
+    sid       = "StreamMappingTags"
+    actions   = ["lambda:ListTags", "lambda:TagResource", "lambda:UntagResource"]
+    resources = ["${local.arn_prefix}:lambda:${local.in_region}:event-source-mapping:*"]
   }
 
   statement {
@@ -42,7 +77,22 @@ data "aws_iam_policy_document" "deploy" {
     resources = [
       "${local.arn_prefix}:logs:${local.in_region}:log-group:/aws/lambda/${local.prefix}*",
       "${local.arn_prefix}:logs:${local.in_region}:log-group:/aws/apigateway/${local.prefix}*",
+      # The example subscription of the change events (events.tf).
+      "${local.arn_prefix}:logs:${local.in_region}:log-group:/aws/events/${local.prefix}*",
+      # The REST option's execution logs, named by API Gateway after the REST API's id.
+      "${local.arn_prefix}:logs:${local.in_region}:log-group:API-Gateway-Execution-Logs_*",
     ]
+  }
+
+  # CloudWatch Logs has no resource-level permissions for these: the event log group's resource
+  # policy (events.tf), and the log delivery API Gateway sets up for an HTTP API's access logs.
+  statement {
+    sid = "LogsAccountLevel"
+    actions = [
+      "logs:PutResourcePolicy", "logs:DescribeResourcePolicies", "logs:DeleteResourcePolicy",
+      "logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery", "logs:DeleteLogDelivery", "logs:ListLogDeliveries",
+    ]
+    resources = ["*"]
   }
 
   # Listing and querying (the cold-start report) cannot be narrowed to a log group name.
@@ -118,11 +168,26 @@ data "aws_iam_policy_document" "deploy" {
     ]
   }
 
-  # Creating a user pool or requesting a certificate names no resource yet.
+  # Creating a user pool or requesting a certificate names no resource yet; listing
+  # CloudFront's policies (the Managed-* ones cloudfront.tf looks up) has no resource type.
   statement {
-    sid       = "CreateWithoutArn"
-    actions   = ["cognito-idp:CreateUserPool", "cognito-idp:ListUserPools", "acm:RequestCertificate", "acm:ListCertificates"]
+    sid = "CreateWithoutArn"
+    actions = [
+      "cognito-idp:CreateUserPool", "cognito-idp:ListUserPools", "acm:RequestCertificate", "acm:ListCertificates",
+      "cloudfront:ListCachePolicies", "cloudfront:ListOriginRequestPolicies", "cloudfront:ListResponseHeadersPolicies",
+    ]
     resources = ["*"]
+  }
+
+  # Reading a policy by id: the Managed-* ones belong to AWS, not to this account.
+  statement {
+    sid     = "ReadCloudFrontPolicies"
+    actions = ["cloudfront:GetCachePolicy", "cloudfront:GetOriginRequestPolicy", "cloudfront:GetResponseHeadersPolicy"]
+    resources = [
+      "${local.arn_prefix}:cloudfront::*:cache-policy/*",
+      "${local.arn_prefix}:cloudfront::*:origin-request-policy/*",
+      "${local.arn_prefix}:cloudfront::*:response-headers-policy/*",
+    ]
   }
 
   # The custom domain option: validation and alias records in the zone the stage is given.
