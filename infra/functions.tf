@@ -50,9 +50,10 @@ data "aws_iam_policy_document" "lambda_assume_role" {
 resource "aws_iam_role" "function" {
   for_each = local.functions
 
-  name               = "${var.name}-${each.key}"
-  description        = each.value.role_description
-  assume_role_policy = data.aws_iam_policy_document.lambda_assume_role.json
+  name                 = "${var.name}-${each.key}"
+  description          = each.value.role_description
+  assume_role_policy   = data.aws_iam_policy_document.lambda_assume_role.json
+  permissions_boundary = var.permissions_boundary_arn
 }
 
 data "aws_iam_policy_document" "function" {

@@ -279,9 +279,10 @@ data "aws_iam_policy_document" "api_gateway_assume_role" {
 resource "aws_iam_role" "api_gateway_logging" {
   count = local.manages_account_logging_role ? 1 : 0
 
-  name               = "${var.name}-apigateway-logging"
-  description        = "Lets API Gateway write REST API access and execution logs."
-  assume_role_policy = data.aws_iam_policy_document.api_gateway_assume_role.json
+  name                 = "${var.name}-apigateway-logging"
+  description          = "Lets API Gateway write REST API access and execution logs."
+  assume_role_policy   = data.aws_iam_policy_document.api_gateway_assume_role.json
+  permissions_boundary = var.permissions_boundary_arn
 }
 
 resource "aws_iam_role_policy_attachment" "api_gateway_logging" {

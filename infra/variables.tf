@@ -56,6 +56,17 @@ variable "lambda_timeout_seconds" {
   }
 }
 
+variable "permissions_boundary_arn" {
+  description = "A managed policy every role of the stage carries as its permissions boundary. The pipeline's deploy roles may create roles only with their environment's boundary (infra/bootstrap: permissions_boundary_arns), which scripts/deploy passes from PERMISSIONS_BOUNDARY_ARN. Null: no boundary (an administrator's deploy)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.permissions_boundary_arn == null || can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:policy/", coalesce(var.permissions_boundary_arn, "-")))
+    error_message = "permissions_boundary_arn must be the ARN of an IAM managed policy (arn:aws:iam::<account>:policy/<name>)."
+  }
+}
+
 variable "log_level" {
   description = "RUST_LOG of every function (a tracing-subscriber filter such as info, debug or info,items_dynamodb=debug). Lambda's JSON log filter is set to the most verbose level it names, so the lines it asks for are kept."
   type        = string

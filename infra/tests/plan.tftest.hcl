@@ -65,6 +65,15 @@ run "plan_matches_routes_json" {
     error_message = "A function does not run with its own role and that role's policy document."
   }
 
+  # The boundary a bootstrap deploy role requires is on every role the stage creates.
+  assert {
+    condition = alltrue(concat(
+      [for role in aws_iam_role.function : role.permissions_boundary == var.permissions_boundary_arn],
+      [for role in aws_iam_role.api_gateway_logging : role.permissions_boundary == var.permissions_boundary_arn],
+    ))
+    error_message = "A role of the stage does not carry var.permissions_boundary_arn."
+  }
+
   # Every function writes only its own logs.
 
   assert {
