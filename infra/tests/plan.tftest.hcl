@@ -358,3 +358,18 @@ run "plan_matches_routes_json" {
     error_message = "The REST usage plan does not apply the quota and throttle variables to the stage and its API key, or the stage has no cache."
   }
 }
+
+# A production stage with alarms on must name where they go (whatever the variables file).
+run "production_alarms_need_a_target" {
+  command = plan
+
+  variables {
+    production         = true
+    cors_allow_origins = []
+    alarms_enabled     = true
+    alarm_email        = null
+    alarm_topic_arn    = null
+  }
+
+  expect_failures = [output.alarm_topic_arn]
+}
