@@ -46,7 +46,7 @@ variable "lambda_memory_mb" {
 }
 
 variable "lambda_timeout_seconds" {
-  description = "Timeout of every function. The DynamoDB client gives up after 5 s, so 10 s leaves room to answer 503."
+  description = "Timeout of every route function. The DynamoDB client gives up after 5 s, so 10 s leaves room to answer 503. The stream functions have their own (stream_timeout_seconds)."
   type        = number
   default     = 10
 
@@ -372,6 +372,12 @@ variable "alarm_p99_duration_ms" {
   description = "A function's p99 duration (ms) that, held for 15 minutes, raises its duration alarm."
   type        = number
   default     = 1000
+}
+
+variable "alarm_stream_iterator_age_seconds" {
+  description = "The age (s) of the oldest record a stream function has yet to process that raises its iterator age alarm: the change events are that late."
+  type        = number
+  default     = 300
 }
 
 variable "alarm_5xx_rate_threshold" {

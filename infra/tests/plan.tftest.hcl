@@ -74,6 +74,16 @@ run "plan_matches_routes_json" {
     error_message = "A role of the stage does not carry var.permissions_boundary_arn."
   }
 
+  # The route functions answer within API Gateway's wait; the stream functions have their own
+  # timeout for a batch's sequential PutEvents calls.
+  assert {
+    condition = alltrue(concat(
+      [for route in var.routes_json : aws_lambda_function.function[route.function].timeout == var.lambda_timeout_seconds],
+      [for stream in var.streams_json : aws_lambda_function.function[stream.function].timeout == var.stream_timeout_seconds],
+    ))
+    error_message = "A function's timeout is not lambda_timeout_seconds (routes) or stream_timeout_seconds (streams)."
+  }
+
   # Every function writes only its own logs.
 
   assert {
@@ -128,6 +138,7 @@ run "plan_matches_routes_json" {
       var.alarms_enabled && var.rest_api_enabled ? ["rest-5xx-rate"] : [],
       flatten([for route in var.routes_json : [for metric in ["errors", "throttles", "duration-p99"] : "${route.function}-${metric}"] if var.alarms_enabled]),
       [for stream in var.streams_json : "${stream.function}-failed-batches"],
+      flatten([for stream in var.streams_json : ["${stream.function}-errors", "${stream.function}-iterator-age"] if var.alarms_enabled]),
     ))
     error_message = "The alarms are not exactly the option's and the stream functions': ${jsonencode(keys(aws_cloudwatch_metric_alarm.alarm))}."
   }
@@ -145,6 +156,13 @@ run "plan_matches_routes_json" {
         for stream in var.streams_json :
         aws_cloudwatch_metric_alarm.alarm["${stream.function}-failed-batches"].dimensions == tomap({ QueueName = aws_sqs_queue.stream_failures[stream.function].name })
       ],
+      flatten([
+        for stream in(var.alarms_enabled ? var.streams_json : []) : [
+          for suffix, metric in { "errors" = "Errors", "iterator-age" = "IteratorAge" } :
+          aws_cloudwatch_metric_alarm.alarm["${stream.function}-${suffix}"].dimensions == tomap({ FunctionName = aws_lambda_function.function[stream.function].function_name }) &&
+          aws_cloudwatch_metric_alarm.alarm["${stream.function}-${suffix}"].metric_name == metric
+        ]
+      ]),
       [
         for table in(var.alarms_enabled ? ["items", "idempotency"] : []) :
         [
