@@ -87,6 +87,11 @@ resource "aws_api_gateway_rest_api" "rest" {
       condition     = alltrue([for segments in values(local.rest_path_segments) : length(segments) <= 3])
       error_message = "The REST API variant supports route paths of up to three segments; add a depth level in rest_api.tf."
     }
+    # The REST integrations wait at most 29 s (min(integration_timeout_ms, 29000)).
+    precondition {
+      condition     = var.lambda_timeout_seconds * 1000 < min(var.integration_timeout_ms, 29000)
+      error_message = "lambda_timeout_seconds must end before the REST integrations stop waiting (integration_timeout_ms, at most 29000 ms there), so that a function's own answer reaches the caller."
+    }
   }
 }
 

@@ -128,7 +128,7 @@ variable "throttling_rate_limit" {
 }
 
 variable "integration_timeout_ms" {
-  description = "How long API Gateway waits for a function, in milliseconds; above the function timeout so the function's own answer wins."
+  description = "How long API Gateway waits for a function, in milliseconds; above the route functions' timeout (lambda_timeout_seconds, which the plan checks) so the function's own answer wins."
   type        = number
   default     = 12000
 

@@ -391,3 +391,17 @@ run "production_alarms_need_a_target" {
 
   expect_failures = [output.alarm_topic_arn]
 }
+
+# A route function must time out before API Gateway stops waiting for it.
+run "route_timeout_fits_the_integration" {
+  command = plan
+
+  variables {
+    lambda_timeout_seconds = 12
+    integration_timeout_ms = 12000
+    rest_api_enabled       = false
+    cloudfront_enabled     = false
+  }
+
+  expect_failures = [aws_apigatewayv2_stage.default]
+}
