@@ -13,8 +13,8 @@
 # What stays account-wide because AWS has no narrower scope: CloudWatch Logs resource policies
 # and log deliveries, Logs Insights query results, the REST option's execution log groups
 # (named after the REST API's generated id), event source mappings' tags, the Route 53 records
-# of the custom domain option's zone, and untagged API Gateway sub-resources. Keep production
-# in its own account where that matters.
+# of the custom domain option's zone, API Gateway's account settings (the REST option's logging
+# role) and its untagged sub-resources. Keep production in its own account where that matters.
 
 locals {
   arn_prefix = "arn:${local.partition}"
@@ -79,9 +79,21 @@ data "aws_iam_policy_document" "deploy" {
   # Event source mappings have generated ids: create, read, change and delete are limited by
   # the function they feed (lambda:FunctionArn); creating one names no resource yet.
   statement {
-    sid       = "StreamMappings"
-    actions   = ["lambda:CreateEventSourceMapping", "lambda:GetEventSourceMapping", "lambda:UpdateEventSourceMapping", "lambda:DeleteEventSourceMapping"]
+    sid       = "CreateStreamMappings"
+    actions   = ["lambda:CreateEventSourceMapping"]
     resources = ["*"]
+
+    condition {
+      test     = "ArnLike"
+      variable = "lambda:FunctionArn"
+      values   = ["${local.arn_prefix}:lambda:${local.in_region}:function:${each.value.children}"]
+    }
+  }
+
+  statement {
+    sid       = "StreamMappings"
+    actions   = ["lambda:GetEventSourceMapping", "lambda:UpdateEventSourceMapping", "lambda:DeleteEventSourceMapping"]
+    resources = ["${local.arn_prefix}:lambda:${local.in_region}:event-source-mapping:*"]
 
     condition {
       test     = "ArnLike"
