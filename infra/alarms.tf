@@ -1,5 +1,6 @@
 # Option: CloudWatch alarms to an SNS topic (var.alarms_enabled, off by default): the API's 5xx
-# rate; each function's errors, throttles and p99 duration; each table's throttled requests. The
+# rate; each route function's errors, throttles and p99 duration; each stream function's errors
+# and iterator age; each table's throttled requests. The
 # topic is created here, or is one a team already subscribes to (var.alarm_topic_arn). A stream
 # function's failed batches alarm whether or not the option is on (a failed batch is a change no
 # consumer saw), notifying the topic when it is.
@@ -148,6 +149,49 @@ locals {
           query = null
         }
       }
+    ],
+    # Each stream function's: its crashes and timeouts, and how far it lags behind the stream.
+    [
+      {
+        for function in(var.alarms_enabled ? keys(local.stream_functions) : []) : "${function}-errors" => {
+          description         = "${function}: the stream function failed (crash, timeout or init error) in the last 5 minutes; its batch is retried."
+          comparison_operator = "GreaterThanOrEqualToThreshold"
+          threshold           = 1
+          evaluation_periods  = 1
+          datapoints_to_alarm = null
+          metric = {
+            namespace          = "AWS/Lambda"
+            metric_name        = "Errors"
+            statistic          = "Sum"
+            extended_statistic = null
+            period             = 300
+            dimensions = {
+              FunctionName = aws_lambda_function.function[function].function_name
+            }
+          }
+          query = null
+        }
+      },
+      {
+        for function in(var.alarms_enabled ? keys(local.stream_functions) : []) : "${function}-iterator-age" => {
+          description         = "${function}: the oldest unprocessed stream record was older than ${var.alarm_stream_iterator_age_seconds} s; change events are that late."
+          comparison_operator = "GreaterThanThreshold"
+          threshold           = var.alarm_stream_iterator_age_seconds * 1000
+          evaluation_periods  = 1
+          datapoints_to_alarm = null
+          metric = {
+            namespace          = "AWS/Lambda"
+            metric_name        = "IteratorAge"
+            statistic          = "Maximum"
+            extended_statistic = null
+            period             = 300
+            dimensions = {
+              FunctionName = aws_lambda_function.function[function].function_name
+            }
+          }
+          query = null
+        }
+      },
     ],
     [
       {

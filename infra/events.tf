@@ -27,6 +27,17 @@ variable "events_batch_size" {
   }
 }
 
+variable "stream_timeout_seconds" {
+  description = "Timeout of the stream functions. A batch of events_batch_size records is published in sequential PutEvents calls of at most 10 entries, each allowed 5 s (the SDK's operation timeout, retries included); the function starts none that could outlast its deadline and hands the rest back for a retry. The default covers a whole batch of 100 at that worst case."
+  type        = number
+  default     = 60
+
+  validation {
+    condition     = var.stream_timeout_seconds >= 1 && var.stream_timeout_seconds <= 900
+    error_message = "A Lambda timeout is 1 to 900 seconds."
+  }
+}
+
 variable "events_batching_window_seconds" {
   description = "How long the event source mapping may wait to fill a batch: latency traded for fewer invocations."
   type        = number
@@ -127,6 +138,7 @@ locals {
       description      = "Publishes the items table's changes as events on ${aws_cloudwatch_event_bus.items.name}."
       role_description = "The ${function} stream function: reads the items table's stream, publishes to the items bus."
       memory_mb        = stream.memory_size_mb
+      timeout_seconds  = var.stream_timeout_seconds
       environment = {
         EVENT_BUS_NAME = aws_cloudwatch_event_bus.items.name
         RUST_LOG       = var.log_level
@@ -185,6 +197,17 @@ resource "aws_lambda_event_source_mapping" "stream_function" {
   destination_config {
     on_failure {
       destination_arn = aws_sqs_queue.stream_failures[each.key].arn
+    }
+  }
+
+  lifecycle {
+    # A batch whose PutEvents calls all take their full 5 s should fit one invocation: with less
+    # time the function hands the batch's rest back at its deadline, and a slow bus turns each
+    # batch into several retries (bounded by events_max_retry_attempts) before records reach the
+    # on-failure queue.
+    precondition {
+      condition     = var.stream_timeout_seconds > ceil(var.events_batch_size / 10) * 5
+      error_message = "stream_timeout_seconds must exceed 5 s per PutEvents call of a batch (ceil(events_batch_size / 10) calls): raise it or lower events_batch_size."
     }
   }
 }

@@ -10,6 +10,7 @@ locals {
       description      = route.route_key
       role_description = "The ${route.route_key} function: its own table actions, logs and traces only."
       memory_mb        = route.memory_mb
+      timeout_seconds  = var.lambda_timeout_seconds
       environment      = local.function_environment
       # One statement per table or index, named after it (ItemsTable, CategoryIndex...).
       statements = [
@@ -50,9 +51,10 @@ data "aws_iam_policy_document" "lambda_assume_role" {
 resource "aws_iam_role" "function" {
   for_each = local.functions
 
-  name               = "${var.name}-${each.key}"
-  description        = each.value.role_description
-  assume_role_policy = data.aws_iam_policy_document.lambda_assume_role.json
+  name                 = "${var.name}-${each.key}"
+  description          = each.value.role_description
+  assume_role_policy   = data.aws_iam_policy_document.lambda_assume_role.json
+  permissions_boundary = var.permissions_boundary_arn
 }
 
 data "aws_iam_policy_document" "function" {
@@ -108,7 +110,7 @@ resource "aws_lambda_function" "function" {
   filename         = local.function_zips[each.key]
   source_code_hash = filebase64sha256(local.function_zips[each.key])
   memory_size      = coalesce(var.lambda_memory_mb, each.value.memory_mb)
-  timeout          = var.lambda_timeout_seconds
+  timeout          = each.value.timeout_seconds
   # A version only where provisioned concurrency needs one for its alias.
   publish = contains(keys(local.provisioned_functions), each.key)
 

@@ -87,6 +87,16 @@ resource "aws_apigatewayv2_stage" "default" {
     throttling_rate_limit    = var.throttling_rate_limit
     detailed_metrics_enabled = true
   }
+
+  lifecycle {
+    # A function still running when API Gateway stops waiting answers nobody: the caller gets
+    # API Gateway's 503 instead of the function's own answer (its 503 problem after a store
+    # timeout, say).
+    precondition {
+      condition     = var.lambda_timeout_seconds * 1000 < var.integration_timeout_ms
+      error_message = "lambda_timeout_seconds must end before the route integrations stop waiting (integration_timeout_ms), so that a function's own answer reaches the caller."
+    }
+  }
 }
 
 resource "aws_apigatewayv2_integration" "function" {

@@ -62,6 +62,13 @@ output "access_log_group" {
 output "alarm_topic_arn" {
   description = "The SNS topic the alarms notify, when enabled (created here, or var.alarm_topic_arn)."
   value       = one(local.alarm_topic_arns)
+
+  # A topic created here with no subscriber notifies no one: a production stage's alarms must
+  # reach someone.
+  precondition {
+    condition     = !(var.production && var.alarms_enabled) || var.alarm_topic_arn != null || var.alarm_email != null
+    error_message = "A production stage (production = true) with alarms_enabled must name where its alarms go: set alarm_topic_arn (a topic your on-call tooling subscribes to) or alarm_email, e.g. in infra/stages/production.tfvars."
+  }
 }
 
 output "dashboard_name" {

@@ -87,6 +87,11 @@ resource "aws_api_gateway_rest_api" "rest" {
       condition     = alltrue([for segments in values(local.rest_path_segments) : length(segments) <= 3])
       error_message = "The REST API variant supports route paths of up to three segments; add a depth level in rest_api.tf."
     }
+    # The REST integrations wait at most 29 s (min(integration_timeout_ms, 29000)).
+    precondition {
+      condition     = var.lambda_timeout_seconds * 1000 < min(var.integration_timeout_ms, 29000)
+      error_message = "lambda_timeout_seconds must end before the REST integrations stop waiting (integration_timeout_ms, at most 29000 ms there), so that a function's own answer reaches the caller."
+    }
   }
 }
 
@@ -279,9 +284,10 @@ data "aws_iam_policy_document" "api_gateway_assume_role" {
 resource "aws_iam_role" "api_gateway_logging" {
   count = local.manages_account_logging_role ? 1 : 0
 
-  name               = "${var.name}-apigateway-logging"
-  description        = "Lets API Gateway write REST API access and execution logs."
-  assume_role_policy = data.aws_iam_policy_document.api_gateway_assume_role.json
+  name                 = "${var.name}-apigateway-logging"
+  description          = "Lets API Gateway write REST API access and execution logs."
+  assume_role_policy   = data.aws_iam_policy_document.api_gateway_assume_role.json
+  permissions_boundary = var.permissions_boundary_arn
 }
 
 resource "aws_iam_role_policy_attachment" "api_gateway_logging" {

@@ -46,13 +46,24 @@ variable "lambda_memory_mb" {
 }
 
 variable "lambda_timeout_seconds" {
-  description = "Timeout of every function. The DynamoDB client gives up after 5 s, so 10 s leaves room to answer 503."
+  description = "Timeout of every route function. The DynamoDB client gives up after 5 s, so 10 s leaves room to answer 503. The stream functions have their own (stream_timeout_seconds)."
   type        = number
   default     = 10
 
   validation {
     condition     = var.lambda_timeout_seconds >= 1 && var.lambda_timeout_seconds <= 29
     error_message = "The function timeout must be 1 to 29 seconds (API Gateway waits at most 30 s)."
+  }
+}
+
+variable "permissions_boundary_arn" {
+  description = "A managed policy every role of the stage carries as its permissions boundary. The pipeline's deploy roles may create roles only with their environment's boundary (infra/bootstrap: permissions_boundary_arns), which scripts/deploy passes from PERMISSIONS_BOUNDARY_ARN. Null: no boundary (an administrator's deploy)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.permissions_boundary_arn == null || can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:policy/", coalesce(var.permissions_boundary_arn, "-")))
+    error_message = "permissions_boundary_arn must be the ARN of an IAM managed policy (arn:aws:iam::<account>:policy/<name>)."
   }
 }
 
@@ -117,7 +128,7 @@ variable "throttling_rate_limit" {
 }
 
 variable "integration_timeout_ms" {
-  description = "How long API Gateway waits for a function, in milliseconds; above the function timeout so the function's own answer wins."
+  description = "How long API Gateway waits for a function, in milliseconds; above the route functions' timeout (lambda_timeout_seconds, which the plan checks) so the function's own answer wins."
   type        = number
   default     = 12000
 
@@ -361,6 +372,12 @@ variable "alarm_p99_duration_ms" {
   description = "A function's p99 duration (ms) that, held for 15 minutes, raises its duration alarm."
   type        = number
   default     = 1000
+}
+
+variable "alarm_stream_iterator_age_seconds" {
+  description = "The age (s) of the oldest record a stream function has yet to process that raises its iterator age alarm: the change events are that late."
+  type        = number
+  default     = 300
 }
 
 variable "alarm_5xx_rate_threshold" {

@@ -15,8 +15,6 @@ locals {
     ? one(aws_iam_openid_connect_provider.github[*].arn)
     : "arn:${local.partition}:iam::${local.account_id}:oidc-provider/${local.oidc_host}"
   )
-  # Every stage's resources are named <name>-<stage>-...: the deploy roles may touch only those.
-  prefix = "${var.name}-"
 }
 
 resource "aws_iam_openid_connect_provider" "github" {
@@ -157,10 +155,11 @@ resource "aws_iam_role" "deploy" {
   max_session_duration = 3600
 }
 
+# Each environment's own policy (policy.tf): its stages' resources and state only.
 resource "aws_iam_role_policy" "deploy" {
   for_each = var.environments
 
-  name   = "deploy-${var.name}"
+  name   = "deploy-${var.name}-${each.key}"
   role   = aws_iam_role.deploy[each.key].id
-  policy = data.aws_iam_policy_document.deploy.json
+  policy = data.aws_iam_policy_document.deploy[each.key].json
 }

@@ -12,3 +12,8 @@ output "region" {
   description = "The region: the repository variable AWS_REGION."
   value       = var.region
 }
+
+output "permissions_boundary_arns" {
+  description = "The permissions boundary of each GitHub environment's stage roles: that environment's variable PERMISSIONS_BOUNDARY_ARN (scripts/deploy passes it to the stage)."
+  value       = { for environment, policy in aws_iam_policy.stage_boundary : environment => policy.arn }
+}

@@ -5,7 +5,7 @@ variable "region" {
 }
 
 variable "name" {
-  description = "The main configuration's name prefix: each stage is named <name>-<stage> (items-api-staging, items-api-pr-12), and the deploy roles may manage only resources so named."
+  description = "The main configuration's name prefix: each stage is named <name>-<stage> (items-api-staging, items-api-pr-12), and each deploy role may manage only the resources of its own environment's stages (var.environments)."
   type        = string
   default     = "items-api"
 
@@ -26,9 +26,35 @@ variable "github_repository" {
 }
 
 variable "environments" {
-  description = "The GitHub environments that get a deploy role each; a job must run in that environment to assume it."
-  type        = set(string)
-  default     = ["staging", "production", "preview"]
+  description = "Each GitHub environment that gets a deploy role (a job must run in that environment to assume it), and the stages (scripts/deploy STAGE) that role may deploy: one stage name, or a prefix ending in * (pr-* for every pull request's preview). Each role gets its own policy and permissions boundary, limited to those stages' resources and state."
+  type        = map(string)
+  default = {
+    staging    = "staging"
+    production = "production"
+    preview    = "pr-*"
+  }
+
+  validation {
+    # A stage name as scripts/deploy accepts it, or a prefix of one followed by *.
+    condition     = alltrue([for stage in values(var.environments) : can(regex("^[a-z][a-z0-9-]{0,15}$", stage)) || can(regex("^[a-z][a-z0-9-]{0,14}-\\*$", stage))])
+    error_message = "Each environment's stages must be a stage name (lowercase letters, digits, hyphens, starting with a letter) or a prefix ending in -* (e.g. pr-*)."
+  }
+
+  validation {
+    # A stage's resources are named <name>-<stage>-...: two environments whose stages could
+    # share a name prefix would reach each other's resources.
+    condition = alltrue(flatten([
+      for environment, stage in var.environments : [
+        for other, other_stage in var.environments :
+        environment == other || !(
+          stage == other_stage ||
+          startswith(other_stage, endswith(stage, "*") ? trimsuffix(stage, "*") : "${stage}-") ||
+          startswith(stage, endswith(other_stage, "*") ? trimsuffix(other_stage, "*") : "${other_stage}-")
+        )
+      ]
+    ]))
+    error_message = "Two environments' stages overlap (one environment's stage names begin with another's, followed by a hyphen): each environment must own its stages alone."
+  }
 }
 
 variable "create_oidc_provider" {

@@ -20,3 +20,4 @@ cloudfront_origin                 = "rest"
 cloudfront_list_cache_ttl_seconds = 10
 cloudfront_web_acl_arn            = "arn:aws:wafv2:us-east-1:123456789012:global/webacl/items/00000000-0000-0000-0000-000000000000"
 alarm_p99_duration_ms             = 500
+permissions_boundary_arn          = "arn:aws:iam::123456789012:policy/items-api-boundary-staging"

@@ -65,6 +65,25 @@ run "plan_matches_routes_json" {
     error_message = "A function does not run with its own role and that role's policy document."
   }
 
+  # The boundary a bootstrap deploy role requires is on every role the stage creates.
+  assert {
+    condition = alltrue(concat(
+      [for role in aws_iam_role.function : role.permissions_boundary == var.permissions_boundary_arn],
+      [for role in aws_iam_role.api_gateway_logging : role.permissions_boundary == var.permissions_boundary_arn],
+    ))
+    error_message = "A role of the stage does not carry var.permissions_boundary_arn."
+  }
+
+  # The route functions answer within API Gateway's wait; the stream functions have their own
+  # timeout for a batch's sequential PutEvents calls.
+  assert {
+    condition = alltrue(concat(
+      [for route in var.routes_json : aws_lambda_function.function[route.function].timeout == var.lambda_timeout_seconds],
+      [for stream in var.streams_json : aws_lambda_function.function[stream.function].timeout == var.stream_timeout_seconds],
+    ))
+    error_message = "A function's timeout is not lambda_timeout_seconds (routes) or stream_timeout_seconds (streams)."
+  }
+
   # Every function writes only its own logs.
 
   assert {
@@ -119,6 +138,7 @@ run "plan_matches_routes_json" {
       var.alarms_enabled && var.rest_api_enabled ? ["rest-5xx-rate"] : [],
       flatten([for route in var.routes_json : [for metric in ["errors", "throttles", "duration-p99"] : "${route.function}-${metric}"] if var.alarms_enabled]),
       [for stream in var.streams_json : "${stream.function}-failed-batches"],
+      flatten([for stream in var.streams_json : ["${stream.function}-errors", "${stream.function}-iterator-age"] if var.alarms_enabled]),
     ))
     error_message = "The alarms are not exactly the option's and the stream functions': ${jsonencode(keys(aws_cloudwatch_metric_alarm.alarm))}."
   }
@@ -136,6 +156,13 @@ run "plan_matches_routes_json" {
         for stream in var.streams_json :
         aws_cloudwatch_metric_alarm.alarm["${stream.function}-failed-batches"].dimensions == tomap({ QueueName = aws_sqs_queue.stream_failures[stream.function].name })
       ],
+      flatten([
+        for stream in(var.alarms_enabled ? var.streams_json : []) : [
+          for suffix, metric in { "errors" = "Errors", "iterator-age" = "IteratorAge" } :
+          aws_cloudwatch_metric_alarm.alarm["${stream.function}-${suffix}"].dimensions == tomap({ FunctionName = aws_lambda_function.function[stream.function].function_name }) &&
+          aws_cloudwatch_metric_alarm.alarm["${stream.function}-${suffix}"].metric_name == metric
+        ]
+      ]),
       [
         for table in(var.alarms_enabled ? ["items", "idempotency"] : []) :
         [
@@ -348,4 +375,33 @@ run "plan_matches_routes_json" {
     ]) && length(aws_api_gateway_usage_plan.rest) == (var.rest_api_enabled ? 1 : 0)
     error_message = "The REST usage plan does not apply the quota and throttle variables to the stage and its API key, or the stage has no cache."
   }
+}
+
+# A production stage with alarms on must name where they go (whatever the variables file).
+run "production_alarms_need_a_target" {
+  command = plan
+
+  variables {
+    production         = true
+    cors_allow_origins = []
+    alarms_enabled     = true
+    alarm_email        = null
+    alarm_topic_arn    = null
+  }
+
+  expect_failures = [output.alarm_topic_arn]
+}
+
+# A route function must time out before API Gateway stops waiting for it.
+run "route_timeout_fits_the_integration" {
+  command = plan
+
+  variables {
+    lambda_timeout_seconds = 12
+    integration_timeout_ms = 12000
+    rest_api_enabled       = false
+    cloudfront_enabled     = false
+  }
+
+  expect_failures = [aws_apigatewayv2_stage.default]
 }

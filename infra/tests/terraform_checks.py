@@ -635,6 +635,30 @@ def check_consistency(repo: Path, files: list[TerraformFile]) -> list[str]:
     return problems
 
 
+# AWS data sources that call nothing a deploy role must be allowed (or only
+# sts:GetCallerIdentity, which needs no permission). Other providers' types (terraform_data)
+# call no AWS API at all.
+_NO_PERMISSION_TYPES = {"aws_iam_policy_document", "aws_partition", "aws_region", "aws_caller_identity"}
+
+
+def check_deploy_policy_coverage(repo: Path, files: list[TerraformFile]) -> list[str]:
+    """Every resource and data source type the stage configuration uses has an entry in the deploy
+    policy's test (infra/bootstrap/tests/deploy_policy.tftest.hcl, var.needs), which asserts
+    that each environment's deploy role may make that call on its own stage."""
+    test = repo / "infra/bootstrap/tests/deploy_policy.tftest.hcl"
+    if not test.exists():
+        return [f"{test.relative_to(repo)} is missing: the deploy policy's test"]
+    covered = set(re.findall(r'\btype\s*=\s*"([a-z0-9_]+)"', test.read_text(encoding="utf-8")))
+    used = set()
+    for file in files:
+        used.update(re.findall(r'^(?:resource|data)\s+"(aws_[a-z0-9_]+)"', file.text, flags=re.MULTILINE))
+    return [
+        f"infra: {kind} is created or read by the stage, but infra/bootstrap/tests/deploy_policy.tftest.hcl "
+        "lists no call of it in var.needs: add what the provider calls for it, and allow it in infra/bootstrap/policy.tf"
+        for kind in sorted(used - covered - _NO_PERMISSION_TYPES)
+    ]
+
+
 # --------------------------------------------------------------------------------------------
 
 
@@ -649,6 +673,7 @@ def run_all(repo: Path) -> list[str]:
     if problems:
         return problems
     problems += check_consistency(repo, files)
+    problems += check_deploy_policy_coverage(repo, files)
     # Imported here: production_checks builds on this module's parsing and look-ups.
     from production_checks import check_production
 

@@ -23,6 +23,7 @@ CHECKED_FILES = [
     "Cargo.toml",
     "adapters/dynamodb/src/table_design.rs",
     "adapters/apigateway/src/config.rs",
+    "infra/bootstrap/tests/deploy_policy.tftest.hcl",
 ]
 
 
@@ -266,3 +267,14 @@ class Consistency(CheckTestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class DeployPolicyCoverage(CheckTestCase):
+    def test_a_resource_type_the_deploy_policy_test_does_not_list_fails(self) -> None:
+        self.copy.append("infra/events.tf", '\nresource "aws_sqs_queue_policy" "extra" {\n  queue_url = "x"\n  policy    = "{}"\n}\n')
+        self.assertProblem("aws_sqs_queue_policy is created or read by the stage")
+
+    def test_a_data_source_the_deploy_policy_test_does_not_list_fails(self) -> None:
+        for _ in range(2):  # its list and get calls
+            self.copy.replace("infra/bootstrap/tests/deploy_policy.tftest.hcl", 'type = "aws_cloudfront_origin_request_policy"', 'type = "removed"')
+        self.assertProblem("aws_cloudfront_origin_request_policy is created or read by the stage")
