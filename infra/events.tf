@@ -149,8 +149,15 @@ locals {
       statements = [
         {
           sid       = "ReadItemsStream"
-          actions   = ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"]
+          actions   = ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"]
           resources = [aws_dynamodb_table.items.stream_arn]
+        },
+        # ListStreams has no resource type in IAM: granted on a stream's ARN it grants nothing,
+        # and it only ever lists stream ARNs.
+        {
+          sid       = "ListStreams"
+          actions   = ["dynamodb:ListStreams"]
+          resources = ["*"]
         },
         {
           sid       = "ReportFailedBatches"

@@ -108,7 +108,8 @@ run "plan_matches_routes_json" {
         statement.sid => { actions = sort(statement.actions), resources = sort(statement.resources) }
       }
       == {
-        ReadItemsStream     = { actions = sort(["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"]), resources = sort([aws_dynamodb_table.items.stream_arn]) }
+        ReadItemsStream     = { actions = sort(["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"]), resources = sort([aws_dynamodb_table.items.stream_arn]) }
+        ListStreams         = { actions = sort(["dynamodb:ListStreams"]), resources = sort(["*"]) }
         ReportFailedBatches = { actions = sort(["sqs:SendMessage"]), resources = sort([aws_sqs_queue.stream_failures[stream.function].arn]) }
         PublishEvents       = { actions = sort(["events:PutEvents"]), resources = sort([aws_cloudwatch_event_bus.items.arn]) }
         WriteOwnLogs        = { actions = sort(["logs:CreateLogStream", "logs:PutLogEvents"]), resources = sort(["${aws_cloudwatch_log_group.function[stream.function].arn}:*"]) }
