@@ -72,6 +72,10 @@ locals {
     responseLength     = "$context.responseLength"
     latency            = "$context.responseLatency"
     integrationLatency = "$context.integrationLatency"
+    # Why API Gateway answered itself, or refused, or got no usable answer from the function.
+    errorMessage     = "$context.error.message"
+    authorizerError  = "$context.authorizer.error"
+    integrationError = "$context.integrationErrorMessage"
   })
 }
 

@@ -56,6 +56,10 @@ locals {
     responseLength     = "$context.responseLength"
     latency            = "$context.responseLatency"
     integrationLatency = "$context.integrationLatency"
+    # Why API Gateway answered itself, or refused, or got no usable answer from the function.
+    errorMessage     = "$context.error.message"
+    authorizerError  = "$context.authorizer.error"
+    integrationError = "$context.integrationErrorMessage"
     # REST APIs trace (xray_tracing_enabled): the line names the request's X-Ray trace.
     xrayTraceId = "$context.xrayTraceId"
   })

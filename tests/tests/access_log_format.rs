@@ -53,6 +53,9 @@ fn stage_keys() -> BTreeSet<String> {
         response_length: 0,
         latency: Duration::from_millis(1),
         integration_latency: None,
+        error_message: None,
+        authorizer_error: None,
+        integration_error: None,
     }
     .to_line();
     let line: Value = serde_json::from_str(&line).expect("a JSON line");

@@ -33,13 +33,22 @@ pub struct AccessLogEntry {
     pub latency: Duration,
     /// Time spent in the function; `None` when no function ran.
     pub integration_latency: Option<Duration>,
+    /// The message of an answer API Gateway made itself (`$context.error.message`: 401, 404,
+    /// 413, 429, a failed integration's 500 or 503); `None` when the function answered.
+    pub error_message: Option<String>,
+    /// Why the authorizer refused the request (`$context.authorizer.error`).
+    pub authorizer_error: Option<String>,
+    /// Why the integration failed (`$context.integrationErrorMessage`): the function's error, a
+    /// response API Gateway could not read, or the integration's timeout.
+    pub integration_error: Option<String>,
 }
 
 impl AccessLogEntry {
     /// The line as the deployed stage writes it: `requestId`, `ip`, `requestTime`,
     /// `httpMethod`, `routeKey`, `caller` (`$context.authorizer.claims.sub`), `status`,
-    /// `responseLength`, `latency`, `integrationLatency`, and `xrayTraceId`
-    /// (`$context.xrayTraceId`), the trace to look up for the request.
+    /// `responseLength`, `latency`, `integrationLatency`, `errorMessage`, `authorizerError`,
+    /// `integrationError`, and `xrayTraceId` (`$context.xrayTraceId`), the trace to look up for
+    /// the request. A value API Gateway does not have is `-`, as it writes one.
     pub fn to_line(&self) -> String {
         let dash = || "-".to_owned();
         json!({
@@ -55,6 +64,9 @@ impl AccessLogEntry {
             "integrationLatency": self
                 .integration_latency
                 .map_or_else(dash, |d| d.as_millis().to_string()),
+            "errorMessage": self.error_message.clone().unwrap_or_else(dash),
+            "authorizerError": self.authorizer_error.clone().unwrap_or_else(dash),
+            "integrationError": self.integration_error.clone().unwrap_or_else(dash),
             "xrayTraceId": self.trace_id,
         })
         .to_string()
@@ -81,6 +93,9 @@ mod tests {
             response_length: 23,
             latency: Duration::from_millis(3),
             integration_latency: None,
+            error_message: Some("Not Found".to_owned()),
+            authorizer_error: None,
+            integration_error: None,
         };
         let line: Value = serde_json::from_str(&entry.to_line()).unwrap();
         let mut keys: Vec<&str> = line
@@ -93,8 +108,11 @@ mod tests {
         assert_eq!(
             keys,
             [
+                "authorizerError",
                 "caller",
+                "errorMessage",
                 "httpMethod",
+                "integrationError",
                 "integrationLatency",
                 "ip",
                 "latency",
@@ -110,6 +128,9 @@ mod tests {
         assert_eq!(line["routeKey"], "-");
         assert_eq!(line["caller"], "-");
         assert_eq!(line["integrationLatency"], "-");
+        assert_eq!(line["errorMessage"], "Not Found");
+        assert_eq!(line["authorizerError"], "-");
+        assert_eq!(line["integrationError"], "-");
         assert_eq!(line["requestTime"], "02/Jan/2026:03:04:05 +0000");
         assert_eq!(line["xrayTraceId"], "1-5759e988-bd862e3fe1be46a994272793");
     }

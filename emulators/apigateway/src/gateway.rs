@@ -124,6 +124,12 @@ struct Answer {
     /// The verified token's `sub`; `None` when no token was verified.
     caller: Option<String>,
     integration_latency: Option<Duration>,
+    /// The message of an answer the gateway made itself.
+    error_message: Option<String>,
+    /// Why the authorizer refused the request.
+    authorizer_error: Option<String>,
+    /// Why the integration failed.
+    integration_error: Option<String>,
     /// A preflight answer carries its own access-control headers.
     preflight: bool,
 }
@@ -131,11 +137,20 @@ struct Answer {
 impl Answer {
     /// API Gateway's own answers: `{"message": "..."}`.
     fn message(status: u16, message: &str) -> Self {
-        Self::from_response(ProxyResponse {
+        let mut answer = Self::from_response(ProxyResponse {
             status,
             headers: vec![("content-type".to_owned(), "application/json".to_owned())],
             body: json!({ "message": message }).to_string().into_bytes(),
-        })
+        });
+        answer.error_message = Some(message.to_owned());
+        answer
+    }
+
+    /// API Gateway's answer to a failed integration, with why it failed.
+    fn integration_failed(status: u16, message: &str, why: String) -> Self {
+        let mut answer = Self::message(status, message);
+        answer.integration_error = Some(why);
+        answer
     }
 
     fn from_response(response: ProxyResponse) -> Self {
@@ -146,6 +161,9 @@ impl Answer {
             route_key: None,
             caller: None,
             integration_latency: None,
+            error_message: None,
+            authorizer_error: None,
+            integration_error: None,
             preflight: false,
         }
     }
@@ -155,6 +173,7 @@ impl Answer {
         answer
             .headers
             .push(("www-authenticate".to_owned(), denial.www_authenticate()));
+        answer.authorizer_error = Some(denial.to_string());
         answer
     }
 
@@ -228,6 +247,9 @@ async fn handle(
             response_length: answer.body.len(),
             latency: started.elapsed(),
             integration_latency: answer.integration_latency,
+            error_message: answer.error_message.clone(),
+            authorizer_error: answer.authorizer_error.clone(),
+            integration_error: answer.integration_error.clone(),
         }
         .to_line(),
     );
@@ -286,6 +308,7 @@ impl Gateway {
         let headers = &parts.headers;
         let mut answer = Answer::message(204, "");
         answer.body.clear();
+        answer.error_message = None;
         answer.preflight = true;
         answer.headers = cors.preflight_headers(
             header_text(headers, "origin").as_deref(),
@@ -341,14 +364,22 @@ impl Gateway {
         let mut answer = match result {
             Ok(Ok(result)) => self.decode(&route.target, &result),
             Ok(Err(failure)) => {
-                if let FunctionFailure::Error(reason) = failure {
-                    self.config
-                        .errors
-                        .write(&format!("{}: {reason}", route.target));
-                }
-                Answer::message(500, "Internal Server Error")
+                let why = match failure {
+                    FunctionFailure::Error(reason) => {
+                        self.config
+                            .errors
+                            .write(&format!("{}: {reason}", route.target));
+                        reason
+                    }
+                    other => other.to_string(),
+                };
+                Answer::integration_failed(500, "Internal Server Error", why)
             }
-            Err(_) => Answer::message(503, "Service Unavailable"),
+            Err(_) => Answer::integration_failed(
+                503,
+                "Service Unavailable",
+                "the integration timed out".to_owned(),
+            ),
         };
         answer.integration_latency = Some(started.elapsed());
         answer
@@ -359,7 +390,7 @@ impl Gateway {
             Ok(response) => Answer::from_response(response),
             Err(malformed) => {
                 self.config.errors.write(&format!("{target}: {malformed}"));
-                Answer::message(500, "Internal Server Error")
+                Answer::integration_failed(500, "Internal Server Error", malformed.to_string())
             }
         }
     }

@@ -115,7 +115,7 @@ async fn unknown_routes_and_methods_are_not_found_without_calling_a_function() {
 
 #[tokio::test]
 async fn requests_without_a_valid_token_are_unauthorized_before_any_function_runs() {
-    let gateway = EchoGateway::start(|_| {}).await;
+    let mut gateway = EchoGateway::start(|_| {}).await;
     let signed = |claims: Value| issuer().sign(&claims).unwrap();
     let now = now();
     let bad_tokens = [
@@ -155,6 +155,11 @@ async fn requests_without_a_valid_token_are_unauthorized_before_any_function_run
             (401, json!({"message": "Unauthorized"})),
             "{token:?}"
         );
+        // The access log says why: API Gateway's message and the authorizer's reason.
+        let logged: Value =
+            serde_json::from_str(&gateway.access_log.recv().await.unwrap()).unwrap();
+        assert_eq!(logged["errorMessage"], "Unauthorized");
+        assert_ne!(logged["authorizerError"], "-", "{token:?}");
     }
     assert_eq!(gateway.calls(), 0);
 }
@@ -350,8 +355,11 @@ async fn every_request_writes_one_access_log_line_with_the_stage_keys() {
     assert_eq!(
         keys,
         [
+            "authorizerError",
             "caller",
+            "errorMessage",
             "httpMethod",
+            "integrationError",
             "integrationLatency",
             "ip",
             "latency",
@@ -386,11 +394,19 @@ async fn every_request_writes_one_access_log_line_with_the_stage_keys() {
         .parse::<u64>()
         .is_ok());
 
+    assert_eq!(first["errorMessage"], "-", "the function answered");
+    assert_eq!(first["integrationError"], "-");
+
     let second: Value = serde_json::from_str(&gateway.access_log.recv().await.unwrap()).unwrap();
     assert_eq!(second["status"], "404");
     assert_eq!(second["routeKey"], "-");
     assert_eq!(second["caller"], "-");
     assert_eq!(second["integrationLatency"], "-");
+    assert_eq!(
+        second["errorMessage"], "Not Found",
+        "API Gateway answered itself"
+    );
+    assert_eq!(second["authorizerError"], "-");
 }
 
 #[tokio::test]
