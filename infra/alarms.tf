@@ -71,6 +71,44 @@ locals {
     },
   ]
 
+  # The alarms of each stream function, in the same shape.
+  stream_alarm_metrics = [
+    {
+      suffix              = "errors"
+      metric_name         = "Errors"
+      statistic           = "Sum"
+      extended_statistic  = null
+      comparison_operator = "GreaterThanOrEqualToThreshold"
+      threshold           = 1
+      evaluation_periods  = 1
+      datapoints_to_alarm = null
+      condition           = "the stream function failed (crash, timeout or init error) in the last 5 minutes; its batch is retried."
+    },
+    {
+      suffix              = "iterator-age"
+      metric_name         = "IteratorAge"
+      statistic           = "Maximum"
+      extended_statistic  = null
+      comparison_operator = "GreaterThanThreshold"
+      threshold           = var.alarm_stream_iterator_age_seconds * 1000
+      evaluation_periods  = 1
+      datapoints_to_alarm = null
+      condition           = "the oldest unprocessed stream record was older than ${var.alarm_stream_iterator_age_seconds} s; change events are that late."
+    },
+  ]
+
+  # Which functions get which of those alarms, each function named in its alarms' descriptions.
+  lambda_alarm_sets = [
+    {
+      functions = { for function, route in local.alarm_functions : function => route.route_key }
+      metrics   = local.function_alarm_metrics
+    },
+    {
+      functions = { for function in(var.alarms_enabled ? keys(local.stream_functions) : []) : function => function }
+      metrics   = local.stream_alarm_metrics
+    },
+  ]
+
   # The HTTP API's 5xx rate: its 5xx answers over its requests, per 5 minutes.
   http_5xx_metric = {
     for id, metric_name in { errors = "5xx", requests = "Count" } : id => {
@@ -128,71 +166,31 @@ locals {
         } : {},
       ),
     ],
-    [
-      for metric in local.function_alarm_metrics : {
-        for function, route in local.alarm_functions : "${function}-${metric.suffix}" => {
-          description         = "${route.route_key}: ${metric.condition}"
-          comparison_operator = metric.comparison_operator
-          threshold           = metric.threshold
-          evaluation_periods  = metric.evaluation_periods
-          datapoints_to_alarm = metric.datapoints_to_alarm
-          metric = {
-            namespace          = "AWS/Lambda"
-            metric_name        = metric.metric_name
-            statistic          = metric.statistic
-            extended_statistic = metric.extended_statistic
-            period             = 300
-            dimensions = {
-              FunctionName = aws_lambda_function.function[function].function_name
+    # Each function metric's, the routes' (named by route key), then the stream functions'.
+    flatten([
+      for set in local.lambda_alarm_sets : [
+        for metric in set.metrics : {
+          for function, label in set.functions : "${function}-${metric.suffix}" => {
+            description         = "${label}: ${metric.condition}"
+            comparison_operator = metric.comparison_operator
+            threshold           = metric.threshold
+            evaluation_periods  = metric.evaluation_periods
+            datapoints_to_alarm = metric.datapoints_to_alarm
+            metric = {
+              namespace          = "AWS/Lambda"
+              metric_name        = metric.metric_name
+              statistic          = metric.statistic
+              extended_statistic = metric.extended_statistic
+              period             = 300
+              dimensions = {
+                FunctionName = aws_lambda_function.function[function].function_name
+              }
             }
+            query = null
           }
-          query = null
         }
-      }
-    ],
-    # Each stream function's: its crashes and timeouts, and how far it lags behind the stream.
-    [
-      {
-        for function in(var.alarms_enabled ? keys(local.stream_functions) : []) : "${function}-errors" => {
-          description         = "${function}: the stream function failed (crash, timeout or init error) in the last 5 minutes; its batch is retried."
-          comparison_operator = "GreaterThanOrEqualToThreshold"
-          threshold           = 1
-          evaluation_periods  = 1
-          datapoints_to_alarm = null
-          metric = {
-            namespace          = "AWS/Lambda"
-            metric_name        = "Errors"
-            statistic          = "Sum"
-            extended_statistic = null
-            period             = 300
-            dimensions = {
-              FunctionName = aws_lambda_function.function[function].function_name
-            }
-          }
-          query = null
-        }
-      },
-      {
-        for function in(var.alarms_enabled ? keys(local.stream_functions) : []) : "${function}-iterator-age" => {
-          description         = "${function}: the oldest unprocessed stream record was older than ${var.alarm_stream_iterator_age_seconds} s; change events are that late."
-          comparison_operator = "GreaterThanThreshold"
-          threshold           = var.alarm_stream_iterator_age_seconds * 1000
-          evaluation_periods  = 1
-          datapoints_to_alarm = null
-          metric = {
-            namespace          = "AWS/Lambda"
-            metric_name        = "IteratorAge"
-            statistic          = "Maximum"
-            extended_statistic = null
-            period             = 300
-            dimensions = {
-              FunctionName = aws_lambda_function.function[function].function_name
-            }
-          }
-          query = null
-        }
-      },
-    ],
+      ]
+    ]),
     [
       {
         for table_key, table in local.alarm_tables : "${table_key}-table-throttles" => {
