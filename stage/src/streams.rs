@@ -68,11 +68,11 @@ async fn handler_invoke(bus: &EventLog) -> Invoke {
     Arc::new(move |event: Value| {
         let handler = handler.clone();
         Box::pin(async move {
-            let response = handler
+            let handled = handler
                 .handle(event)
                 .await
                 .map_err(|error| error.to_string())?;
-            serde_json::to_value(response).map_err(|error| error.to_string())
+            serde_json::to_value(handled.response).map_err(|error| error.to_string())
         })
     })
 }

@@ -7,7 +7,7 @@ use std::env::VarError;
 use items_dynamodb::TableNames;
 
 use crate::cursor_key::{CursorKey, CURSOR_KEY_MIN_BYTES};
-use crate::metrics::Metrics;
+use items_json::metrics::Metrics;
 
 /// The variable naming the `cognito:groups` entry that makes a caller an admin.
 pub const ADMIN_GROUP_ENV: &str = "ADMIN_GROUP";
@@ -117,10 +117,7 @@ impl AdapterConfig {
     fn from_variables(var: Variables<'_>) -> Result<Self, ConfigError> {
         let admin_group =
             optional(var, ADMIN_GROUP_ENV)?.unwrap_or_else(|| DEFAULT_ADMIN_GROUP.to_owned());
-        let metrics = match var(FUNCTION_NAME_ENV) {
-            Ok(function_name) if !function_name.is_empty() => Metrics::Emf { function_name },
-            _ => Metrics::Off,
-        };
+        let metrics = Metrics::for_function(var(FUNCTION_NAME_ENV).ok());
         let cursor_key = match optional(var, CURSOR_KEY_ENV)? {
             Some(text) => CursorKey::new(text)
                 .ok_or(ConfigError::TooShort(CURSOR_KEY_ENV, CURSOR_KEY_MIN_BYTES))?,

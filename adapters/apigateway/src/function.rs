@@ -14,13 +14,13 @@ use serde_json::Value;
 use crate::config::AdapterConfig;
 use crate::cursor_key::CursorKey;
 use crate::handlers::{RequestContext, RouteHandler};
-use crate::metrics::Metrics;
 use crate::problem::Problem;
 use crate::request::{
     parse_event, ApiRequest, Incoming, MalformedEvent, PayloadVersion, RequestHeader,
 };
 use crate::response::InvocationResponse;
 use crate::route::Route;
+use items_json::metrics::Metrics;
 
 /// The function serving one route: built once per process, then given every event.
 pub struct Function<H> {
@@ -53,7 +53,7 @@ impl<H: RouteHandler> Function<H> {
         trace_id: Option<&str>,
     ) -> InvocationResponse {
         if self.cold.swap(false, Ordering::Relaxed) {
-            self.metrics.count("ColdStart");
+            self.metrics.count("ColdStart", 1);
         }
         let started = Instant::now();
         // The event is read before the scope is made, so that it holds the request id.
@@ -97,7 +97,6 @@ impl<H: RouteHandler> Function<H> {
                 let context = RequestContext {
                     request: &request,
                     caller,
-                    metrics: &self.metrics,
                     cursor_key: &self.cursor_key,
                 };
                 self.handler

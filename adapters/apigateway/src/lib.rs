@@ -15,7 +15,6 @@ pub mod config;
 pub mod cursor_key;
 pub mod event;
 pub mod handlers;
-pub mod metrics;
 pub mod problem;
 pub mod request;
 pub mod response;

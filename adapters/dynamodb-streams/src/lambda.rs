@@ -8,6 +8,7 @@ use std::time::{Instant, SystemTime};
 use items_domain::ChangeEvents;
 use items_eventbridge::{bus_name_from_env, publish_before, EventBridgePublisher};
 use items_json::logs::LogScope;
+use items_json::metrics::Metrics;
 use items_sdk_config::{sdk_config_from_env, Timeouts};
 use lambda_runtime::{service_fn, LambdaEvent};
 use serde_json::Value;
@@ -38,8 +39,12 @@ pub async fn build_handler() -> Result<StreamHandler, lambda_runtime::Error> {
 pub async fn run() -> Result<(), lambda_runtime::Error> {
     let traces = items_traces::init();
     let handler = Arc::new(build_handler().await?);
+    let metrics = Arc::new(Metrics::for_function(
+        std::env::var("AWS_LAMBDA_FUNCTION_NAME").ok(),
+    ));
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
         let handler = Arc::clone(&handler);
+        let metrics = Arc::clone(&metrics);
         let invocation = traces.invocation(event.context.xray_trace_id.as_deref());
         // What each log line of the batch carries, as a route's lines carry their request.
         let batch = LogScope::new(
@@ -69,8 +74,12 @@ pub async fn run() -> Result<(), lambda_runtime::Error> {
             )
             .await;
             match &outcome {
-                Ok(response) => {
-                    let failed = response.batch_item_failures.len();
+                Ok(handled) => {
+                    // One line per batch, not one per create request.
+                    if handled.items_created > 0 {
+                        metrics.count("ItemsCreated", handled.items_created);
+                    }
+                    let failed = handled.response.batch_item_failures.len();
                     invocation.record_batch(records, failed);
                     if failed > 0 {
                         invocation.record_failure("events not published: the batch is retried");
@@ -78,7 +87,7 @@ pub async fn run() -> Result<(), lambda_runtime::Error> {
                 }
                 Err(error) => invocation.record_failure(&error.to_string()),
             }
-            Ok::<_, lambda_runtime::Error>(outcome?)
+            Ok::<_, lambda_runtime::Error>(outcome?.response)
         })
     }))
     .await

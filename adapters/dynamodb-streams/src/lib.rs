@@ -39,6 +39,17 @@ pub struct StreamHandler {
     events: ChangeEvents,
 }
 
+/// What a batch came to.
+#[derive(Debug, Default)]
+pub struct HandledBatch {
+    /// The partial batch response Lambda reads: the record to retry from, if any.
+    pub response: DynamoDbEventResponse,
+    /// How many of the events this invocation published are creations: the `ItemsCreated`
+    /// metric, counted from the table's changes rather than by each create request (which
+    /// would cost the create function a log write per request).
+    pub items_created: u64,
+}
+
 /// A record in the batch: where it is, how to name it, and what it means.
 struct ReadRecord {
     sequence_number: Option<String>,
@@ -51,8 +62,9 @@ impl StreamHandler {
         Self { events }
     }
 
-    /// Publishes the events of a stream batch and says which record to retry from, if any.
-    pub async fn handle(&self, event: Value) -> Result<DynamoDbEventResponse, BatchError> {
+    /// Publishes the events of a stream batch and says which record to retry from, if any,
+    /// and how many items the published events created.
+    pub async fn handle(&self, event: Value) -> Result<HandledBatch, BatchError> {
         let records = read_records(event)?;
         // Everything before the first bad record is published; the bad record is reported.
         let first_bad = records.iter().position(|record| record.change.is_err());
@@ -65,7 +77,17 @@ impl StreamHandler {
                 changes.push(change.clone());
             }
         }
-        let failed_at = match self.events.publish(changes).await {
+        let creations: Vec<bool> = changes
+            .iter()
+            .map(|change| matches!(change, ItemChange::Created { .. }))
+            .collect();
+        let outcome = self.events.publish(changes).await;
+        let published = match &outcome {
+            Ok(()) => creations.len(),
+            Err(error) => error.first_unpublished,
+        };
+        let items_created = creations.iter().take(published).filter(|&&c| c).count() as u64;
+        let failed_at = match outcome {
             Ok(()) => {
                 if let Some(bad) = first_bad {
                     let reason = records[bad].change.as_ref().err();
@@ -96,7 +118,10 @@ impl StreamHandler {
             failure.item_identifier = Some(name);
             response.batch_item_failures.push(failure);
         }
-        Ok(response)
+        Ok(HandledBatch {
+            response,
+            items_created,
+        })
     }
 }
 

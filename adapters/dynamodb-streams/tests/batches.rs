@@ -14,7 +14,7 @@ use std::sync::Arc;
 use items_domain::events::MockEventPublisher;
 use items_domain::{ChangeEvents, ItemChange, PublishError, Timestamp};
 use items_dynamodb::stream::image_of;
-use items_dynamodb_streams::{BatchError, StreamHandler};
+use items_dynamodb_streams::{BatchError, HandledBatch, StreamHandler};
 use items_memory::InMemoryEventPublisher;
 use serde_json::{json, Value};
 
@@ -89,8 +89,9 @@ fn batch(records: Vec<Value>) -> Value {
     json!({ "Records": records })
 }
 
-fn failures(response: &aws_lambda_events::streams::DynamoDbEventResponse) -> Vec<String> {
-    response
+fn failures(handled: &HandledBatch) -> Vec<String> {
+    handled
+        .response
         .batch_item_failures
         .iter()
         .map(|failure| failure.item_identifier.clone().unwrap_or_default())
@@ -116,6 +117,8 @@ async fn creates_replaces_and_deletes_publish_one_event_each_in_stream_order() {
         .collect();
     let response = handler.handle(batch(records)).await.expect("handled");
     assert!(failures(&response).is_empty());
+    // Two items created: the `ItemsCreated` metric the function writes for the batch.
+    assert_eq!(response.items_created, 2);
     let events = published.events();
     assert_eq!(
         events.iter().map(|e| e.change.clone()).collect::<Vec<_>>(),
@@ -133,6 +136,7 @@ async fn idempotency_records_publish_nothing() {
         .expect("handled");
     assert!(failures(&response).is_empty());
     assert_eq!(published.events().len(), 1);
+    assert_eq!(response.items_created, 1);
 }
 
 #[tokio::test]
@@ -155,6 +159,32 @@ async fn a_change_the_publisher_could_not_publish_is_named_in_batch_item_failure
     ];
     let response = handler.handle(batch(records)).await.expect("handled");
     assert_eq!(failures(&response), ["102"]);
+    // Only the create before the rejected event went out, and only it is counted: the retry
+    // from record 102 counts nothing again.
+    assert_eq!(response.items_created, 1);
+}
+
+#[tokio::test]
+async fn items_created_counts_only_the_creations_whose_events_went_out() {
+    let mut publisher = MockEventPublisher::new();
+    // The replace's event (the second) was rejected: b's create after it is not out yet.
+    publisher.expect_publish().times(1).returning(|_| {
+        Err(PublishError {
+            first_unpublished: 1,
+            reason: "rejected".into(),
+        })
+    });
+    let handler = StreamHandler::new(ChangeEvents::new(Arc::new(publisher)));
+    let [a_created, a_replaced, _] = lifecycle("a");
+    let [b_created, ..] = lifecycle("b");
+    let records = vec![
+        record(1, &a_created),
+        record(2, &a_replaced),
+        record(3, &b_created),
+    ];
+    let handled = handler.handle(batch(records)).await.expect("handled");
+    assert_eq!(failures(&handled), ["2"]);
+    assert_eq!(handled.items_created, 1);
 }
 
 #[tokio::test]
@@ -172,6 +202,7 @@ async fn a_malformed_record_is_reported_and_only_the_records_before_it_are_publi
         let records = vec![record(101, &created), bad, record(103, &replaced)];
         let response = handler.handle(batch(records)).await.expect("handled");
         assert_eq!(failures(&response), ["102"]);
+        assert_eq!(response.items_created, 1);
     }
     // Three batches, each publishing the create before the bad record, nothing after it.
     assert!(published.events().iter().all(|e| e.change == created));

@@ -37,11 +37,11 @@ impl<S: CreateStore + 'static> RouteHandler for Handler<S> {
         let (Some(key), Some(fields)) = (key, fields) else {
             return Err(Problem::validation(errors));
         };
-        let creation = self.use_case.create(context.caller, fields, key).await?;
-        if !creation.replayed {
-            context.metrics.count("ItemsCreated");
-        }
-        let item = creation.item;
+        let item = self
+            .use_case
+            .create(context.caller, fields, key)
+            .await?
+            .item;
         Ok(item_response(201, &item).header("location", format!("/items/{}", item.id())))
     }
 }

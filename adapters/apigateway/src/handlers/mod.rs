@@ -18,7 +18,6 @@ use std::future::Future;
 use items_domain::{Caller, Port, UsesPorts};
 
 use crate::cursor_key::CursorKey;
-use crate::metrics::Metrics;
 use crate::problem::Problem;
 use crate::request::ApiRequest;
 use crate::response::ApiResponse;
@@ -31,8 +30,6 @@ pub struct RequestContext<'a> {
     pub request: &'a ApiRequest,
     /// The verified caller.
     pub caller: &'a Caller,
-    /// Where business metrics go.
-    pub metrics: &'a Metrics,
     /// The key listing cursors are sealed with.
     pub cursor_key: &'a CursorKey,
 }
