@@ -286,6 +286,31 @@ fn schema_patterns_accept_what_the_domain_accepts() {
         }
     }
 
+    // Names as clients send them: blank is what the domain's trim removes (Unicode's
+    // White_Space), not what a regex's `\s` means (ECMAScript's also takes U+FEFF).
+    let inputs = [
+        "Lamp",
+        " padded ",
+        "\u{feff}",
+        "\u{200b}",
+        "\u{3000}x",
+        " ",
+        "\u{a0}",
+        "\u{3000}",
+        "\u{2028}\u{2029}",
+        "\u{1680}\u{202f}\u{205f}",
+    ];
+    for name in inputs {
+        for schema in ["ItemInput", "ItemPatch"] {
+            let pointer = format!("/components/schemas/{schema}/properties/name");
+            assert_eq!(
+                accepts(&api, &pointer, &json!(name)),
+                ItemName::parse(name).is_ok(),
+                "{schema} name {name:?}"
+            );
+        }
+    }
+
     let descriptions = [
         String::new(),
         "plain".into(),
