@@ -5,9 +5,9 @@
 use std::env::VarError;
 
 use items_dynamodb::TableNames;
+use items_json::metrics::Metrics;
 
 use crate::cursor_key::{CursorKey, CURSOR_KEY_MIN_BYTES};
-use items_json::metrics::Metrics;
 
 /// The variable naming the `cognito:groups` entry that makes a caller an admin.
 pub const ADMIN_GROUP_ENV: &str = "ADMIN_GROUP";
@@ -15,8 +15,7 @@ pub const ADMIN_GROUP_ENV: &str = "ADMIN_GROUP";
 pub const ITEMS_TABLE_ENV: &str = "ITEMS_TABLE";
 /// The variable naming the idempotency table.
 pub const IDEMPOTENCY_TABLE_ENV: &str = "IDEMPOTENCY_TABLE";
-/// The variable Lambda sets to the function's name; its presence turns metrics on.
-pub const FUNCTION_NAME_ENV: &str = "AWS_LAMBDA_FUNCTION_NAME";
+pub use items_json::metrics::FUNCTION_NAME_ENV;
 /// The variable holding the key listing cursors are sealed with ([`CursorKey`]): the same for
 /// every function of a stage, required inside Lambda.
 pub const CURSOR_KEY_ENV: &str = "CURSOR_KEY";

@@ -9,6 +9,7 @@ use std::time::Instant;
 use async_trait::async_trait;
 use items_domain::{Caller, Port, Subject};
 use items_json::logs::LogScope;
+use items_json::metrics::Metrics;
 use serde_json::Value;
 
 use crate::config::AdapterConfig;
@@ -20,7 +21,6 @@ use crate::request::{
 };
 use crate::response::InvocationResponse;
 use crate::route::Route;
-use items_json::metrics::Metrics;
 
 /// The function serving one route: built once per process, then given every event.
 pub struct Function<H> {

@@ -39,9 +39,7 @@ pub async fn build_handler() -> Result<StreamHandler, lambda_runtime::Error> {
 pub async fn run() -> Result<(), lambda_runtime::Error> {
     let traces = items_traces::init();
     let handler = Arc::new(build_handler().await?);
-    let metrics = Arc::new(Metrics::for_function(
-        std::env::var("AWS_LAMBDA_FUNCTION_NAME").ok(),
-    ));
+    let metrics = Arc::new(Metrics::from_env());
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
         let handler = Arc::clone(&handler);
         let metrics = Arc::clone(&metrics);

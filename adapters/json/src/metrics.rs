@@ -11,6 +11,10 @@ use crate::escape::write_escaped;
 /// The CloudWatch namespace of the API's metrics.
 pub const NAMESPACE: &str = "ItemsApi";
 
+/// The variable Lambda sets to the function's name: the metrics' `FunctionName` dimension; its
+/// presence turns metrics on.
+pub const FUNCTION_NAME_ENV: &str = "AWS_LAMBDA_FUNCTION_NAME";
+
 /// Where metric lines go.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Metrics {
@@ -31,6 +35,11 @@ impl Metrics {
             Some(function_name) if !function_name.is_empty() => Metrics::Emf { function_name },
             _ => Metrics::Off,
         }
+    }
+
+    /// EMF lines for the function Lambda names in [`FUNCTION_NAME_ENV`], or none outside Lambda.
+    pub fn from_env() -> Self {
+        Self::for_function(std::env::var(FUNCTION_NAME_ENV).ok())
     }
 
     /// Records `value` counts of `metric`: one line, one write. A stdout that cannot be

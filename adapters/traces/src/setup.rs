@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
+use items_json::metrics::FUNCTION_NAME_ENV;
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_aws::xray_exporter::daemon_client::XrayDaemonClient;
 use opentelemetry_aws::xray_exporter::{SegmentTranslator, XrayExporter};
@@ -22,9 +23,6 @@ use crate::{ANNOTATIONS, METADATA, TARGET};
 
 /// The name of the span `lambda_runtime` opens around each invocation.
 const RUNTIME_INVOCATION_SPAN: &str = "Lambda runtime invoke";
-
-/// The variable Lambda names the function in.
-const FUNCTION_NAME_ENV: &str = "AWS_LAMBDA_FUNCTION_NAME";
 
 /// How a process's invocations are traced, from [`init`]: cheap to clone into each
 /// invocation's closure.
