@@ -34,30 +34,28 @@ resource "aws_sns_topic_subscription" "alarm_email" {
 }
 
 locals {
+  # A metric that alarms on any count in one 5-minute period (errors, throttles).
+  any_in_five_minutes = {
+    statistic           = "Sum"
+    extended_statistic  = null
+    comparison_operator = "GreaterThanOrEqualToThreshold"
+    threshold           = 1
+    evaluation_periods  = 1
+    datapoints_to_alarm = null
+  }
+
   # The alarms of each route function, one entry per metric.
   function_alarm_metrics = [
-    {
-      suffix              = "errors"
-      metric_name         = "Errors"
-      statistic           = "Sum"
-      extended_statistic  = null
-      comparison_operator = "GreaterThanOrEqualToThreshold"
-      threshold           = 1
-      evaluation_periods  = 1
-      datapoints_to_alarm = null
-      condition           = "the function failed (crash, timeout or init error) in the last 5 minutes."
-    },
-    {
-      suffix              = "throttles"
-      metric_name         = "Throttles"
-      statistic           = "Sum"
-      extended_statistic  = null
-      comparison_operator = "GreaterThanOrEqualToThreshold"
-      threshold           = 1
-      evaluation_periods  = 1
-      datapoints_to_alarm = null
-      condition           = "invocations were throttled (concurrency exhausted) in the last 5 minutes."
-    },
+    merge(local.any_in_five_minutes, {
+      suffix      = "errors"
+      metric_name = "Errors"
+      condition   = "the function failed (crash, timeout or init error) in the last 5 minutes."
+    }),
+    merge(local.any_in_five_minutes, {
+      suffix      = "throttles"
+      metric_name = "Throttles"
+      condition   = "invocations were throttled (concurrency exhausted) in the last 5 minutes."
+    }),
     {
       suffix              = "duration-p99"
       metric_name         = "Duration"
@@ -73,17 +71,11 @@ locals {
 
   # The alarms of each stream function, in the same shape.
   stream_alarm_metrics = [
-    {
-      suffix              = "errors"
-      metric_name         = "Errors"
-      statistic           = "Sum"
-      extended_statistic  = null
-      comparison_operator = "GreaterThanOrEqualToThreshold"
-      threshold           = 1
-      evaluation_periods  = 1
-      datapoints_to_alarm = null
-      condition           = "the stream function failed (crash, timeout or init error) in the last 5 minutes; its batch is retried."
-    },
+    merge(local.any_in_five_minutes, {
+      suffix      = "errors"
+      metric_name = "Errors"
+      condition   = "the stream function failed (crash, timeout or init error) in the last 5 minutes; its batch is retried."
+    }),
     {
       suffix              = "iterator-age"
       metric_name         = "IteratorAge"
