@@ -20,8 +20,21 @@ use support::{app_over, item_body, send, Payload, Request};
 
 const SOME_ID: &str = "3f2b8c1e-6a4d-4e8f-9b1a-2c3d4e5f6a7b";
 
+/// A subscriber for the tests that do not read the log. `tracing` caches, per log line's call
+/// site, whether any subscriber wants it, from the subscribers alive when a thread first
+/// reaches it: a test running with none beside the one that captures could cache "nobody" and
+/// silence the captured line. With every test holding one, no thread can.
+fn logs_to_nowhere() -> tracing::subscriber::DefaultGuard {
+    tracing::subscriber::set_default(
+        tracing_subscriber::fmt()
+            .with_writer(std::io::sink)
+            .finish(),
+    )
+}
+
 #[tokio::test]
 async fn an_unavailable_store_is_503_with_retry_after_on_every_route() {
+    let _logging = logs_to_nowhere();
     let mut store = MockItemRepository::new();
     store
         .expect_get()
@@ -54,6 +67,7 @@ async fn an_unavailable_store_is_503_with_retry_after_on_every_route() {
 
 #[tokio::test]
 async fn an_internal_store_failure_is_a_generic_500() {
+    let _logging = logs_to_nowhere();
     let mut store = MockItemRepository::new();
     store
         .expect_get()
@@ -169,6 +183,7 @@ async fn every_500_writes_an_error_line_with_its_cause_and_request_id() {
 
 #[tokio::test]
 async fn a_rejected_request_never_reaches_the_store() {
+    let _logging = logs_to_nowhere();
     // No expectation is set: any store call fails the test.
     let app = app_over(Arc::new(MockItemRepository::new()));
     let bad = [
