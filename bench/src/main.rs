@@ -407,6 +407,8 @@ async fn run(args: Args) -> Result<(), BoxError> {
             connections: args.connections,
             throughput_seconds: args.seconds,
             dynamodb_endpoint: std::env::var("BENCH_DYNAMODB_DESCRIPTION").unwrap_or(endpoint),
+            functions_build: std::env::var("BENCH_FUNCTIONS_BUILD")
+                .unwrap_or_else(|_| format!("the binaries in {}", args.functions_dir.display())),
             packages: packages.map(|p| p.kind),
             cpu_model,
         },

@@ -37,6 +37,8 @@ pub(crate) struct Settings {
     pub throughput_seconds: u64,
     /// The DynamoDB endpoint the functions used.
     pub dynamodb_endpoint: String,
+    /// Which build of the functions was timed (the release build or the profile-guided one).
+    pub functions_build: String,
     /// What the size columns measure.
     pub packages: Option<String>,
     /// Whether function processes ran in Lambda's CPU share.
@@ -407,6 +409,7 @@ pub(crate) fn render(results: &Results) -> String {
     out.push_str(&format!("{}\n", results.settings.cpu_model.description));
     out.push_str(&format!("Machine: {}\n", results.machine.summary()));
     let s = &results.settings;
+    out.push_str(&format!("Functions timed: {}\n", s.functions_build));
     out.push_str(&format!(
         "DynamoDB: {}; cold figures are medians over {} fresh processes per function; warm \
          figures over {} requests per function in {} execution environments, each after {} \
